@@ -1,0 +1,92 @@
+//! Whole-run engine throughput: simulated requests per wall-clock second on
+//! one thread.
+//!
+//! The model is a one-way tandem of five M/M/c stations (c = 2, 4, 8, 2, 4)
+//! joined by constant 0.1 ms links, fed by Poisson arrivals at 10,000 per
+//! second; every station's service mean is set for a load of 0.7. Each
+//! criterion iteration is one replication of 200,000 requests (the first
+//! 20,000 are warm-up: simulated, not measured) run by
+//! `sim_core::simulate_replication` on the calling thread, so the figure is
+//! single-core throughput with no rayon involved. Every request costs ten
+//! events: its arrival, five service completions and four link crossings.
+//!
+//! Throughput is in simulated requests (all of them, warm-up included).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use sim_core::{Arrivals, Direction, Dist, Link, Model, RouteBuilder, Servers, Station, Workload};
+
+/// Servers at each station, in route order.
+const SERVERS: [u32; 5] = [2, 4, 8, 2, 4];
+/// Offered load ρ = λ·E[S]/c at every station.
+const LOAD: f64 = 0.7;
+/// Arrival rate [1/s].
+const RATE_PER_S: f64 = 10_000.0;
+/// One-way latency of every link [ns]: 0.1 ms.
+const LINK_NS: f64 = 100_000.0;
+/// Requests per replication, warm-up included.
+const REQUESTS: u64 = 200_000;
+const WARMUP: u64 = 20_000;
+const SEED: u64 = 42;
+
+fn tandem() -> Model {
+    let mut b = Model::builder();
+    let stations: Vec<_> = SERVERS
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            // ρ = λ·E[S]/c, so E[S] = ρ·c/λ; λ is per second, E[S] in ns.
+            let mean_ns = LOAD * f64::from(c) / RATE_PER_S * 1e9;
+            b.station(Station::new(
+                format!("s{i}"),
+                Servers::finite(c).expect("server counts are positive"),
+                Dist::exponential(mean_ns).expect("a positive mean"),
+            ))
+        })
+        .collect();
+    let work = Workload::new(Arrivals::poisson(RATE_PER_S).expect("a valid rate"), REQUESTS)
+        .with_warmup(WARMUP);
+    let mut route = RouteBuilder::new("tandem", work).station(stations[0]);
+    for (i, &s) in stations.iter().enumerate().skip(1) {
+        let link = b.link(Link::new(
+            format!("l{i}"),
+            Dist::constant(LINK_NS).expect("a non-negative constant"),
+        ));
+        route = route.link(link, Direction::Forward).station(s);
+    }
+    b.route(route);
+    b.build().expect("the benchmark model is valid")
+}
+
+fn engine_tandem(c: &mut Criterion) {
+    let model = tandem();
+    // The run must be the one described above, or its timing means nothing.
+    let r = sim_core::simulate_replication(&model, SEED, 0);
+    let route = &r.routes()[0];
+    assert_eq!(route.offered(), REQUESTS - WARMUP);
+    assert_eq!(route.completed(), REQUESTS - WARMUP, "no queue is limited: nothing is rejected");
+    for s in r.stations() {
+        let u = s.utilization().expect("finite servers");
+        assert!((u - LOAD).abs() < 0.03, "station {} at utilisation {u}", s.name());
+    }
+
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(REQUESTS));
+    // One iteration takes a fraction of a second: equal iteration counts
+    // per sample keep the run short.
+    group.sampling_mode(SamplingMode::Flat);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(2));
+    group.measurement_time(Duration::from_secs(15));
+    // The same replication every time: identical work in every iteration,
+    // so the spread measures the machine, not the model.
+    group.bench_function("tandem_5_mmc_one_way", |b| {
+        b.iter(|| black_box(sim_core::simulate_replication(&model, SEED, 0)));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine_tandem);
+criterion_main!(benches);

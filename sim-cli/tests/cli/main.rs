@@ -1,0 +1,72 @@
+//! End-to-end tests of the `aznetsim` binary, one module per behaviour.
+//!
+//! Every run is small (a few thousand requests, two replications), so the
+//! whole binary takes seconds; every command has a timeout, so a hang fails
+//! instead of stalling CI.
+
+mod bad_input;
+mod determinism;
+mod run_json;
+mod run_table;
+mod scenarios;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Longest any single invocation may take.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Flags for a short run. The shipped scenarios warm up for more requests
+/// than this, and a warm-up must be smaller than the request count, so it is
+/// lowered too.
+const SMALL: [&str; 6] =
+    ["--requests", "5000", "--replications", "2", "--set", "workload.warmup_requests=500"];
+
+/// Exit code for invalid input, usage and I/O errors (design.md, "CLI").
+const EXIT_INVALID: i32 = 2;
+
+/// A change to a scenario document.
+type Mutation = fn(&mut serde_json::Value);
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The reference scenario every other test builds on.
+fn reference() -> PathBuf {
+    root().join("scenarios/generic-green-red.json")
+}
+
+/// Every shipped scenario, found at test time so a new file is covered
+/// without touching the tests.
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let dir = root().join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenario files in {}", dir.display());
+    files
+}
+
+/// The binary under test, with a timeout.
+fn aznetsim() -> Command {
+    let mut cmd = Command::cargo_bin("aznetsim").expect("the aznetsim binary is built");
+    cmd.timeout(TIMEOUT);
+    cmd
+}
+
+/// Runs `cmd`, expects success with nothing on stderr, and returns stdout.
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("aznetsim runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{cmd:?} exited with {:?}\nstderr:\n{stderr}", out.status);
+    assert!(stderr.is_empty(), "{cmd:?} wrote on stderr:\n{stderr}");
+    String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}

@@ -1,0 +1,245 @@
+//! `run --format json`: the documented wire format, read through a schema
+//! of our own so that a renamed, missing or extra field fails here.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{Mutation, SMALL, aznetsim, reference, stdout_of};
+
+/// For fields that must be present but may be `null`: serde fills a
+/// missing `Option` field with `None` unless it has its own deserializer.
+fn nullable<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::deserialize(d)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    schema_version: u32,
+    tool: String,
+    version: String,
+    scenario: String,
+    seed: u64,
+    replications: u64,
+    requests: u64,
+    warmup_requests: u64,
+    mode: String,
+    routes: Vec<Route>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Route {
+    name: String,
+    offered: u64,
+    completed: u64,
+    rejected: u64,
+    latency_ms: Latency,
+    throughput_per_s: f64,
+    #[serde(deserialize_with = "nullable")]
+    bottleneck: Option<String>,
+    #[serde(deserialize_with = "nullable")]
+    bottleneck_utilization: Option<f64>,
+    hops: Vec<Hop>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Latency {
+    mean: f64,
+    #[serde(deserialize_with = "nullable")]
+    mean_ci95: Option<[f64; 2]>,
+    p50: f64,
+    p90: f64,
+    p99: f64,
+    p999: f64,
+    max: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Hop {
+    node: String,
+    wait_ms_mean: f64,
+    service_ms_mean: f64,
+    link_ms_mean: f64,
+    serialization_ms_mean: f64,
+    #[serde(deserialize_with = "nullable")]
+    utilization: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    busy_servers_mean: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    link_utilization: Option<f64>,
+    rejected: u64,
+}
+
+/// Runs the reference scenario with `args` and parses its JSON.
+fn run_json(args: &[&str]) -> Report {
+    let stdout = stdout_of(aznetsim().arg("run").arg(reference()).args(args).arg("--format=json"));
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("stdout does not match the documented schema: {e}\n{stdout}"))
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs())
+}
+
+fn assert_percentiles_ordered(r: &Route) {
+    let l = &r.latency_ms;
+    let chain = [l.p50, l.p90, l.p99, l.p999, l.max];
+    assert!(l.p50 > 0.0, "{}: p50 {}", r.name, l.p50);
+    assert!(
+        chain.windows(2).all(|w| w[0] <= w[1]),
+        "{}: p50 <= p90 <= p99 <= p999 <= max fails: {chain:?}",
+        r.name
+    );
+    assert!(l.mean > 0.0 && l.mean <= l.max, "{}: mean {} max {}", r.name, l.mean, l.max);
+}
+
+#[test]
+fn reference_run_matches_the_documented_schema() {
+    let report = run_json(&SMALL);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(reference()).unwrap()).unwrap();
+
+    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.tool, "aznetsim");
+    assert_eq!(report.version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(report.scenario, "generic-green-red");
+    assert_eq!(report.seed, 42, "the scenario's seed, no --seed given");
+    assert_eq!((report.replications, report.requests, report.warmup_requests), (2, 5000, 500));
+    assert_eq!(report.mode, "compare");
+    let names: Vec<&str> = report.routes.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["green", "red"]);
+
+    for (r, spec) in report.routes.iter().zip(file["routes"].as_array().unwrap()) {
+        // Every measured arrival of every replication is accounted for.
+        assert_eq!(r.offered, 2 * (5000 - 500), "{}", r.name);
+        assert_eq!(r.offered, r.completed + r.rejected, "{}", r.name);
+        assert_eq!(r.hops.iter().map(|h| h.rejected).sum::<u64>(), r.rejected, "{}", r.name);
+
+        assert_percentiles_ordered(r);
+        let [lo, hi] = r.latency_ms.mean_ci95.expect("two replications give an interval");
+        assert!(lo <= r.latency_ms.mean && r.latency_ms.mean <= hi, "{}: {lo} {hi}", r.name);
+
+        // Offered 2000/s to a stable system: throughput follows the load.
+        assert!(
+            (1600.0..2400.0).contains(&r.throughput_per_s),
+            "{}: {}",
+            r.name,
+            r.throughput_per_s
+        );
+
+        // Hops follow the path, and their components add up to the mean.
+        let path: Vec<&str> =
+            spec["path"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        let nodes: Vec<&str> = r.hops.iter().map(|h| h.node.as_str()).collect();
+        assert_eq!(nodes, path, "{}", r.name);
+        let sum: f64 = r
+            .hops
+            .iter()
+            .map(|h| h.wait_ms_mean + h.service_ms_mean + h.link_ms_mean + h.serialization_ms_mean)
+            .sum();
+        assert!(
+            close(sum, r.latency_ms.mean, 1e-9),
+            "{}: hops sum to {sum}, mean {}",
+            r.name,
+            r.latency_ms.mean
+        );
+
+        for (j, h) in r.hops.iter().enumerate() {
+            let what = format!("{} hop {j} ({})", r.name, h.node);
+            for v in [h.wait_ms_mean, h.service_ms_mean, h.link_ms_mean, h.serialization_ms_mean] {
+                assert!(v.is_finite() && v >= 0.0, "{what}: {v}");
+            }
+            let node = &file["nodes"][&h.node];
+            if node["kind"] == "client" {
+                assert_eq!((h.utilization, h.busy_servers_mean), (None, None), "{what}");
+            } else {
+                // Utilisation is the busy fraction of the servers.
+                let u = h.utilization.unwrap_or_else(|| panic!("{what}: no utilisation"));
+                let busy = h.busy_servers_mean.unwrap_or_else(|| panic!("{what}: no busy servers"));
+                let servers = node["servers"].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&u), "{what}: {u}");
+                assert!(close(busy, u * servers, 1e-9), "{what}: busy {busy}, {u} x {servers}");
+            }
+            // Only a link with a bandwidth has a utilisation.
+            let next = path.get(j + 1);
+            let bandwidth = file["links"].as_array().unwrap().iter().any(|l| {
+                let ends = [l["between"][0].as_str(), l["between"][1].as_str()];
+                next.is_some_and(|n| ends.contains(&Some(*n)) && ends.contains(&Some(&h.node)))
+                    && l.get("bandwidth_mbps").is_some()
+            });
+            match h.link_utilization {
+                Some(u) => assert!(bandwidth && (0.0..=1.0).contains(&u), "{what}: {u}"),
+                None => assert!(!bandwidth, "{what}: bandwidth-limited link without utilisation"),
+            }
+        }
+
+        // The bottleneck is the busiest capacity-limited resource.
+        let busiest = r
+            .hops
+            .iter()
+            .flat_map(|h| [h.utilization, h.link_utilization])
+            .flatten()
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(r.bottleneck_utilization, Some(busiest), "{}", r.name);
+        let bottleneck = r.bottleneck.as_deref().expect("stations limit capacity");
+        if let Some(h) = r.hops.iter().find(|h| h.node == bottleneck) {
+            assert_eq!(h.utilization, Some(busiest), "{}: {bottleneck}", r.name);
+        }
+    }
+
+    // The green route crosses the hub firewall twice: one station, so one
+    // utilisation, seen from both hops.
+    let green = &report.routes[0];
+    let fw: Vec<&Hop> = green.hops.iter().filter(|h| h.node == "hub-fw").collect();
+    assert_eq!(fw.len(), 2);
+    assert!(fw[0].utilization.is_some());
+    assert_eq!(fw[0].utilization, fw[1].utilization);
+    assert_eq!(fw[0].busy_servers_mean, fw[1].busy_servers_mean);
+}
+
+/// With fewer than a thousand measured requests the p99.9 falls in the
+/// histogram bucket of the largest sample, whose upper edge lies above the
+/// exact maximum: the report must not say p99.9 > max.
+#[test]
+fn percentiles_never_exceed_the_exact_max() {
+    let report =
+        run_json(&["--requests=600", "--replications=1", "--set=workload.warmup_requests=100"]);
+    for r in &report.routes {
+        assert_eq!(r.offered, 500);
+        assert_percentiles_ordered(r);
+        assert_eq!(r.latency_ms.mean_ci95, None, "{}: one replication has no interval", r.name);
+    }
+}
+
+/// The test-side schema is strict both ways, so the test above fails when a
+/// documented field disappears (nullable ones included) or an undocumented
+/// one appears.
+#[test]
+fn the_test_schema_refuses_missing_and_extra_fields() {
+    let stdout = stdout_of(aznetsim().arg("run").arg(reference()).args(SMALL).arg("--format=json"));
+    let good: Value = serde_json::from_str(&stdout).unwrap();
+    serde_json::from_value::<Report>(good.clone()).expect("the real output parses");
+    let edits: [(&str, Mutation); 4] = [
+        ("missing nullable", |v| {
+            v["routes"][0].as_object_mut().unwrap().remove("bottleneck");
+        }),
+        ("missing nested nullable", |v| {
+            v["routes"][1]["latency_ms"].as_object_mut().unwrap().remove("mean_ci95");
+        }),
+        ("missing", |v| {
+            v["routes"][0]["hops"][2].as_object_mut().unwrap().remove("link_ms_mean");
+        }),
+        ("extra", |v| v["routes"][0]["hops"][0]["colour"] = "green".into()),
+    ];
+    for (what, edit) in edits {
+        let mut v = good.clone();
+        edit(&mut v);
+        assert!(serde_json::from_value::<Report>(v).is_err(), "{what} field accepted");
+    }
+}

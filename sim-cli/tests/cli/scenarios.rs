@@ -1,0 +1,29 @@
+//! Every shipped scenario runs (conventions item 24): a short run of each
+//! file in `scenarios/`, found at test time.
+
+use serde_json::Value;
+
+use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
+
+#[test]
+fn every_shipped_scenario_runs() {
+    for file in shipped_scenarios() {
+        let stdout =
+            stdout_of(aznetsim().arg("run").arg(&file).args(SMALL).args(["--format", "json"]));
+        let report: Value = serde_json::from_str(&stdout)
+            .unwrap_or_else(|e| panic!("{}: output is not JSON: {e}", file.display()));
+        let spec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+
+        // Every route of the file, in file order, and each one did work.
+        let want: Vec<&Value> =
+            spec["routes"].as_array().unwrap().iter().map(|r| &r["name"]).collect();
+        let routes = report["routes"].as_array().unwrap();
+        let got: Vec<&Value> = routes.iter().map(|r| &r["name"]).collect();
+        assert_eq!(got, want, "{}", file.display());
+        for r in routes {
+            let completed = r["completed"].as_u64().unwrap();
+            assert!(completed > 0, "{}: route {} completed nothing", file.display(), r["name"]);
+            assert!(r["latency_ms"]["mean"].as_f64().unwrap() > 0.0, "{}", file.display());
+        }
+    }
+}

@@ -1,0 +1,597 @@
+//! Random laws for service times, link latencies and message sizes, and
+//! arrival processes.
+//!
+//! A [`Dist`] samples non-negative values in whatever unit its parameters are
+//! given in: nanoseconds for durations, bytes for sizes. Samplers come from
+//! `rand_distr`; constructors validate their parameters once, so sampling
+//! never fails.
+
+use rand::RngExt;
+use rand_distr::{Distribution, Exp, Exp1, Gamma, LogNormal, Normal, Pareto, Uniform};
+
+use crate::error::DistError;
+use crate::rng::StreamRng;
+
+/// The standard normal quantile of 0.99, used to fit a lognormal by its p99.
+const Z_99: f64 = 2.326_347_874_040_840_8;
+
+/// A validated probability law over non-negative values.
+///
+/// The unit is the caller's: the engine reads station and link laws in
+/// nanoseconds and message-size laws in bytes.
+#[derive(Clone, Debug)]
+pub struct Dist(Law);
+
+#[derive(Clone, Debug)]
+enum Law {
+    Constant(f64),
+    Exponential(Exp<f64>, f64),
+    Uniform(Uniform<f64>, f64, f64),
+    /// Normal truncated at 0 (resampled, not clamped).
+    TruncatedNormal(Normal<f64>),
+    LogNormal(LogNormal<f64>, f64, f64),
+    Gamma(Gamma<f64>, f64, f64),
+    Pareto(Pareto<f64>, f64, f64),
+    Empirical(Empirical),
+}
+
+/// A percentile table sampled by inverse transform with linear interpolation.
+#[derive(Clone, Debug)]
+struct Empirical {
+    /// Cumulative probabilities in \[0, 1\], strictly increasing, 0 first, 1 last.
+    cdf: Vec<f64>,
+    /// Values at those probabilities, non-decreasing.
+    values: Vec<f64>,
+}
+
+fn check(ok: bool, reason: impl Into<String>) -> Result<(), DistError> {
+    if ok { Ok(()) } else { Err(DistError(reason.into())) }
+}
+
+fn finite_nonneg(name: &str, v: f64) -> Result<(), DistError> {
+    check(v.is_finite() && v >= 0.0, format!("{name} must be finite and >= 0, got {v}"))
+}
+
+fn finite_pos(name: &str, v: f64) -> Result<(), DistError> {
+    check(v.is_finite() && v > 0.0, format!("{name} must be finite and > 0, got {v}"))
+}
+
+impl Dist {
+    /// Always `value`.
+    ///
+    /// # Errors
+    ///
+    /// Fails if `value` is negative or not finite.
+    pub fn constant(value: f64) -> Result<Self, DistError> {
+        finite_nonneg("value", value)?;
+        Ok(Dist(Law::Constant(value)))
+    }
+
+    /// Exponential with the given mean.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `mean` is finite and > 0.
+    pub fn exponential(mean: f64) -> Result<Self, DistError> {
+        finite_pos("mean", mean)?;
+        let exp = Exp::new(1.0 / mean).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::Exponential(exp, mean)))
+    }
+
+    /// Uniform on `[low, high)`; `low == high` is allowed and gives a constant.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `0 <= low <= high` and both are finite.
+    pub fn uniform(low: f64, high: f64) -> Result<Self, DistError> {
+        finite_nonneg("low", low)?;
+        finite_nonneg("high", high)?;
+        check(low <= high, format!("low ({low}) must not exceed high ({high})"))?;
+        if low == high {
+            return Self::constant(low);
+        }
+        let u = Uniform::new(low, high).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::Uniform(u, low, high)))
+    }
+
+    /// Normal with the given mean and standard deviation, truncated at 0:
+    /// negative draws are rejected and drawn again.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `mean > 0` and `sd >= 0` (a positive mean keeps the
+    /// rejection rate below one half).
+    pub fn truncated_normal(mean: f64, sd: f64) -> Result<Self, DistError> {
+        finite_pos("mean", mean)?;
+        finite_nonneg("sd", sd)?;
+        if sd == 0.0 {
+            return Self::constant(mean);
+        }
+        let n = Normal::new(mean, sd).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::TruncatedNormal(n)))
+    }
+
+    /// Lognormal whose logarithm is normal with mean `mu` and standard
+    /// deviation `sigma`.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `mu` is finite and `sigma` finite and >= 0.
+    pub fn lognormal(mu: f64, sigma: f64) -> Result<Self, DistError> {
+        check(mu.is_finite(), format!("mu must be finite, got {mu}"))?;
+        finite_nonneg("sigma", sigma)?;
+        check(mu + sigma * sigma / 2.0 < 700.0, "mu and sigma give a mean that overflows")?;
+        let ln = LogNormal::new(mu, sigma).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::LogNormal(ln, mu, sigma)))
+    }
+
+    /// Lognormal fitted to a mean and a 99th percentile.
+    ///
+    /// Solves `mean = exp(mu + sigma²/2)` and `p99 = exp(mu + z·sigma)` with
+    /// `z = Φ⁻¹(0.99)`, taking the smaller root `sigma = z − sqrt(z² − 2 ln(p99/mean))`.
+    /// A solution exists only when `mean <= p99 <= exp(z²/2)·mean ≈ 14.97·mean`.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the parameters are not positive and finite, when
+    /// `p99 < mean`, or when `p99` exceeds about 14.97 times the mean.
+    pub fn lognormal_mean_p99(mean: f64, p99: f64) -> Result<Self, DistError> {
+        finite_pos("mean", mean)?;
+        finite_pos("p99", p99)?;
+        check(
+            p99 >= mean,
+            format!(
+                "p99 ({p99}) is below the mean ({mean}); a lognormal's p99 is at least its mean"
+            ),
+        )?;
+        let d = (p99 / mean).ln();
+        let max_ratio = (Z_99 * Z_99 / 2.0).exp();
+        check(
+            2.0 * d <= Z_99 * Z_99,
+            format!(
+                "p99 ({p99}) is {:.2} times the mean ({mean}); no lognormal has p99 above {max_ratio:.2} times its mean: lower p99 or give mu/sigma",
+                p99 / mean
+            ),
+        )?;
+        let sigma = Z_99 - (Z_99 * Z_99 - 2.0 * d).max(0.0).sqrt();
+        let mu = mean.ln() - sigma * sigma / 2.0;
+        Self::lognormal(mu, sigma)
+    }
+
+    /// Gamma with the given shape `k` and mean (scale = mean / k).
+    ///
+    /// # Errors
+    ///
+    /// Fails unless both are finite and > 0.
+    pub fn gamma(shape: f64, mean: f64) -> Result<Self, DistError> {
+        finite_pos("shape", shape)?;
+        finite_pos("mean", mean)?;
+        let scale = mean / shape;
+        let g = Gamma::new(shape, scale).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::Gamma(g, shape, scale)))
+    }
+
+    /// Erlang-`k`: the sum of `k` exponentials, with the given total mean.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `k >= 1` and `mean` is finite and > 0.
+    pub fn erlang(k: u32, mean: f64) -> Result<Self, DistError> {
+        check(k >= 1, "k must be at least 1")?;
+        Self::gamma(f64::from(k), mean)
+    }
+
+    /// Pareto (type I) with minimum `scale` and tail index `shape`.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless both are finite and > 0. A shape of 1 or less has an
+    /// infinite mean; it is accepted (heavy tails are real) and
+    /// [`Dist::mean`] returns `None`.
+    pub fn pareto(scale: f64, shape: f64) -> Result<Self, DistError> {
+        finite_pos("scale", scale)?;
+        finite_pos("shape", shape)?;
+        let p = Pareto::new(scale, shape).map_err(|e| DistError(e.to_string()))?;
+        Ok(Dist(Law::Pareto(p, scale, shape)))
+    }
+
+    /// An empirical law given by a percentile table: `(percentile, value)`
+    /// pairs with percentiles strictly increasing from 0 to 100 and values
+    /// non-decreasing. Sampled by inverse transform, interpolating linearly.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the table has fewer than two points, does not start at 0
+    /// and end at 100, or is not monotone.
+    pub fn empirical(points: &[(f64, f64)]) -> Result<Self, DistError> {
+        check(points.len() >= 2, "an empirical table needs at least two points")?;
+        check(points[0].0 == 0.0, "the first percentile must be 0")?;
+        check(points[points.len() - 1].0 == 100.0, "the last percentile must be 100")?;
+        for (i, &(p, v)) in points.iter().enumerate() {
+            finite_nonneg("value", v)?;
+            check(p.is_finite(), "percentiles must be finite")?;
+            if i > 0 {
+                let (pp, pv) = points[i - 1];
+                check(p > pp, format!("percentiles must increase strictly ({pp} then {p})"))?;
+                check(v >= pv, format!("values must not decrease ({pv} then {v})"))?;
+            }
+        }
+        Ok(Dist(Law::Empirical(Empirical {
+            cdf: points.iter().map(|p| p.0 / 100.0).collect(),
+            values: points.iter().map(|p| p.1).collect(),
+        })))
+    }
+
+    /// The law's mean, or `None` when it is infinite (Pareto with shape <= 1).
+    pub fn mean(&self) -> Option<f64> {
+        match &self.0 {
+            Law::Constant(v) => Some(*v),
+            Law::Exponential(_, m) => Some(*m),
+            Law::Uniform(_, lo, hi) => Some((lo + hi) / 2.0),
+            Law::TruncatedNormal(n) => {
+                let (mu, sd) = (n.mean(), n.std_dev());
+                let a = -mu / sd;
+                Some(mu + sd * phi(a) / (1.0 - big_phi(a)))
+            }
+            Law::LogNormal(_, mu, sigma) => Some((mu + sigma * sigma / 2.0).exp()),
+            Law::Gamma(_, k, scale) => Some(k * scale),
+            Law::Pareto(_, xm, a) => (*a > 1.0).then(|| a * xm / (a - 1.0)),
+            Law::Empirical(e) => Some(
+                e.cdf
+                    .windows(2)
+                    .zip(e.values.windows(2))
+                    .map(|(p, v)| (p[1] - p[0]) * (v[0] + v[1]) / 2.0)
+                    .sum(),
+            ),
+        }
+    }
+
+    /// The squared coefficient of variation (variance / mean²), used by
+    /// analytic approximations; `None` when the variance is infinite.
+    pub fn scv(&self) -> Option<f64> {
+        let m = self.mean()?;
+        if m == 0.0 {
+            return Some(0.0);
+        }
+        let var = match &self.0 {
+            Law::Constant(_) => 0.0,
+            Law::Exponential(_, m) => m * m,
+            Law::Uniform(_, lo, hi) => (hi - lo).powi(2) / 12.0,
+            Law::TruncatedNormal(n) => {
+                let (mu, sd) = (n.mean(), n.std_dev());
+                let a = -mu / sd;
+                let lambda = phi(a) / (1.0 - big_phi(a));
+                sd * sd * (1.0 + a * lambda - lambda * lambda)
+            }
+            Law::LogNormal(_, _, s) => ((s * s).exp() - 1.0) * m * m,
+            Law::Gamma(_, k, scale) => k * scale * scale,
+            Law::Pareto(_, xm, a) => {
+                if *a <= 2.0 {
+                    return None;
+                }
+                xm * xm * a / ((a - 1.0).powi(2) * (a - 2.0))
+            }
+            Law::Empirical(e) => {
+                // Piecewise-uniform segments: E[X²] over each segment.
+                let ex2: f64 = e
+                    .cdf
+                    .windows(2)
+                    .zip(e.values.windows(2))
+                    .map(|(p, v)| (p[1] - p[0]) * (v[0] * v[0] + v[0] * v[1] + v[1] * v[1]) / 3.0)
+                    .sum();
+                ex2 - m * m
+            }
+        };
+        Some(var.max(0.0) / (m * m))
+    }
+
+    /// Whether every draw is the same value.
+    pub fn is_constant(&self) -> bool {
+        matches!(self.0, Law::Constant(_))
+    }
+
+    /// One draw, as a real number.
+    pub fn sample(&self, rng: &mut StreamRng) -> f64 {
+        match &self.0 {
+            Law::Constant(v) => *v,
+            Law::Exponential(d, _) => d.sample(rng),
+            Law::Uniform(d, _, _) => d.sample(rng),
+            Law::TruncatedNormal(d) => loop {
+                let x = d.sample(rng);
+                if x >= 0.0 {
+                    break x;
+                }
+            },
+            Law::LogNormal(d, _, _) => d.sample(rng),
+            Law::Gamma(d, _, _) => d.sample(rng),
+            Law::Pareto(d, _, _) => d.sample(rng),
+            Law::Empirical(e) => {
+                let u: f64 = rng.random();
+                // First index whose cumulative probability exceeds u.
+                let i = e.cdf.partition_point(|&c| c <= u).clamp(1, e.cdf.len() - 1);
+                let (p0, p1) = (e.cdf[i - 1], e.cdf[i]);
+                let (v0, v1) = (e.values[i - 1], e.values[i]);
+                v0 + (v1 - v0) * (u - p0) / (p1 - p0)
+            }
+        }
+    }
+
+    /// One draw rounded to the nearest integer unit (nanosecond or byte),
+    /// saturating at `u64::MAX`.
+    pub fn sample_u64(&self, rng: &mut StreamRng) -> u64 {
+        // `as` saturates for floats and maps NaN to 0.
+        self.sample(rng).round() as u64
+    }
+}
+
+/// Standard normal density.
+fn phi(x: f64) -> f64 {
+    (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
+}
+
+/// Standard normal distribution function (Abramowitz & Stegun 7.1.26 via erfc,
+/// absolute error below 1.5e-7: enough for analytic estimates).
+fn big_phi(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erfc = poly * (-z * z).exp();
+    if x >= 0.0 { 1.0 - erfc / 2.0 } else { erfc / 2.0 }
+}
+
+/// How requests arrive at the origin of a route.
+#[derive(Clone, Debug)]
+pub struct Arrivals(ArrivalLaw);
+
+#[derive(Clone, Debug)]
+pub(crate) enum ArrivalLaw {
+    /// Exponential gaps with this rate \[1/ns\].
+    Poisson { rate_per_ns: f64 },
+    /// Equal gaps of this length \[ns\], kept as a real number so that
+    /// rounding never drifts.
+    Constant { gap_ns: f64 },
+    /// Markov-modulated Poisson with two states: rates \[1/ns\] and mean
+    /// sojourn times \[ns\] in each state.
+    Mmpp2 { rate_per_ns: [f64; 2], sojourn_ns: [f64; 2] },
+}
+
+impl Arrivals {
+    /// Poisson arrivals at `rate_per_s` requests per second.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless the rate is finite, > 0 and at most 10⁹ per second.
+    pub fn poisson(rate_per_s: f64) -> Result<Self, DistError> {
+        check_rate(rate_per_s)?;
+        Ok(Arrivals(ArrivalLaw::Poisson { rate_per_ns: rate_per_s / 1e9 }))
+    }
+
+    /// Evenly spaced arrivals at `rate_per_s` requests per second.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless the rate is finite, > 0 and at most 10⁹ per second.
+    pub fn constant(rate_per_s: f64) -> Result<Self, DistError> {
+        check_rate(rate_per_s)?;
+        Ok(Arrivals(ArrivalLaw::Constant { gap_ns: 1e9 / rate_per_s }))
+    }
+
+    /// A two-state Markov-modulated Poisson process (MMPP-2): Poisson at
+    /// `rate_per_s\[i\]` while in state `i`, staying in state `i` for an
+    /// exponential time of mean `mean_sojourn_ms\[i\]`. With one rate 0 this is
+    /// the classic bursty on/off source. The run starts in state 0.
+    ///
+    /// # Errors
+    ///
+    /// Fails unless both rates are finite and >= 0 with at least one > 0,
+    /// and both sojourn means are finite and > 0.
+    pub fn mmpp2(rate_per_s: [f64; 2], mean_sojourn_ms: [f64; 2]) -> Result<Self, DistError> {
+        for r in rate_per_s {
+            check(
+                r.is_finite() && (0.0..=1e9).contains(&r),
+                format!("rates must be finite, >= 0 and at most 1e9 per second, got {r}"),
+            )?;
+        }
+        check(rate_per_s.iter().any(|&r| r > 0.0), "at least one rate must be > 0")?;
+        for s in mean_sojourn_ms {
+            finite_pos("mean sojourn", s)?;
+        }
+        Ok(Arrivals(ArrivalLaw::Mmpp2 {
+            rate_per_ns: rate_per_s.map(|r| r / 1e9),
+            sojourn_ns: mean_sojourn_ms.map(|s| s * 1e6),
+        }))
+    }
+
+    /// The long-run mean arrival rate, in requests per second.
+    pub fn mean_rate_per_s(&self) -> f64 {
+        match self.0 {
+            ArrivalLaw::Poisson { rate_per_ns } => rate_per_ns * 1e9,
+            ArrivalLaw::Constant { gap_ns } => 1e9 / gap_ns,
+            ArrivalLaw::Mmpp2 { rate_per_ns, sojourn_ns } => {
+                (rate_per_ns[0] * sojourn_ns[0] + rate_per_ns[1] * sojourn_ns[1])
+                    / (sojourn_ns[0] + sojourn_ns[1])
+                    * 1e9
+            }
+        }
+    }
+
+    /// The squared coefficient of variation of the gaps between arrivals
+    /// (1 for Poisson, 0 for constant), for analytic approximations; `None`
+    /// for processes whose gaps are correlated (MMPP).
+    pub fn gap_scv(&self) -> Option<f64> {
+        match self.0 {
+            ArrivalLaw::Poisson { .. } => Some(1.0),
+            ArrivalLaw::Constant { .. } => Some(0.0),
+            ArrivalLaw::Mmpp2 { .. } => None,
+        }
+    }
+
+    pub(crate) fn law(&self) -> &ArrivalLaw {
+        &self.0
+    }
+}
+
+fn check_rate(rate_per_s: f64) -> Result<(), DistError> {
+    check(
+        rate_per_s.is_finite() && rate_per_s > 0.0 && rate_per_s <= 1e9,
+        format!("rate must be finite, > 0 and at most 1e9 per second, got {rate_per_s}"),
+    )
+}
+
+/// The running state of an arrival process inside one replication.
+#[derive(Debug)]
+pub(crate) struct ArrivalClock {
+    /// Exact (real-valued) time of the last arrival \[ns\]; arrival instants are
+    /// rounded from it, so rounding errors never accumulate.
+    clock_ns: f64,
+    count: u64,
+    state: usize,
+    /// End of the current MMPP sojourn \[ns\].
+    switch_at_ns: f64,
+}
+
+impl ArrivalClock {
+    pub(crate) fn new(arrivals: &Arrivals, rng: &mut StreamRng) -> Self {
+        let switch_at_ns = match arrivals.law() {
+            ArrivalLaw::Mmpp2 { sojourn_ns, .. } => exp_draw(rng, sojourn_ns[0]),
+            _ => f64::INFINITY,
+        };
+        ArrivalClock { clock_ns: 0.0, count: 0, state: 0, switch_at_ns }
+    }
+
+    /// The instant \[ns\] of the next arrival.
+    pub(crate) fn next_ns(&mut self, arrivals: &Arrivals, rng: &mut StreamRng) -> u64 {
+        self.count += 1;
+        match *arrivals.law() {
+            ArrivalLaw::Poisson { rate_per_ns } => {
+                self.clock_ns += exp_draw(rng, 1.0 / rate_per_ns)
+            }
+            ArrivalLaw::Constant { gap_ns } => self.clock_ns = gap_ns * self.count as f64,
+            ArrivalLaw::Mmpp2 { rate_per_ns, sojourn_ns } => loop {
+                // Memorylessness: a gap that crosses a state switch is
+                // restarted from the switch instant in the new state.
+                let rate = rate_per_ns[self.state];
+                let candidate = if rate > 0.0 {
+                    self.clock_ns + exp_draw(rng, 1.0 / rate)
+                } else {
+                    f64::INFINITY
+                };
+                if candidate <= self.switch_at_ns {
+                    self.clock_ns = candidate;
+                    break;
+                }
+                self.clock_ns = self.switch_at_ns;
+                self.state ^= 1;
+                self.switch_at_ns = self.clock_ns + exp_draw(rng, sojourn_ns[self.state]);
+            },
+        }
+        self.clock_ns.round() as u64
+    }
+}
+
+/// An exponential draw with the given mean (ziggurat `Exp1`, scaled).
+fn exp_draw(rng: &mut StreamRng, mean: f64) -> f64 {
+    let e: f64 = Exp1.sample(rng);
+    e * mean
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{StreamId, stream_rng};
+
+    fn rng() -> StreamRng {
+        stream_rng(7, 0, StreamId::named("test", "dist"))
+    }
+
+    fn sample_mean(d: &Dist, n: usize) -> f64 {
+        let mut r = rng();
+        (0..n).map(|_| d.sample(&mut r)).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn sample_means_match_law_means() {
+        let laws = [
+            Dist::constant(3.0).unwrap(),
+            Dist::exponential(3.0).unwrap(),
+            Dist::uniform(1.0, 5.0).unwrap(),
+            Dist::truncated_normal(1.0, 1.0).unwrap(),
+            Dist::lognormal_mean_p99(3.0, 20.0).unwrap(),
+            Dist::gamma(2.5, 3.0).unwrap(),
+            Dist::erlang(4, 3.0).unwrap(),
+            Dist::pareto(1.0, 3.0).unwrap(),
+            Dist::empirical(&[(0.0, 1.0), (50.0, 2.0), (90.0, 5.0), (100.0, 10.0)]).unwrap(),
+        ];
+        for d in &laws {
+            let m = d.mean().unwrap();
+            let got = sample_mean(d, 400_000);
+            assert!((got - m).abs() / m < 0.01, "{d:?}: sample mean {got}, law mean {m}");
+        }
+    }
+
+    #[test]
+    fn lognormal_fit_hits_mean_and_p99() {
+        let d = Dist::lognormal_mean_p99(16384.0, 131072.0).unwrap();
+        let mut r = rng();
+        let mut xs: Vec<f64> = (0..400_000).map(|_| d.sample(&mut r)).collect();
+        xs.sort_by(f64::total_cmp);
+        let p99 = xs[(xs.len() as f64 * 0.99) as usize];
+        assert!((p99 / 131072.0 - 1.0).abs() < 0.02, "p99 {p99}");
+        assert!((d.mean().unwrap() / 16384.0 - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn impossible_parameters_are_refused() {
+        assert!(Dist::lognormal_mean_p99(10.0, 5.0).is_err());
+        assert!(Dist::lognormal_mean_p99(10.0, 160.0).is_err());
+        assert!(Dist::exponential(0.0).is_err());
+        assert!(Dist::exponential(-1.0).is_err());
+        assert!(Dist::constant(f64::NAN).is_err());
+        assert!(Dist::uniform(3.0, 1.0).is_err());
+        assert!(Dist::empirical(&[(0.0, 1.0)]).is_err());
+        assert!(Dist::empirical(&[(0.0, 2.0), (100.0, 1.0)]).is_err());
+        assert!(Dist::empirical(&[(10.0, 1.0), (100.0, 2.0)]).is_err());
+        assert!(Arrivals::poisson(0.0).is_err());
+        assert!(Arrivals::mmpp2([0.0, 0.0], [1.0, 1.0]).is_err());
+    }
+
+    #[test]
+    fn scv_of_known_laws() {
+        assert_eq!(Dist::exponential(2.0).unwrap().scv(), Some(1.0));
+        assert_eq!(Dist::constant(2.0).unwrap().scv(), Some(0.0));
+        assert!((Dist::erlang(4, 2.0).unwrap().scv().unwrap() - 0.25).abs() < 1e-12);
+        assert!((Dist::uniform(0.0, 2.0).unwrap().scv().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn arrival_rates_are_met() {
+        for (a, rate) in [
+            (Arrivals::poisson(1000.0).unwrap(), 1000.0),
+            (Arrivals::constant(3.0).unwrap(), 3.0),
+            (Arrivals::mmpp2([3000.0, 0.0], [10.0, 20.0]).unwrap(), 1000.0),
+        ] {
+            assert!((a.mean_rate_per_s() - rate).abs() < 1e-9);
+            let mut r = rng();
+            let mut clock = ArrivalClock::new(&a, &mut r);
+            let n = 2_000_000;
+            let mut last = 0;
+            for _ in 0..n {
+                last = clock.next_ns(&a, &mut r);
+            }
+            let got = n as f64 / (last as f64 / 1e9);
+            assert!((got / rate - 1.0).abs() < 0.02, "{a:?}: {got}/s");
+        }
+    }
+
+    #[test]
+    fn constant_arrivals_do_not_drift() {
+        let a = Arrivals::constant(3.0).unwrap();
+        let mut r = rng();
+        let mut clock = ArrivalClock::new(&a, &mut r);
+        let last = (0..3000).map(|_| clock.next_ns(&a, &mut r)).last().unwrap();
+        assert_eq!(last, 1_000_000_000_000);
+    }
+}

@@ -1,0 +1,515 @@
+//! One replication: the event loop.
+
+use std::collections::VecDeque;
+
+use crate::dist::{ArrivalClock, Dist};
+use crate::model::{Model, Servers, Step};
+use crate::queue::EventList;
+use crate::rng::{StreamId, StreamRng, stream_rng};
+use crate::stats::{ResourceStats, RouteStats, RunResults};
+use crate::time::{SimDuration, SimTime};
+
+/// What happens at an instant. Indices keep the event small (12 bytes).
+#[derive(Clone, Copy, Debug)]
+enum Event {
+    /// The next request of route `.0` arrives at its origin.
+    Arrival(u32),
+    /// Message `.0` reaches its current step (after a link latency).
+    Reach(u32),
+    /// Station `.0` finishes serving message `.1`.
+    ServiceDone(u32, u32),
+    /// Transmitter `.0` finishes serialising message `.1`.
+    TransmitDone(u32, u32),
+    /// Capacity change `.0` of the model takes effect.
+    Capacity(u32),
+}
+
+/// Time components a message accumulates at one hop \[ns\].
+#[derive(Clone, Copy, Debug, Default)]
+struct HopTimes {
+    wait: u64,
+    service: u64,
+    link: u64,
+    serialization: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Message {
+    route: u32,
+    /// Index into the route's steps; `steps.len()` means done.
+    step: u32,
+    measured: bool,
+    born_ns: u64,
+    /// When the message joined its current queue.
+    enqueued_ns: u64,
+    request_bytes: u64,
+    response_bytes: u64,
+}
+
+/// Time-weighted occupancy of one resource (station or transmitter).
+#[derive(Debug, Default)]
+struct Occupancy {
+    busy: u32,
+    /// `None`: unbounded.
+    capacity: Option<u32>,
+    last_ns: u64,
+    busy_area: u128,
+    capacity_area: u128,
+    at_window_start: (u128, u128),
+    at_window_end: (u128, u128),
+    max_queue: u64,
+}
+
+impl Occupancy {
+    fn touch(&mut self, now: u64) {
+        let dt = u128::from(now - self.last_ns);
+        self.busy_area += u128::from(self.busy) * dt;
+        // After a scale-in, servers still busy finish their message before
+        // they leave (see `CapacityChange`): until then they are present, so
+        // capacity counts max(scheduled, busy). Counting only the scheduled
+        // servers let `utilization()` exceed 1 while they drain.
+        let present = self.capacity.map_or(0, |c| c.max(self.busy));
+        self.capacity_area += u128::from(present) * dt;
+        self.last_ns = now;
+    }
+
+    fn has_free_server(&self) -> bool {
+        self.capacity.is_none_or(|c| self.busy < c)
+    }
+
+    fn stats(&self, name: String, window_ns: u64) -> ResourceStats {
+        let busy = self.at_window_end.0 - self.at_window_start.0;
+        let cap = self.at_window_end.1 - self.at_window_start.1;
+        ResourceStats {
+            name,
+            busy_ns: busy,
+            capacity_ns: self.capacity_known().then_some(cap),
+            window_ns: u128::from(window_ns),
+            max_queue: self.max_queue,
+        }
+    }
+
+    fn capacity_known(&self) -> bool {
+        self.capacity.is_some()
+    }
+}
+
+struct StationState {
+    occ: Occupancy,
+    queue_limit: Option<u32>,
+    queue: VecDeque<u32>,
+    rng: StreamRng,
+}
+
+struct TransmitterState {
+    occ: Occupancy,
+    /// Serialisation cost \[ns/byte\]; `None` when the link has no bandwidth.
+    ns_per_byte: Option<f64>,
+    queue: VecDeque<u32>,
+}
+
+struct RouteState {
+    clock: ArrivalClock,
+    arrival_rng: StreamRng,
+    size_rng: StreamRng,
+    arrived: u64,
+    first_measured_ns: Option<u64>,
+    last_completion_ns: u64,
+    stats: RouteStats,
+}
+
+/// The state of one replication.
+pub(crate) struct Engine<'m> {
+    model: &'m Model,
+    now: u64,
+    events: EventList<Event>,
+    messages: Vec<Message>,
+    free: Vec<u32>,
+    /// Per message slot, `hop_stride` hop accumulators.
+    hop_times: Vec<HopTimes>,
+    hop_stride: usize,
+    stations: Vec<StationState>,
+    transmitters: Vec<TransmitterState>,
+    link_rngs: Vec<StreamRng>,
+    routes: Vec<RouteState>,
+    routes_arriving: usize,
+    window_start_ns: Option<u64>,
+    window_end_ns: Option<u64>,
+}
+
+impl<'m> Engine<'m> {
+    pub(crate) fn new(model: &'m Model, seed: u64, replication: u64) -> Self {
+        let rng = |id: StreamId| stream_rng(seed, replication, id);
+        let stations = model
+            .stations
+            .iter()
+            .map(|s| StationState {
+                occ: Occupancy { capacity: s.servers.count(), ..Occupancy::default() },
+                queue_limit: s.queue_limit,
+                queue: VecDeque::new(),
+                rng: rng(s.stream()),
+            })
+            .collect();
+        let transmitters = model
+            .links
+            .iter()
+            .flat_map(|l| {
+                let ns_per_byte = l.bandwidth_bps.map(|bps| 8e9 / bps);
+                [0, 1].map(|_| TransmitterState {
+                    occ: Occupancy { capacity: Some(1), ..Occupancy::default() },
+                    ns_per_byte,
+                    queue: VecDeque::new(),
+                })
+            })
+            .collect();
+        let routes: Vec<RouteState> = model
+            .routes
+            .iter()
+            .map(|r| {
+                let mut arrival_rng = rng(r.arrival_stream());
+                RouteState {
+                    clock: ArrivalClock::new(&r.workload.arrivals, &mut arrival_rng),
+                    arrival_rng,
+                    size_rng: rng(r.size_stream()),
+                    arrived: 0,
+                    first_measured_ns: None,
+                    last_completion_ns: 0,
+                    stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone())),
+                }
+            })
+            .collect();
+        Engine {
+            model,
+            now: 0,
+            events: EventList::with_capacity(1024),
+            messages: Vec::new(),
+            free: Vec::new(),
+            hop_times: Vec::new(),
+            hop_stride: model.routes.iter().map(|r| r.hops.len()).max().unwrap_or(0),
+            stations,
+            transmitters,
+            link_rngs: model.links.iter().map(|l| rng(l.stream())).collect(),
+            routes_arriving: routes.len(),
+            routes,
+            window_start_ns: None,
+            window_end_ns: None,
+        }
+    }
+
+    /// Runs until every request has completed or been rejected.
+    pub(crate) fn run(mut self) -> RunResults {
+        for r in 0..self.routes.len() {
+            self.schedule_arrival(r);
+        }
+        for (i, c) in self.model.changes.iter().enumerate() {
+            self.events.push(c.at, Event::Capacity(i as u32));
+        }
+        while let Some((t, ev)) = self.events.pop() {
+            self.now = t.as_nanos();
+            match ev {
+                Event::Arrival(r) => self.on_arrival(r as usize),
+                Event::Reach(m) => self.enter_step(m),
+                Event::ServiceDone(s, m) => self.on_service_done(s as usize, m),
+                Event::TransmitDone(x, m) => self.on_transmit_done(x as usize, m),
+                Event::Capacity(i) => self.on_capacity(i as usize),
+            }
+        }
+        self.finish()
+    }
+
+    fn schedule_arrival(&mut self, r: usize) {
+        let route = &self.model.routes[r];
+        let st = &mut self.routes[r];
+        let t = st.clock.next_ns(&route.workload.arrivals, &mut st.arrival_rng);
+        self.events.push(SimTime::from_nanos(t), Event::Arrival(r as u32));
+    }
+
+    fn on_arrival(&mut self, r: usize) {
+        let route = &self.model.routes[r];
+        let w = &route.workload;
+        let st = &mut self.routes[r];
+        let measured = st.arrived >= w.warmup;
+        st.arrived += 1;
+        let request_bytes = w.request_bytes.sample_u64(&mut st.size_rng);
+        let response_bytes =
+            if w.round_trip { w.response_bytes.sample_u64(&mut st.size_rng) } else { 0 };
+        if measured {
+            st.stats.offered += 1;
+            st.first_measured_ns.get_or_insert(self.now);
+        }
+        let more = st.arrived < w.requests;
+        if measured && self.window_start_ns.is_none() {
+            self.window_start_ns = Some(self.now);
+            self.snapshot(true);
+        }
+        if more {
+            self.schedule_arrival(r);
+        } else {
+            self.routes_arriving -= 1;
+            if self.routes_arriving == 0 {
+                self.window_end_ns = Some(self.now);
+                self.snapshot(false);
+            }
+        }
+        let msg = Message {
+            route: r as u32,
+            step: 0,
+            measured,
+            born_ns: self.now,
+            enqueued_ns: self.now,
+            request_bytes,
+            response_bytes,
+        };
+        let m = self.alloc(msg);
+        self.enter_step(m);
+    }
+
+    fn alloc(&mut self, msg: Message) -> u32 {
+        let stride = self.hop_stride;
+        if let Some(m) = self.free.pop() {
+            self.messages[m as usize] = msg;
+            let base = m as usize * stride;
+            self.hop_times[base..base + stride].fill(HopTimes::default());
+            m
+        } else {
+            self.messages.push(msg);
+            self.hop_times.resize(self.messages.len() * stride, HopTimes::default());
+            (self.messages.len() - 1) as u32
+        }
+    }
+
+    fn hop_times(&mut self, m: u32, hop: u16) -> &mut HopTimes {
+        &mut self.hop_times[m as usize * self.hop_stride + hop as usize]
+    }
+
+    /// Processes the message's current step at the current instant.
+    fn enter_step(&mut self, m: u32) {
+        // Waits at this step (queue or transmitter) are measured from now.
+        self.messages[m as usize].enqueued_ns = self.now;
+        let msg = self.messages[m as usize];
+        let steps = &self.model.routes[msg.route as usize].steps;
+        let Some(&step) = steps.get(msg.step as usize) else {
+            self.complete(m);
+            return;
+        };
+        match step {
+            Step::Visit { station, hop, .. } => {
+                let s = &mut self.stations[station as usize];
+                s.occ.touch(self.now);
+                if s.occ.has_free_server() {
+                    s.occ.busy += 1;
+                    self.start_service(station as usize, m);
+                } else if s.queue_limit.is_some_and(|l| s.queue.len() >= l as usize) {
+                    self.reject(m, hop);
+                } else {
+                    s.queue.push_back(m);
+                    s.occ.max_queue = s.occ.max_queue.max(s.queue.len() as u64);
+                }
+            }
+            Step::Cross { tx, hop, .. } => {
+                let x = &mut self.transmitters[tx as usize];
+                if x.ns_per_byte.is_none() {
+                    self.propagate(tx as usize, m, hop);
+                } else if x.occ.busy == 0 {
+                    x.occ.touch(self.now);
+                    x.occ.busy = 1;
+                    self.start_transmit(tx as usize, m);
+                } else {
+                    x.queue.push_back(m);
+                    x.occ.max_queue = x.occ.max_queue.max(x.queue.len() as u64);
+                }
+            }
+        }
+    }
+
+    /// Starts serving `m` at `station` (a server has already been taken).
+    fn start_service(&mut self, station: usize, m: u32) {
+        let msg = self.messages[m as usize];
+        let Step::Visit { hop, response, .. } = self.step_of(&msg) else {
+            unreachable!("a message in a station queue is at a Visit step");
+        };
+        let spec = &self.model.stations[station];
+        let law: &Dist = if response {
+            spec.response_service_ns.as_ref().unwrap_or(&spec.service_ns)
+        } else {
+            &spec.service_ns
+        };
+        let mut service = law.sample_u64(&mut self.stations[station].rng);
+        if spec.ns_per_byte > 0.0 {
+            let bytes = if response { msg.response_bytes } else { msg.request_bytes };
+            service = service.saturating_add((spec.ns_per_byte * bytes as f64).round() as u64);
+        }
+        let now = self.now;
+        let h = self.hop_times(m, hop);
+        h.wait += now - msg.enqueued_ns;
+        h.service += service;
+        let at = self.after(service);
+        self.events.push(at, Event::ServiceDone(station as u32, m));
+    }
+
+    fn step_of(&self, msg: &Message) -> Step {
+        self.model.routes[msg.route as usize].steps[msg.step as usize]
+    }
+
+    /// The instant `delay` \[ns\] from now.
+    fn after(&self, delay: u64) -> SimTime {
+        SimTime::from_nanos(self.now) + SimDuration::from_nanos(delay)
+    }
+
+    fn on_service_done(&mut self, station: usize, m: u32) {
+        let s = &mut self.stations[station];
+        s.occ.touch(self.now);
+        s.occ.busy -= 1;
+        self.start_waiting(station);
+        self.messages[m as usize].step += 1;
+        self.enter_step(m);
+    }
+
+    /// Starts as many queued messages as there are free servers.
+    fn start_waiting(&mut self, station: usize) {
+        loop {
+            let s = &mut self.stations[station];
+            if !s.occ.has_free_server() {
+                break;
+            }
+            let Some(next) = s.queue.pop_front() else { break };
+            s.occ.busy += 1;
+            self.start_service(station, next);
+        }
+    }
+
+    fn start_transmit(&mut self, tx: usize, m: u32) {
+        let msg = self.messages[m as usize];
+        let Step::Cross { hop, response, .. } = self.step_of(&msg) else {
+            unreachable!("a transmitting message is at a Cross step");
+        };
+        let bytes = if response { msg.response_bytes } else { msg.request_bytes };
+        let ns_per_byte = self.transmitters[tx].ns_per_byte.expect("only limited links transmit");
+        let duration = (ns_per_byte * bytes as f64).round() as u64;
+        let now = self.now;
+        let h = self.hop_times(m, hop);
+        h.serialization += now - msg.enqueued_ns + duration;
+        let at = self.after(duration);
+        self.events.push(at, Event::TransmitDone(tx as u32, m));
+    }
+
+    fn on_transmit_done(&mut self, tx: usize, m: u32) {
+        let x = &mut self.transmitters[tx];
+        x.occ.touch(self.now);
+        x.occ.busy = 0;
+        if let Some(next) = x.queue.pop_front() {
+            x.occ.busy = 1;
+            self.start_transmit(tx, next);
+        }
+        let Step::Cross { hop, .. } = self.step_of(&self.messages[m as usize]) else {
+            unreachable!("a transmitted message is at a Cross step");
+        };
+        self.propagate(tx, m, hop);
+    }
+
+    /// Sends `m` over the link's latency to its next step.
+    fn propagate(&mut self, tx: usize, m: u32, hop: u16) {
+        let link = tx / 2;
+        let latency = self.model.links[link].latency_ns.sample_u64(&mut self.link_rngs[link]);
+        self.hop_times(m, hop).link += latency;
+        self.messages[m as usize].step += 1;
+        let at = self.after(latency);
+        self.events.push(at, Event::Reach(m));
+    }
+
+    fn on_capacity(&mut self, i: usize) {
+        let c = self.model.changes[i];
+        let st = &mut self.stations[c.station.index()];
+        st.occ.touch(self.now);
+        st.occ.capacity = match c.servers {
+            Servers::Finite(n) => Some(n.get()),
+            Servers::Unbounded => None,
+        };
+        self.start_waiting(c.station.index());
+    }
+
+    fn complete(&mut self, m: u32) {
+        let msg = self.messages[m as usize];
+        if msg.measured {
+            let now = self.now;
+            let base = m as usize * self.hop_stride;
+            let st = &mut self.routes[msg.route as usize];
+            let latency = now - msg.born_ns;
+            st.stats.completed += 1;
+            st.stats.latency.saturating_record(latency.max(1));
+            st.stats.latency_sum_ns += u128::from(latency);
+            st.stats.max_ns = st.stats.max_ns.max(latency);
+            st.last_completion_ns = now;
+            for (hop, h) in st.stats.hops.iter_mut().zip(&self.hop_times[base..]) {
+                hop.wait_ns += u128::from(h.wait);
+                hop.service_ns += u128::from(h.service);
+                hop.link_ns += u128::from(h.link);
+                hop.serialization_ns += u128::from(h.serialization);
+                hop.completed += 1;
+                hop.time.saturating_record((h.wait + h.service + h.link + h.serialization).max(1));
+            }
+        }
+        self.free.push(m);
+    }
+
+    fn reject(&mut self, m: u32, hop: u16) {
+        let msg = self.messages[m as usize];
+        if msg.measured {
+            let st = &mut self.routes[msg.route as usize];
+            st.stats.rejected += 1;
+            st.stats.hops[hop as usize].rejected += 1;
+        }
+        self.free.push(m);
+    }
+
+    /// Records every resource's integrals at the window's start or end.
+    fn snapshot(&mut self, start: bool) {
+        let now = self.now;
+        let occs = self
+            .stations
+            .iter_mut()
+            .map(|s| &mut s.occ)
+            .chain(self.transmitters.iter_mut().map(|x| &mut x.occ));
+        for o in occs {
+            o.touch(now);
+            let v = (o.busy_area, o.capacity_area);
+            if start { o.at_window_start = v } else { o.at_window_end = v }
+        }
+    }
+
+    fn finish(self) -> RunResults {
+        let window = self.window_end_ns.unwrap_or(0) - self.window_start_ns.unwrap_or(0);
+        let model = self.model;
+        let stations = self
+            .stations
+            .iter()
+            .zip(&model.stations)
+            .map(|(s, spec)| s.occ.stats(spec.name.clone(), window))
+            .collect();
+        let transmitters = self
+            .transmitters
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                let dir = if i % 2 == 0 { "forward" } else { "backward" };
+                x.occ.stats(format!("{}/{dir}", model.links[i / 2].name), window)
+            })
+            .collect();
+        let routes = self
+            .routes
+            .into_iter()
+            .map(|mut r| {
+                let first = r.first_measured_ns.unwrap_or(0);
+                r.stats.span_ns = u128::from(r.last_completion_ns.saturating_sub(first));
+                let mean = if r.stats.completed == 0 {
+                    0.0
+                } else {
+                    r.stats.latency_sum_ns as f64 / r.stats.completed as f64
+                };
+                r.stats.replication_means_ns = vec![mean];
+                r.stats
+            })
+            .collect();
+        RunResults { routes, stations, transmitters, replications: 1 }
+    }
+}

@@ -1,0 +1,72 @@
+//! Running replications in parallel and merging them.
+
+use rayon::prelude::*;
+
+use crate::engine::Engine;
+use crate::model::Model;
+use crate::stats::RunResults;
+
+/// How many replications to run, and from which master seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunOptions {
+    /// The master seed every random stream derives from.
+    pub seed: u64,
+    /// Independent replications (≥ 1).
+    pub replications: u64,
+    /// Index of the first replication: a run of replications `k..k+n`
+    /// merged with one of `0..k` equals a run of `0..k+n`.
+    pub first_replication: u64,
+}
+
+impl RunOptions {
+    /// `replications` replications from `seed`, starting at index 0.
+    pub fn new(seed: u64, replications: u64) -> Self {
+        RunOptions { seed, replications, first_replication: 0 }
+    }
+}
+
+/// Simulates one replication of `model`: the same `(seed, replication)`
+/// always gives the same results, on any thread.
+pub fn simulate_replication(model: &Model, seed: u64, replication: u64) -> RunResults {
+    Engine::new(model, seed, replication).run()
+}
+
+/// Runs every replication of `model` on the current rayon pool and merges
+/// them in replication order.
+///
+/// # Panics
+///
+/// Panics if `opts.replications` is 0.
+pub fn run(model: &Model, opts: &RunOptions) -> RunResults {
+    run_with_progress(model, opts, &|| {})
+}
+
+/// As [`run`], calling `on_replication_done` (from any thread) after each
+/// replication finishes.
+///
+/// # Panics
+///
+/// Panics if `opts.replications` is 0.
+pub fn run_with_progress(
+    model: &Model,
+    opts: &RunOptions,
+    on_replication_done: &(dyn Fn() + Sync),
+) -> RunResults {
+    assert!(opts.replications > 0, "a run needs at least one replication");
+    let first = opts.first_replication;
+    let mut results: Vec<RunResults> = (first..first + opts.replications)
+        .into_par_iter()
+        .map(|rep| {
+            let r = simulate_replication(model, opts.seed, rep);
+            on_replication_done();
+            r
+        })
+        .collect();
+    // `collect` keeps index order, so the merge (and with it the order of
+    // per-replication means) does not depend on which thread finished first.
+    let mut merged = results.remove(0);
+    for r in &results {
+        merged.merge(r);
+    }
+    merged
+}

@@ -1,0 +1,432 @@
+//! What a run measures, merged exactly across replications, and the
+//! estimators that read it.
+//!
+//! Counters and sums are integers (nanoseconds), and histograms merge by
+//! adding counts, so merging replications is exact and independent of the
+//! order they finished in.
+
+use hdrhistogram::Histogram;
+
+/// Highest latency a histogram tracks at full precision: one hour \[ns\].
+/// Longer values are recorded as one hour (and the exact maximum is kept
+/// separately).
+pub const HISTOGRAM_MAX_NS: u64 = 3_600_000_000_000;
+
+/// Significant decimal digits every histogram keeps.
+pub const HISTOGRAM_SIGFIG: u8 = 3;
+
+/// A latency histogram: values in nanoseconds, 3 significant digits from
+/// 1 ns to one hour.
+pub type LatencyHistogram = Histogram<u64>;
+
+pub(crate) fn new_histogram() -> LatencyHistogram {
+    Histogram::new_with_bounds(1, HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG)
+        .expect("constant histogram bounds are valid")
+}
+
+fn ms(ns: f64) -> f64 {
+    ns / 1e6
+}
+
+/// Where a route's time goes at one hop, over its completed measured
+/// requests (both directions of a round trip summed).
+#[derive(Clone, Debug)]
+pub struct HopStats {
+    pub(crate) name: String,
+    pub(crate) wait_ns: u128,
+    pub(crate) service_ns: u128,
+    pub(crate) link_ns: u128,
+    pub(crate) serialization_ns: u128,
+    pub(crate) completed: u64,
+    pub(crate) rejected: u64,
+    /// Per completed request, the total time spent at this hop
+    /// (wait + service + link + serialisation).
+    pub(crate) time: LatencyHistogram,
+}
+
+impl HopStats {
+    pub(crate) fn new(name: &str) -> Self {
+        HopStats {
+            name: name.to_string(),
+            wait_ns: 0,
+            service_ns: 0,
+            link_ns: 0,
+            serialization_ns: 0,
+            completed: 0,
+            rejected: 0,
+            time: new_histogram(),
+        }
+    }
+
+    fn per_request_ms(&self, sum_ns: u128) -> f64 {
+        if self.completed == 0 { 0.0 } else { ms(sum_ns as f64 / self.completed as f64) }
+    }
+
+    /// The hop's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Mean queueing wait per completed request \[ms\].
+    pub fn wait_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.wait_ns)
+    }
+
+    /// Mean service time per completed request \[ms\].
+    pub fn service_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.service_ns)
+    }
+
+    /// Mean latency of the link to the next hop per completed request \[ms\].
+    pub fn link_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.link_ns)
+    }
+
+    /// Mean serialisation per completed request, waiting for the link's
+    /// transmitter included \[ms\].
+    pub fn serialization_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.serialization_ns)
+    }
+
+    /// Measured requests rejected at this hop (full queue).
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Distribution of the time a request spends at this hop \[ns\].
+    pub fn time_histogram(&self) -> &LatencyHistogram {
+        &self.time
+    }
+
+    fn merge(&mut self, other: &HopStats) {
+        self.wait_ns += other.wait_ns;
+        self.service_ns += other.service_ns;
+        self.link_ns += other.link_ns;
+        self.serialization_ns += other.serialization_ns;
+        self.completed += other.completed;
+        self.rejected += other.rejected;
+        self.time.add(&other.time).expect("histograms share bounds");
+    }
+}
+
+/// End-to-end results of one route, over its measured requests.
+#[derive(Clone, Debug)]
+pub struct RouteStats {
+    pub(crate) name: String,
+    pub(crate) offered: u64,
+    pub(crate) completed: u64,
+    pub(crate) rejected: u64,
+    pub(crate) latency: LatencyHistogram,
+    pub(crate) latency_sum_ns: u128,
+    pub(crate) max_ns: u64,
+    /// Sum over replications of (last measured completion − first measured
+    /// arrival) \[ns\].
+    pub(crate) span_ns: u128,
+    /// Mean latency of each replication \[ns\], in replication order.
+    pub(crate) replication_means_ns: Vec<f64>,
+    pub(crate) hops: Vec<HopStats>,
+}
+
+impl RouteStats {
+    pub(crate) fn new(name: &str, hop_names: impl Iterator<Item = String>) -> Self {
+        RouteStats {
+            name: name.to_string(),
+            offered: 0,
+            completed: 0,
+            rejected: 0,
+            latency: new_histogram(),
+            latency_sum_ns: 0,
+            max_ns: 0,
+            span_ns: 0,
+            replication_means_ns: Vec::new(),
+            hops: hop_names.map(|n| HopStats::new(&n)).collect(),
+        }
+    }
+
+    /// The route's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Measured requests that arrived.
+    pub fn offered(&self) -> u64 {
+        self.offered
+    }
+
+    /// Measured requests that completed.
+    pub fn completed(&self) -> u64 {
+        self.completed
+    }
+
+    /// Measured requests rejected by a full queue.
+    pub fn rejected(&self) -> u64 {
+        self.rejected
+    }
+
+    /// Exact mean end-to-end latency \[ms\] (from integer sums, not from the
+    /// histogram); 0 when nothing completed.
+    pub fn mean_ms(&self) -> f64 {
+        if self.completed == 0 {
+            0.0
+        } else {
+            ms(self.latency_sum_ns as f64 / self.completed as f64)
+        }
+    }
+
+    /// The `q`-quantile of end-to-end latency \[ms\] (`q` in \[0, 1\]), to the
+    /// histogram's 3 significant digits; 0 when nothing completed.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.completed == 0 { 0.0 } else { ms(self.latency.value_at_quantile(q) as f64) }
+    }
+
+    /// Exact maximum end-to-end latency \[ms\].
+    pub fn max_ms(&self) -> f64 {
+        ms(self.max_ns as f64)
+    }
+
+    /// The 95 % confidence interval of the mean \[ms\] across replications
+    /// (see [`mean_ci95`]); `None` with fewer than two replications.
+    pub fn mean_ci95_ms(&self) -> Option<(f64, f64)> {
+        let means: Vec<f64> = self.replication_means_ns.iter().map(|&m| ms(m)).collect();
+        mean_ci95(&means).map(|ci| (ci.low, ci.high))
+    }
+
+    /// Completed measured requests per second of the measurement span
+    /// (first measured arrival to last measured completion, summed over
+    /// replications).
+    pub fn throughput_per_s(&self) -> f64 {
+        if self.span_ns == 0 { 0.0 } else { self.completed as f64 / (self.span_ns as f64 / 1e9) }
+    }
+
+    /// The end-to-end latency histogram \[ns\].
+    pub fn histogram(&self) -> &LatencyHistogram {
+        &self.latency
+    }
+
+    /// Per-hop breakdown, in path order.
+    pub fn hops(&self) -> &[HopStats] {
+        &self.hops
+    }
+
+    /// Mean latency of each replication \[ms\].
+    pub fn replication_means_ms(&self) -> Vec<f64> {
+        self.replication_means_ns.iter().map(|&m| ms(m)).collect()
+    }
+
+    pub(crate) fn merge(&mut self, other: &RouteStats) {
+        self.offered += other.offered;
+        self.completed += other.completed;
+        self.rejected += other.rejected;
+        self.latency.add(&other.latency).expect("histograms share bounds");
+        self.latency_sum_ns += other.latency_sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.span_ns += other.span_ns;
+        self.replication_means_ns.extend_from_slice(&other.replication_means_ns);
+        for (a, b) in self.hops.iter_mut().zip(&other.hops) {
+            a.merge(b);
+        }
+    }
+}
+
+/// Time-integrated occupancy of a station or of one direction of a
+/// bandwidth-limited link, over the measurement window (first measured
+/// arrival to last arrival).
+#[derive(Clone, Debug)]
+pub struct ResourceStats {
+    pub(crate) name: String,
+    /// ∫ busy servers dt over the window \[server·ns\].
+    pub(crate) busy_ns: u128,
+    /// ∫ servers present dt over the window \[server·ns\]: the scheduled
+    /// count, or the busy count while servers removed by a scale-in finish
+    /// their message; `None` when unbounded.
+    pub(crate) capacity_ns: Option<u128>,
+    /// Window length summed over replications \[ns\].
+    pub(crate) window_ns: u128,
+    /// Longest queue seen (waiting, not in service).
+    pub(crate) max_queue: u64,
+}
+
+impl ResourceStats {
+    /// The resource's name (`link/direction` for transmitters).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Fraction of server capacity busy over the window, in \[0, 1\]; `None`
+    /// for an unbounded station or an empty window.
+    pub fn utilization(&self) -> Option<f64> {
+        match self.capacity_ns {
+            Some(c) if c > 0 => Some(self.busy_ns as f64 / c as f64),
+            _ => None,
+        }
+    }
+
+    /// Mean number of messages in service over the window (offered load in
+    /// Erlangs); `None` for an empty window.
+    pub fn busy_mean(&self) -> Option<f64> {
+        (self.window_ns > 0).then(|| self.busy_ns as f64 / self.window_ns as f64)
+    }
+
+    /// Longest queue seen in any replication.
+    pub fn max_queue(&self) -> u64 {
+        self.max_queue
+    }
+
+    pub(crate) fn merge(&mut self, other: &ResourceStats) {
+        self.busy_ns += other.busy_ns;
+        self.capacity_ns = self.capacity_ns.zip(other.capacity_ns).map(|(a, b)| a + b);
+        self.window_ns += other.window_ns;
+        self.max_queue = self.max_queue.max(other.max_queue);
+    }
+}
+
+/// Everything one run (all replications of one model) measured.
+#[derive(Clone, Debug)]
+pub struct RunResults {
+    pub(crate) routes: Vec<RouteStats>,
+    pub(crate) stations: Vec<ResourceStats>,
+    /// Two per link: forward then backward direction.
+    pub(crate) transmitters: Vec<ResourceStats>,
+    pub(crate) replications: u64,
+}
+
+impl RunResults {
+    /// Per route, in model order.
+    pub fn routes(&self) -> &[RouteStats] {
+        &self.routes
+    }
+
+    /// Per station, by [`crate::StationId`] index.
+    pub fn stations(&self) -> &[ResourceStats] {
+        &self.stations
+    }
+
+    /// Per link direction: index `2·link` forward, `2·link + 1` backward.
+    pub fn transmitters(&self) -> &[ResourceStats] {
+        &self.transmitters
+    }
+
+    /// Replications merged into these results.
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+
+    /// Adds another run's replications (of the same model) to these.
+    pub fn merge(&mut self, other: &RunResults) {
+        for (a, b) in self.routes.iter_mut().zip(&other.routes) {
+            a.merge(b);
+        }
+        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
+            a.merge(b);
+        }
+        for (a, b) in self.transmitters.iter_mut().zip(&other.transmitters) {
+            a.merge(b);
+        }
+        self.replications += other.replications;
+    }
+}
+
+/// A two-sided confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// The 95 % confidence interval of the mean of independent replication
+/// results: `x̄ ± t(0.975, n−1) · s / √n` (Student t; Law, *Simulation
+/// Modeling and Analysis*, 5th ed., §9.4.1).
+///
+/// Returns `None` for fewer than two values (no variance estimate), and a
+/// zero-width interval when every value is equal.
+pub fn mean_ci95(values: &[f64]) -> Option<Interval> {
+    let n = values.len();
+    if n < 2 {
+        return None;
+    }
+    let nf = n as f64;
+    let mean = values.iter().sum::<f64>() / nf;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (nf - 1.0);
+    let half = student_t_975(n as u64 - 1) * (var / nf).sqrt();
+    Some(Interval { low: mean - half, high: mean + half })
+}
+
+/// The 0.975 quantile of Student's t with `df` degrees of freedom: exact
+/// table values (to 3 decimals) for df ≤ 30, then the Cornish–Fisher
+/// expansion around the normal quantile (Abramowitz & Stegun 26.7.5),
+/// accurate to about 1e-4 there.
+///
+/// # Panics
+///
+/// Panics if `df` is 0.
+pub fn student_t_975(df: u64) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    assert!(df > 0, "Student t needs at least one degree of freedom");
+    if df <= 30 {
+        return TABLE[df as usize - 1];
+    }
+    let z: f64 = 1.959_963_984_540_054;
+    let v = df as f64;
+    let (z3, z5, z7) = (z.powi(3), z.powi(5), z.powi(7));
+    z + (z3 + z) / (4.0 * v)
+        + (5.0 * z5 + 16.0 * z3 + 3.0 * z) / (96.0 * v * v)
+        + (3.0 * z7 + 19.0 * z5 + 17.0 * z3 - 15.0 * z) / (384.0 * v * v * v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ci_edge_cases() {
+        assert_eq!(mean_ci95(&[]), None);
+        assert_eq!(mean_ci95(&[3.0]), None);
+        assert_eq!(mean_ci95(&[2.0, 2.0, 2.0]), Some(Interval { low: 2.0, high: 2.0 }));
+    }
+
+    #[test]
+    fn ci_matches_hand_computation() {
+        // mean 2, s = 1, n = 3: half-width 4.303 / sqrt(3).
+        let ci = mean_ci95(&[1.0, 2.0, 3.0]).unwrap();
+        let half = 4.303 / 3f64.sqrt();
+        assert!((ci.low - (2.0 - half)).abs() < 1e-12);
+        assert!((ci.high - (2.0 + half)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn t_quantiles_are_continuous_past_the_table() {
+        // Exact values: t(0.975; 31) = 2.0395, t(0.975; 60) = 2.0003, t(0.975; 120) = 1.9799.
+        assert!((student_t_975(31) - 2.0395).abs() < 5e-4);
+        assert!((student_t_975(60) - 2.0003).abs() < 5e-4);
+        assert!((student_t_975(120) - 1.9799).abs() < 5e-4);
+        assert!((student_t_975(1_000_000) - 1.96).abs() < 1e-3);
+    }
+
+    #[test]
+    fn utilization_handles_unbounded_and_empty() {
+        let r = ResourceStats {
+            name: "s".into(),
+            busy_ns: 5,
+            capacity_ns: None,
+            window_ns: 10,
+            max_queue: 0,
+        };
+        assert_eq!(r.utilization(), None);
+        assert_eq!(r.busy_mean(), Some(0.5));
+        let e = ResourceStats {
+            name: "s".into(),
+            busy_ns: 0,
+            capacity_ns: Some(0),
+            window_ns: 0,
+            max_queue: 0,
+        };
+        assert_eq!(e.utilization(), None);
+        assert_eq!(e.busy_mean(), None);
+    }
+}

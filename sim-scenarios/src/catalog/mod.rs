@@ -1,0 +1,479 @@
+//! The component catalog: every default figure the simulator uses, with its
+//! unit, how reliable it is and where it comes from.
+//!
+//! The figures are transcribed from `azure-figures.md`, mainly its section 8
+//! ("Suggested defaults") and the tables that section points to. Each
+//! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S57` list of
+//! that file, plus `EST` for estimates with nothing published behind them and
+//! `RFC9293` for the TCP handshake.
+//!
+//! Keys are dotted, lowercase and end in their unit, for example
+//! `azure_firewall.standard.throughput_per_instance_gbps`. Latencies are
+//! one-way per traversal unless the key says `rtt`. A `*_sigma` figure is
+//! the shape σ of a lognormal whose median is the `*_ms` figure beside it; no
+//! source publishes a distribution shape, so every sigma is an estimate.
+//! Lower and upper bounds of a uniform draw are `*_min_<unit>` and
+//! `*_max_<unit>` (so `..._delay_min_min` is a minimum in minutes).
+//!
+//! Tags follow `azure-figures.md`. Where a default is not itself a published
+//! value: [`Tag::Der`] when it follows from published figures by the
+//! arithmetic given in its note (rounding, or a pick inside a derived range,
+//! included); [`Tag::Est`] when nothing published gives its value. Where the
+//! file gives two tags (`SEC/OLD`, `OFF/OLD`), the catalog keeps the one that
+//! says why the value might be wrong and mentions the other in the note.
+//!
+//! ```
+//! use sim_scenarios::{Tag, figure, value};
+//!
+//! assert_eq!(value("expressroute.max_packet_bytes"), 1400.0);
+//! let fw = figure("azure_firewall.standard.throughput_per_instance_gbps");
+//! assert_eq!((fw.value, fw.unit, fw.tag), (1.5, "Gbps", Tag::Der));
+//! ```
+
+use std::fmt;
+
+mod figures;
+mod sources;
+
+/// How reliable a figure is: the tags of `azure-figures.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Tag {
+    /// Microsoft documentation (Learn, azure-docs sources, training modules),
+    /// or an IETF standard.
+    Off,
+    /// A measurement someone published: one lab, one point in time.
+    Meas,
+    /// A third party repeating a list price or a Microsoft figure, not
+    /// checked against the original.
+    Sec,
+    /// Derived from published figures; the note shows the arithmetic.
+    Der,
+    /// An estimate: no published figure was found.
+    Est,
+    /// Official, but the version read is old and the figure may have changed.
+    Old,
+}
+
+impl Tag {
+    /// The tag as written in `azure-figures.md`: `OFF`, `MEAS`, `SEC`, `DER`,
+    /// `EST` or `OLD`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Tag::Off => "OFF",
+            Tag::Meas => "MEAS",
+            Tag::Sec => "SEC",
+            Tag::Der => "DER",
+            Tag::Est => "EST",
+            Tag::Old => "OLD",
+        }
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One entry of the source list that figures cite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Source {
+    /// Identifier cited by figures: `S1`..`S57` as in `azure-figures.md`,
+    /// `EST` or `RFC9293`.
+    pub id: &'static str,
+    /// What the source is.
+    pub title: &'static str,
+    /// Public address (URL or repository path); empty for `EST`.
+    pub address: &'static str,
+    /// Date or version of the text that was read; empty for `EST`.
+    pub date: &'static str,
+}
+
+/// One default parameter of the simulator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figure {
+    /// Dotted lowercase key ending in the unit, e.g. `apim.gateway_latency_ms`.
+    pub key: &'static str,
+    /// The value, in [`Figure::unit`]; finite and ≥ 0.
+    pub value: f64,
+    /// The unit of [`Figure::value`] (`"1"` for a dimensionless shape).
+    pub unit: &'static str,
+    /// How reliable the value is.
+    pub tag: Tag,
+    /// Ids of the [`SOURCES`] entries the value rests on (at least one).
+    pub sources: &'static [&'static str],
+    /// What the figure is and, where uncertain, why.
+    pub note: &'static str,
+}
+
+/// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
+/// `EST` ("estimate, no published figure") and `RFC9293`.
+pub static SOURCES: &[Source] = sources::LIST;
+
+/// Every default figure the simulator uses, grouped by component.
+pub static FIGURES: &[Figure] = figures::LIST;
+
+/// The figure with this key, or `None`.
+pub fn try_figure(key: &str) -> Option<&'static Figure> {
+    FIGURES.iter().find(|f| f.key == key)
+}
+
+/// The figure with this key.
+///
+/// # Panics
+///
+/// If the catalog has no such key. Keys are fixed in the code that asks for
+/// them and every one is covered by a test, so a miss is a programming error;
+/// use [`try_figure`] for keys that come from user input.
+pub fn figure(key: &str) -> &'static Figure {
+    try_figure(key).unwrap_or_else(|| {
+        panic!("catalog has no figure '{key}'; `aznetsim catalog` lists the known keys")
+    })
+}
+
+/// The value of the figure with this key, in its unit.
+///
+/// # Panics
+///
+/// As [`figure`], if the catalog has no such key.
+pub fn value(key: &str) -> f64 {
+    figure(key).value
+}
+
+/// The source with this id, or `None`.
+pub fn source(id: &str) -> Option<&'static Source> {
+    SOURCES.iter().find(|s| s.id == id)
+}
+
+/// The whole catalog as two Markdown tables: the figures (key, value, unit,
+/// tag, sources, note), then the sources (id, title, address, date).
+pub fn markdown_table() -> String {
+    use fmt::Write as _;
+
+    let mut out = String::from(
+        "| key | value | unit | tag | sources | note |\n| --- | ---: | --- | --- | --- | --- |\n",
+    );
+    for f in FIGURES {
+        // Writing to a String cannot fail.
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {} | {} |",
+            f.key,
+            f.value,
+            f.unit,
+            f.tag,
+            f.sources.join(", "),
+            escape(f.note)
+        );
+    }
+    out.push_str("\n| id | title | address | date |\n| --- | --- | --- | --- |\n");
+    for s in SOURCES {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            s.id,
+            escape(s.title),
+            escape(s.address),
+            escape(s.date)
+        );
+    }
+    out
+}
+
+/// Makes text safe inside a Markdown table cell.
+fn escape(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every rule a catalog must satisfy, as a list of problems (empty when
+    /// the catalog is sound). Kept separate from the tests so the tests can
+    /// feed it broken catalogs and check that each rule bites.
+    fn problems(figures: &[Figure], sources: &[Source]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut ids: Vec<&str> = sources.iter().map(|s| s.id).collect();
+        ids.sort_unstable();
+        for pair in ids.windows(2).filter(|p| p[0] == p[1]) {
+            out.push(format!("source id '{}' is listed twice", pair[0]));
+        }
+        let mut keys: Vec<&str> = figures.iter().map(|f| f.key).collect();
+        keys.sort_unstable();
+        for pair in keys.windows(2).filter(|p| p[0] == p[1]) {
+            out.push(format!("figure key '{}' is listed twice", pair[0]));
+        }
+        for f in figures {
+            let key = f.key;
+            let well_formed = key.contains('.')
+                && !key.starts_with('.')
+                && !key.ends_with('.')
+                && !key.contains("..")
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._".contains(c));
+            if !well_formed {
+                out.push(format!("key '{key}' is not dotted lowercase [a-z0-9_.]"));
+            }
+            if !f.value.is_finite() || f.value < 0.0 {
+                out.push(format!("figure '{key}' has value {}; must be finite and >= 0", f.value));
+            }
+            if f.sources.is_empty() {
+                out.push(format!("figure '{key}' cites no source"));
+            }
+            for id in f.sources {
+                if !sources.iter().any(|s| s.id == *id) {
+                    out.push(format!("figure '{key}' cites unknown source '{id}'"));
+                }
+            }
+            if f.sources.contains(&"EST") && f.tag != Tag::Est {
+                out.push(format!("figure '{key}' cites EST but is tagged {}", f.tag));
+            }
+            if f.unit.trim().is_empty() {
+                out.push(format!("figure '{key}' has no unit"));
+            }
+            if f.note.trim().is_empty() {
+                out.push(format!("figure '{key}' has no note"));
+            }
+        }
+        out
+    }
+
+    /// Every key named in the brief the lead engineer compiles node kinds
+    /// from; each must resolve.
+    const REQUIRED: &[&str] = &[
+        "azure_firewall.standard.throughput_per_instance_gbps",
+        "azure_firewall.latency_aligned_ms",
+        "azure_firewall.latency_unaligned_ms",
+        "azure_firewall.latency_sigma",
+        "azure_firewall.standard.per_flow_gbps",
+        "azure_firewall.premium.per_flow_idps_deny_gbps",
+        "azure_firewall.standard.max_instances",
+        "azure_firewall.min_instances",
+        "apim.developer.capacity_per_unit_per_s",
+        "apim.basic.capacity_per_unit_per_s",
+        "apim.standard.capacity_per_unit_per_s",
+        "apim.premium.capacity_per_unit_per_s",
+        "apim.basicv2.capacity_per_unit_per_s",
+        "apim.standardv2.capacity_per_unit_per_s",
+        "apim.premiumv2.capacity_per_unit_per_s",
+        "apim.developer.max_units",
+        "apim.basic.max_units",
+        "apim.standard.max_units",
+        "apim.premium.max_units",
+        "apim.basicv2.max_units",
+        "apim.standardv2.max_units",
+        "apim.premiumv2.max_units",
+        "apim.gateway_latency_ms",
+        "apim.gateway_latency_sigma",
+        "apim.validate_jwt_cpu_ms",
+        "apim.jwks_fetch_ms",
+        "apim.jwks_cache_s",
+        "apim.send_request_timeout_ms",
+        "apim.forward_request_timeout_ms",
+        "app_gateway.standard_v2.tls_conns_per_s_per_cu",
+        "app_gateway.waf_v2.req_per_s_per_cu",
+        "app_gateway.cu_per_instance",
+        "app_gateway.min_instances",
+        "app_gateway.max_instances",
+        "app_gateway.standard_v2.latency_ms",
+        "app_gateway.waf_v2.latency_ms",
+        "app_gateway.latency_sigma",
+        "app_gateway.request_timeout_ms",
+        "app_gateway.throughput_per_cu_mbps",
+        "vpn_gateway.vpngw1az.aggregate_mbps",
+        "vpn_gateway.vpngw2az.aggregate_mbps",
+        "vpn_gateway.vpngw3az.aggregate_mbps",
+        "vpn_gateway.vpngw4az.aggregate_mbps",
+        "vpn_gateway.vpngw5az.aggregate_mbps",
+        "vpn_gateway.vpngw1az.per_tunnel_mbps",
+        "vpn_gateway.vpngw2az.per_tunnel_mbps",
+        "vpn_gateway.vpngw3az.per_tunnel_mbps",
+        "vpn_gateway.vpngw4az.per_tunnel_mbps",
+        "vpn_gateway.vpngw5az.per_tunnel_mbps",
+        "vpn_gateway.vpngw1az.per_tunnel_pps",
+        "vpn_gateway.vpngw2az.per_tunnel_pps",
+        "vpn_gateway.vpngw3az.per_tunnel_pps",
+        "vpn_gateway.vpngw4az.per_tunnel_pps",
+        "vpn_gateway.vpngw5az.per_tunnel_pps",
+        "vpn_gateway.latency_ms",
+        "vpn_gateway.latency_sigma",
+        "expressroute_gateway.ergw1az.bandwidth_mbps",
+        "expressroute_gateway.ergw1az.pps",
+        "expressroute_gateway.ergw2az.bandwidth_mbps",
+        "expressroute_gateway.ergw2az.pps",
+        "expressroute_gateway.ergw3az.bandwidth_mbps",
+        "expressroute_gateway.ergw3az.pps",
+        "expressroute_gateway.ergwscale.bandwidth_mbps_per_unit",
+        "expressroute_gateway.ergwscale.pps_per_unit",
+        "expressroute_gateway.ergwscale.max_units",
+        "expressroute_gateway.latency_ms",
+        "expressroute_gateway.latency_sigma",
+        "expressroute.max_packet_bytes",
+        "expressroute.circuit_rtt_base_ms",
+        "expressroute.circuit_rtt_per_100km_ms",
+        "vpn.wan_rtt_ms",
+        "network.intra_zone_ms",
+        "network.intra_zone_sigma",
+        "network.cross_zone_ms",
+        "network.cross_zone_sigma",
+        "network.peering_extra_ms",
+        "onprem_firewall.latency_ms",
+        "onprem_firewall.throughput_gbps",
+        "onprem_api_gateway.latency_ms",
+        "onprem_api_gateway.capacity_per_node_per_s",
+        "backend.service_ms",
+        "backend.service_sigma",
+        "tls.rsa2048_handshake_cpu_ms",
+        "tls.ecdsa_p256_handshake_cpu_ms",
+        "tls.tls12_handshake_rtts",
+        "tls.tls13_handshake_rtts",
+        "tcp.handshake_rtts",
+        "tls.connection_reuse",
+        "identity_provider.token_ms",
+        "identity_provider.token_sigma",
+        "identity_provider.token_lifetime_min_min",
+        "identity_provider.token_lifetime_max_min",
+    ];
+
+    #[test]
+    fn catalog_has_no_problems() {
+        let found = problems(FIGURES, SOURCES);
+        assert!(found.is_empty(), "catalog problems:\n{}", found.join("\n"));
+    }
+
+    #[test]
+    fn checker_catches_broken_figures() {
+        const fn bad(key: &'static str, value: f64, sources: &'static [&'static str]) -> Figure {
+            Figure { key, value, unit: "ms", tag: Tag::Off, sources, note: "made up" }
+        }
+        let broken = [
+            bad("made_up.unknown_source_ms", 1.0, &["S999"]),
+            bad("made_up.no_source_ms", 1.0, &[]),
+            bad("made_up.nan_ms", f64::NAN, &["S1"]),
+            bad("made_up.infinite_ms", f64::INFINITY, &["S1"]),
+            bad("made_up.negative_ms", -1.0, &["S1"]),
+            bad("made_up.est_tagged_off_ms", 1.0, &["EST"]),
+            bad("Made_Up.Upper_ms", 1.0, &["S1"]),
+            bad("made_up.twice_ms", 1.0, &["S1"]),
+            bad("made_up.twice_ms", 2.0, &["S1"]),
+            Figure { unit: " ", note: "", ..bad("made_up.blank_ms", 1.0, &["S1"]) },
+        ];
+        let found = problems(&broken, SOURCES).join("\n");
+        for expected in [
+            "'made_up.unknown_source_ms' cites unknown source 'S999'",
+            "'made_up.no_source_ms' cites no source",
+            "'made_up.nan_ms' has value NaN",
+            "'made_up.infinite_ms' has value inf",
+            "'made_up.negative_ms' has value -1",
+            "'made_up.est_tagged_off_ms' cites EST but is tagged OFF",
+            "key 'Made_Up.Upper_ms' is not dotted lowercase",
+            "figure key 'made_up.twice_ms' is listed twice",
+            "'made_up.blank_ms' has no unit",
+            "'made_up.blank_ms' has no note",
+        ] {
+            assert!(found.contains(expected), "checker missed: {expected}\nit found:\n{found}");
+        }
+        // A sound figure next to them adds nothing.
+        assert!(problems(&[bad("made_up.fine_ms", 1.0, &["S1"])], SOURCES).is_empty());
+    }
+
+    #[test]
+    fn checker_catches_duplicate_source_ids() {
+        let twice = [SOURCES[0], SOURCES[0]];
+        let found = problems(&[], &twice);
+        assert_eq!(found, [format!("source id '{}' is listed twice", SOURCES[0].id)]);
+    }
+
+    #[test]
+    fn sources_are_s1_to_s57_then_est_and_rfc9293() {
+        let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
+        let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
+        expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
+        assert_eq!(ids, expected);
+        assert_eq!(source("EST").map(|s| s.title), Some("estimate, no published figure"));
+        for s in SOURCES.iter().filter(|s| s.id != "EST") {
+            assert!(!s.title.is_empty() && !s.address.is_empty() && !s.date.is_empty(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn every_required_key_resolves() {
+        let missing: Vec<&str> =
+            REQUIRED.iter().copied().filter(|k| try_figure(k).is_none()).collect();
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+
+    #[test]
+    fn values_match_azure_figures() {
+        // Spot checks of values the brief pins, so a typo in the table shows.
+        for (key, expected) in [
+            ("app_gateway.throughput_per_cu_mbps", 2.22),
+            ("apim.forward_request_timeout_ms", 240_000.0),
+            ("expressroute.max_packet_bytes", 1400.0),
+            ("expressroute.circuit_rtt_base_ms", 2.0),
+            ("expressroute.circuit_rtt_per_100km_ms", 1.0),
+            ("vpn.wan_rtt_ms", 10.0),
+            ("network.intra_zone_ms", 0.03),
+            ("network.cross_zone_ms", 0.5),
+            ("network.peering_extra_ms", 0.0),
+            ("tls.rsa2048_handshake_cpu_ms", 1.4),
+            ("tls.ecdsa_p256_handshake_cpu_ms", 0.05),
+            ("tls.tls12_handshake_rtts", 2.0),
+            ("tls.tls13_handshake_rtts", 1.0),
+            ("tcp.handshake_rtts", 1.0),
+            ("tls.connection_reuse", 0.9),
+            ("identity_provider.token_ms", 150.0),
+            ("identity_provider.token_sigma", 0.8),
+            ("identity_provider.token_lifetime_min_min", 60.0),
+            ("identity_provider.token_lifetime_max_min", 90.0),
+        ] {
+            assert_eq!(value(key), expected, "{key}");
+        }
+        assert_eq!(figure("tls.connection_reuse").tag, Tag::Est);
+        // v2 APIM capacities are flagged estimates copied from the classic tier.
+        for tier in ["basic", "standard", "premium"] {
+            let v2 = figure(&format!("apim.{tier}v2.capacity_per_unit_per_s"));
+            assert_eq!(v2.tag, Tag::Est);
+            assert!(v2.note.contains("EST"), "{}", v2.key);
+            assert_eq!(v2.value, value(&format!("apim.{tier}.capacity_per_unit_per_s")));
+        }
+        // Bounds of uniform draws are ordered.
+        for prefix in [
+            "azure_firewall.scale_out_delay",
+            "apim.classic.scale_out_delay",
+            "app_gateway.scale_out_delay",
+        ] {
+            assert!(value(&format!("{prefix}_min_min")) <= value(&format!("{prefix}_max_min")));
+        }
+        assert!(
+            value("identity_provider.token_lifetime_min_min")
+                <= value("identity_provider.token_lifetime_max_min")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "catalog has no figure 'no.such_key_ms'")]
+    fn figure_panics_on_an_unknown_key() {
+        figure("no.such_key_ms");
+    }
+
+    #[test]
+    fn markdown_table_mentions_every_key_and_source() {
+        let table = markdown_table();
+        for f in FIGURES {
+            assert!(table.contains(&format!("| `{}` |", f.key)), "{}", f.key);
+        }
+        for s in SOURCES {
+            assert!(table.contains(&format!("\n| {} |", s.id)), "{}", s.id);
+        }
+        let rows = table.lines().filter(|l| l.starts_with('|')).count();
+        assert_eq!(rows, FIGURES.len() + SOURCES.len() + 4);
+    }
+
+    #[test]
+    fn escape_protects_table_cells() {
+        assert_eq!(escape("a | b"), "a \\| b");
+    }
+}

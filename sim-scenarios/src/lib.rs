@@ -1,0 +1,53 @@
+//! Scenario files for aznetsim: parsing, validation and compilation into
+//! `sim-core` models, and the results a run reports.
+//!
+//! A scenario file (JSON, described in `design.md` and the README) names
+//! nodes, the links between them and routes through them, plus the workload
+//! each route carries. [`Scenario::load`] checks everything before any
+//! simulation: an invalid scenario is a [`ScenarioError`] naming the file,
+//! the JSON path of the offending value, and what would be valid.
+//!
+//! ```
+//! use std::path::Path;
+//! use sim_scenarios::Scenario;
+//!
+//! let json = r#"{
+//!   "name": "one-queue", "seed": 7, "replications": 2,
+//!   "workload": { "arrival": { "kind": "poisson", "rate_per_s": 500 }, "requests": 20000 },
+//!   "nodes": {
+//!     "client": { "kind": "client" },
+//!     "api": { "kind": "station", "servers": 1, "service_ms": { "kind": "exponential", "mean": 1.0 } }
+//!   },
+//!   "links": [ { "between": ["client", "api"], "latency_ms": { "kind": "constant", "value": 0.5 } } ],
+//!   "routes": [ { "name": "direct", "path": ["client", "api"] } ]
+//! }"#;
+//! let value = sim_scenarios::parse_json(Path::new("inline.json"), json).unwrap();
+//! let scenario = Scenario::from_value(Path::new("inline.json"), value).unwrap();
+//! let report = sim_scenarios::run(&scenario, 7, 2, &|| {});
+//! let direct = &report.routes[0];
+//! assert_eq!(direct.completed + direct.rejected, direct.offered);
+//! // M/M/1 at load 0.5: 2 ms in the station, plus 0.5 ms on the link.
+//! assert!((direct.latency_ms.mean - 2.5).abs() < 0.25);
+//! ```
+
+mod compile;
+mod error;
+mod overrides;
+mod report;
+mod spec;
+
+mod catalog;
+pub use catalog::{
+    FIGURES, Figure, SOURCES, Source, Tag, figure, markdown_table, source, try_figure, value,
+};
+
+pub use compile::{
+    CompiledRoute, MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, NODE_KINDS, Scenario, parse_json,
+};
+pub use error::ScenarioError;
+pub use overrides::{OverrideError, parse_assignment, set_path};
+pub use report::{HopReport, LatencyReport, RouteReport, RunReport, SCHEMA_VERSION, run};
+pub use spec::{
+    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, RouteSpec,
+    ScenarioSpec, StationSpec, WorkloadSpec,
+};

@@ -1,0 +1,239 @@
+//! The scenario file as written: serde structures that mirror the JSON.
+//!
+//! Every structure denies unknown fields, so a typo is an error, never a
+//! silently ignored setting. Tagged objects (distributions, arrivals) are
+//! flat structures with a `kind` and every possible parameter, checked per
+//! kind in `compile`: that keeps serde's error paths exact down to the field.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    /// Short name, used in results.
+    pub name: String,
+    /// What the scenario represents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Master seed (default 1).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Independent replications (default 4).
+    #[serde(default = "default_replications")]
+    pub replications: u64,
+    /// `compare` (default) or `mix`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// The demand every route carries.
+    pub workload: WorkloadSpec,
+    /// Components by name; each object has a `kind`.
+    pub nodes: BTreeMap<String, Value>,
+    /// Links between nodes.
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+    /// Routes: named paths through the nodes.
+    pub routes: Vec<RouteSpec>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_replications() -> u64 {
+    4
+}
+
+/// How routes share the simulation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Each route carries the whole workload alone, in its own simulation.
+    #[default]
+    Compare,
+    /// One simulation where routes share stations, by weight.
+    Mix,
+}
+
+/// The workload section.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// The arrival process.
+    pub arrival: ArrivalSpec,
+    /// Arrivals per route and replication, warm-up included.
+    pub requests: u64,
+    /// Leading arrivals simulated but not measured.
+    #[serde(default)]
+    pub warmup_requests: u64,
+    /// Request sizes \[bytes\] (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_bytes: Option<DistSpec>,
+    /// Response sizes \[bytes\] (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_bytes: Option<DistSpec>,
+    /// Whether responses travel back along the reversed path.
+    #[serde(default)]
+    pub round_trip: bool,
+}
+
+/// An arrival process: `{"kind": "poisson", "rate_per_s": 2000}`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalSpec {
+    /// `poisson`, `constant`, `mmpp2` or `on_off`.
+    pub kind: ArrivalKind,
+    /// Rate \[1/s\]: one number, or two for `mmpp2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<Value>,
+    /// `mmpp2`: mean time in each state \[ms\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_sojourn_ms: Option<[f64; 2]>,
+    /// `on_off`: mean length of a burst \[ms\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_ms: Option<f64>,
+    /// `on_off`: mean silence between bursts \[ms\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub off_ms: Option<f64>,
+}
+
+/// Arrival process kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    /// Exponential gaps.
+    Poisson,
+    /// Equal gaps.
+    Constant,
+    /// Two-state Markov-modulated Poisson.
+    Mmpp2,
+    /// Poisson bursts separated by silences (MMPP-2 with one rate 0).
+    OnOff,
+}
+
+/// A probability law: `{"kind": "exponential", "mean": 3.0}`. Parameters
+/// are in the unit of the field that holds the law (ms or bytes).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistSpec {
+    /// Which law.
+    pub kind: Option<DistKind>,
+    /// `constant`: the value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Mean (`exponential`, `normal`, `lognormal`, `gamma`, `erlang`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    /// `uniform`: lower bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    /// `uniform`: upper bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// `normal`: standard deviation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sd: Option<f64>,
+    /// `lognormal`: 99th percentile (with `mean`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p99: Option<f64>,
+    /// `lognormal`: mean of the logarithm of the value in the field's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mu: Option<f64>,
+    /// `lognormal`: standard deviation of the logarithm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sigma: Option<f64>,
+    /// `gamma`: shape; `pareto`: tail index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shape: Option<f64>,
+    /// `pareto`: minimum value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f64>,
+    /// `erlang`: number of phases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<u32>,
+    /// `empirical`: `\[percentile, value\]` pairs from 0 to 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentiles: Option<Vec<(f64, f64)>>,
+}
+
+/// Probability law kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DistKind {
+    /// Always the same value.
+    Constant,
+    /// Exponential.
+    Exponential,
+    /// Uniform.
+    Uniform,
+    /// Normal truncated at 0.
+    Normal,
+    /// Lognormal by mean and p99, or by mu and sigma.
+    Lognormal,
+    /// Gamma by shape and mean.
+    Gamma,
+    /// Erlang by phases and mean.
+    Erlang,
+    /// Pareto by scale and shape.
+    Pareto,
+    /// Percentile table.
+    Empirical,
+}
+
+/// A link between two nodes.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// The two nodes it joins; the order does not matter for routing.
+    pub between: [String; 2],
+    /// One-way latency \[ms\].
+    pub latency_ms: DistSpec,
+    /// Bandwidth per direction \[Mbit/s, 10⁶ bit/s\]; unlimited if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bandwidth_mbps: Option<f64>,
+}
+
+/// A route.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSpec {
+    /// Unique name ("green", "red", ...).
+    pub name: String,
+    /// Node names from the origin to the destination.
+    pub path: Vec<String>,
+    /// Share of the workload in `mix` mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
+}
+
+/// `station` node: the generic building block.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationSpec {
+    /// Always `"station"`.
+    pub kind: String,
+    /// Server count (≥ 1) or `"unbounded"`.
+    pub servers: Value,
+    /// Waiting places (not counting those in service); unlimited if absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_limit: Option<u32>,
+    /// Service time per request \[ms\].
+    pub service_ms: DistSpec,
+    /// Service time per response \[ms\] (default: `service_ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_service_ms: Option<DistSpec>,
+    /// Extra service per byte of the message \[ns/byte\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_ns_per_byte: Option<f64>,
+}
+
+/// `client` node: where requests originate. It serves nothing.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// Always `"client"`.
+    pub kind: String,
+}

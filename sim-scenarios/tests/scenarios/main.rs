@@ -1,0 +1,3 @@
+//! Integration tests of scenario loading and running.
+
+mod golden;
