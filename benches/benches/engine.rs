@@ -22,9 +22,9 @@ use sim_core::{Arrivals, Direction, Dist, Link, Model, RouteBuilder, Servers, St
 const SERVERS: [u32; 5] = [2, 4, 8, 2, 4];
 /// Offered load ρ = λ·E[S]/c at every station.
 const LOAD: f64 = 0.7;
-/// Arrival rate [1/s].
+/// Arrival rate \[1/s\].
 const RATE_PER_S: f64 = 10_000.0;
-/// One-way latency of every link [ns]: 0.1 ms.
+/// One-way latency of every link \[ns\]: 0.1 ms.
 const LINK_NS: f64 = 100_000.0;
 /// Requests per replication, warm-up included.
 const REQUESTS: u64 = 200_000;
@@ -63,7 +63,7 @@ fn tandem() -> Model {
 fn engine_tandem(c: &mut Criterion) {
     let model = tandem();
     // The run must be the one described above, or its timing means nothing.
-    let r = sim_core::simulate_replication(&model, SEED, 0);
+    let r = sim_core::simulate_replication(&model, SEED, 0).expect("the run completes");
     let route = &r.routes()[0];
     assert_eq!(route.offered(), REQUESTS - WARMUP);
     assert_eq!(route.completed(), REQUESTS - WARMUP, "no queue is limited: nothing is rejected");
@@ -83,7 +83,9 @@ fn engine_tandem(c: &mut Criterion) {
     // The same replication every time: identical work in every iteration,
     // so the spread measures the machine, not the model.
     group.bench_function("tandem_5_mmc_one_way", |b| {
-        b.iter(|| black_box(sim_core::simulate_replication(&model, SEED, 0)));
+        b.iter(|| {
+            black_box(sim_core::simulate_replication(&model, SEED, 0).expect("the run completes"))
+        });
     });
     group.finish();
 }

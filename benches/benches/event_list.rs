@@ -31,12 +31,12 @@ const SIZES: [usize; 2] = [1_000, 100_000];
 const HOLDS_PER_ITER: u64 = 10_000;
 /// Pre-drawn increments, cycled; a power of two so the index is a mask.
 const INCREMENTS: usize = 1 << 16;
-/// Mean increment [ns]: 1 ms. Its scale does not matter to a comparison
+/// Mean increment \[ns\]: 1 ms. Its scale does not matter to a comparison
 /// heap except through ties, which integer nanoseconds make rare.
 const MEAN_INCREMENT_NS: f64 = 1e6;
 const SEED: u64 = 0x5EED_E7E1;
 
-/// Exponential increments [ns] by inversion, from a fixed seed.
+/// Exponential increments \[ns\] by inversion, from a fixed seed.
 fn increments() -> Vec<u64> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     (0..INCREMENTS)
@@ -52,8 +52,8 @@ fn increments() -> Vec<u64> {
 trait HoldQueue {
     /// A queue holding `n` events, event `i` at `times[i]`.
     fn with_times(times: impl ExactSizeIterator<Item = u64>) -> Self;
-    /// Pops the earliest event and pushes it back `dt` [ns] later; returns
-    /// what was popped (time [ns], payload).
+    /// Pops the earliest event and pushes it back `dt` \[ns\] later; returns
+    /// what was popped (time \[ns\], payload).
     fn hold(&mut self, dt: u64) -> (u64, u32);
     fn len(&self) -> usize;
 }

@@ -21,8 +21,14 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Simulate every route of a scenario and report latency per route and hop.
     Run(RunArgs),
-    /// Check scenario files without simulating.
+    /// Check scenario files without simulating: schema, values, certificate
+    /// trust on every TLS connection, firewall inspection.
     Validate(ValidateArgs),
+    /// Print each route hop by hop: component, what it terminates, latency
+    /// floor, capacity, new connections and nested calls.
+    Explain(ExplainArgs),
+    /// Print the component catalog: every default with its source.
+    Catalog,
 }
 
 /// Output format.
@@ -68,6 +74,16 @@ pub(crate) struct ValidateArgs {
     #[arg(value_name = "SCENARIO", required = true)]
     pub(crate) scenarios: Vec<PathBuf>,
     /// Override any scenario field by its JSON path before checking.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// The scenario file (JSON).
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Override any scenario field by its JSON path before explaining.
     #[arg(long, value_name = "PATH=VALUE")]
     pub(crate) set: Vec<String>,
 }

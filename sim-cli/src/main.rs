@@ -14,10 +14,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use sim_scenarios::{Scenario, parse_assignment, parse_json, set_path};
+use sim_scenarios::{Finding, Scenario, Severity, parse_assignment, parse_json, set_path};
 
-use crate::args::{Cli, Command, Format, RunArgs, ValidateArgs};
+use crate::args::{Cli, Command, ExplainArgs, Format, RunArgs, ValidateArgs};
 
+/// Exit code: the run completed but a check it was asked for failed.
+const EXIT_CHECK_FAILED: u8 = 1;
 /// Exit code: invalid input, usage or I/O error.
 const EXIT_ERROR: u8 = 2;
 
@@ -52,6 +54,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run(args) => cmd_run(&args),
         Command::Validate(args) => cmd_validate(&args),
+        Command::Explain(args) => cmd_explain(&args),
+        Command::Catalog => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(sim_scenarios::markdown_table().as_bytes())?;
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -94,10 +103,20 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the worker threads")?;
     let show = !args.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
-    let total = replications * scenario.routes().len() as u64;
+    let models: u64 =
+        scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
+    let total = replications * models;
     let bar = progress::bar(total, "replications", show);
     let report = pool.install(|| sim_scenarios::run(&scenario, seed, replications, &|| bar.inc(1)));
     bar.finish_and_clear();
+    let report = report.with_context(|| format!("{}", args.scenario.display()))?;
+    if !args.quiet {
+        for f in scenario.routes().iter().flat_map(|r| &r.findings) {
+            if f.severity == Severity::Error {
+                eprintln!("aznetsim: warning: {} (aznetsim validate fails on this)", f.message);
+            }
+        }
+    }
 
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -111,16 +130,55 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Loads every file; prints each route's findings. Exit 2 if a file does
+/// not load, else 1 if a check found an error, else 0.
 fn cmd_validate(args: &ValidateArgs) -> Result<ExitCode> {
-    let mut failed = false;
+    let (mut invalid, mut check_failed) = (false, false);
+    let mut out = std::io::stdout().lock();
     for path in &args.scenarios {
         match load(path, &args.set, &[]) {
-            Ok(s) => println!("{}: ok ({} routes)", path.display(), s.routes().len()),
+            Ok(s) => {
+                let findings: Vec<&Finding> = s.routes().iter().flat_map(|r| &r.findings).collect();
+                let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+                let verdict = if errors > 0 { "FAILED" } else { "ok" };
+                writeln!(
+                    out,
+                    "{}: {verdict} ({} routes, {errors} errors, {} warnings)",
+                    path.display(),
+                    s.routes().len(),
+                    findings.len() - errors
+                )?;
+                for f in findings {
+                    let label = match f.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                    };
+                    writeln!(out, "  {label} [{}]: {}", f.check, f.message)?;
+                }
+                check_failed |= errors > 0;
+            }
             Err(e) => {
                 eprintln!("aznetsim: error: {e:#}");
-                failed = true;
+                invalid = true;
             }
         }
     }
-    Ok(if failed { ExitCode::from(EXIT_ERROR) } else { ExitCode::SUCCESS })
+    out.flush()?;
+    Ok(if invalid {
+        ExitCode::from(EXIT_ERROR)
+    } else if check_failed {
+        ExitCode::from(EXIT_CHECK_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Prints each route hop by hop: kind, what it terminates, latency floor,
+/// capacity, connections opened and nested calls.
+fn cmd_explain(args: &ExplainArgs) -> Result<ExitCode> {
+    let scenario = load(&args.scenario, &args.set, &[])?;
+    let mut out = std::io::stdout().lock();
+    table::write_explain(&mut out, &scenario)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }

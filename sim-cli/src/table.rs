@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use sim_scenarios::{RouteReport, RunReport};
+use sim_scenarios::{RouteReport, RunReport, Scenario, Severity};
 
 fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |u| format!("{:.0}%", u * 100.0))
@@ -77,10 +77,38 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
         .collect();
     write_grid(out, &header, &rows)?;
 
+    if report.routes.iter().any(|r| r.auth_added_ms.is_some()) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "what end-user authorisation adds (route minus its twin without it, same seed)"
+        )?;
+        let header = ["route", "mean ms", "p50", "p99"];
+        let rows: Vec<Vec<String>> = report
+            .routes
+            .iter()
+            .filter_map(|r| {
+                let a = r.auth_added_ms.as_ref()?;
+                Some(vec![r.name.clone(), ms(a.mean), ms(a.p50), ms(a.p99)])
+            })
+            .collect();
+        write_grid(out, &header, &rows)?;
+    }
+
     for r in &report.routes {
         writeln!(out)?;
         writeln!(out, "route {}: where the time goes (mean ms per request)", r.name)?;
-        let header = ["node", "wait", "service", "link", "serialise", "utilisation", "rejected"];
+        let header = [
+            "node",
+            "wait",
+            "service",
+            "link",
+            "serialise",
+            "handshake",
+            "calls",
+            "utilisation",
+            "rejected",
+        ];
         let rows: Vec<Vec<String>> = r
             .hops
             .iter()
@@ -91,17 +119,71 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
                     ms(h.service_ms_mean),
                     ms(h.link_ms_mean),
                     ms(h.serialization_ms_mean),
+                    ms(h.handshake_ms_mean),
+                    ms(h.subcall_ms_mean),
                     opt_pct(h.utilization),
                     h.rejected.to_string(),
                 ]
             })
             .collect();
         write_grid(out, &header, &rows)?;
+        if r.timed_out > 0 {
+            writeln!(out, "{} requests timed out", r.timed_out)?;
+        }
+        for f in &r.findings {
+            let label = if f.severity == Severity::Error { "error" } else { "warning" };
+            writeln!(out, "{label} [{}]: {}", f.check, f.message)?;
+        }
     }
     Ok(())
 }
 
-/// Left-aligns the first column, right-aligns the others (numbers).
+/// The compiled model, route by route and hop by hop.
+pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Result<()> {
+    writeln!(out, "scenario {} ({})", scenario.spec().name, scenario.file().display())?;
+    for r in scenario.routes() {
+        writeln!(out)?;
+        let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();
+        writeln!(
+            out,
+            "route {}: static latency floor {} ms (no queueing, no new connections)",
+            r.name,
+            ms(floor)
+        )?;
+        let header = ["#", "node", "kind", "connection", "floor ms", "capacity"];
+        let rows: Vec<Vec<String>> = r
+            .hops
+            .iter()
+            .enumerate()
+            .map(|(j, h)| {
+                vec![
+                    j.to_string(),
+                    h.node.clone(),
+                    h.kind.clone(),
+                    h.connection.clone(),
+                    ms(h.floor_ms),
+                    h.capacity.clone(),
+                ]
+            })
+            .collect();
+        write_grid(out, &header, &rows)?;
+        for (j, h) in r.hops.iter().enumerate() {
+            if let Some(c) = &h.new_connection {
+                writeln!(out, "  hop {j} {} opens a new connection {c}", h.node)?;
+            }
+            for c in &h.calls {
+                writeln!(out, "  hop {j} {} calls {c}", h.node)?;
+            }
+        }
+        for f in &r.findings {
+            let label = if f.severity == Severity::Error { "error" } else { "warning" };
+            writeln!(out, "  {label} [{}]: {}", f.check, f.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes a table: columns padded to their widest cell.
 fn write_grid(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
@@ -109,18 +191,17 @@ fn write_grid(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io
             *w = (*w).max(cell.chars().count());
         }
     }
+    // A column of numbers is right-aligned, header included; text is not.
+    let numeric: Vec<bool> = (0..header.len())
+        .map(|i| i > 0 && !rows.is_empty() && rows.iter().all(|r| is_numeric(&r[i])))
+        .collect();
     let line = |cells: Vec<&str>| -> String {
         cells
             .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(i, (c, &w))| {
-                let pad = w - c.chars().count();
-                if i == 0 {
-                    format!("{c}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{c}", " ".repeat(pad))
-                }
+            .zip(widths.iter().zip(&numeric))
+            .map(|(c, (&w, &right))| {
+                let pad = " ".repeat(w - c.chars().count());
+                if right { format!("{pad}{c}") } else { format!("{c}{pad}") }
             })
             .collect::<Vec<_>>()
             .join("  ")
@@ -130,4 +211,10 @@ fn write_grid(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()).trim_end())?;
     }
     Ok(())
+}
+
+/// Whether a cell holds a number (possibly with ±, a % sign, or "-" for none).
+fn is_numeric(c: &str) -> bool {
+    let t = c.trim_start_matches('±').trim_end_matches('%');
+    t == "-" || t.parse::<f64>().is_ok()
 }

@@ -380,8 +380,8 @@ impl Arrivals {
     }
 
     /// A two-state Markov-modulated Poisson process (MMPP-2): Poisson at
-    /// `rate_per_s\[i\]` while in state `i`, staying in state `i` for an
-    /// exponential time of mean `mean_sojourn_ms\[i\]`. With one rate 0 this is
+    /// `rate_per_s[i]` while in state `i`, staying in state `i` for an
+    /// exponential time of mean `mean_sojourn_ms[i]`. With one rate 0 this is
     /// the classic bursty on/off source. The run starts in state 0.
     ///
     /// # Errors

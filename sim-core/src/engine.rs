@@ -2,12 +2,15 @@
 
 use std::collections::VecDeque;
 
+use rand::RngExt;
+
 use crate::dist::{ArrivalClock, Dist};
-use crate::model::{Model, Servers, Step};
+use crate::error::RunError;
+use crate::model::{Model, NO_DETOUR, Servers, Step};
 use crate::queue::EventList;
 use crate::rng::{StreamId, StreamRng, stream_rng};
 use crate::stats::{ResourceStats, RouteStats, RunResults};
-use crate::time::{SimDuration, SimTime};
+use crate::time::SimTime;
 
 /// What happens at an instant. Indices keep the event small (12 bytes).
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +34,10 @@ struct HopTimes {
     service: u64,
     link: u64,
     serialization: u64,
+    /// Waiting for new connections (handshake round trips).
+    handshake: u64,
+    /// Nested calls made by this hop, start to end.
+    subcall: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -44,6 +51,10 @@ struct Message {
     enqueued_ns: u64,
     request_bytes: u64,
     response_bytes: u64,
+    /// Hops whose station owes handshake CPU for this message (bit = hop).
+    pending_cpu: u64,
+    /// When the nested call in progress started.
+    detour_start_ns: u64,
 }
 
 /// Time-weighted occupancy of one resource (station or transmitter).
@@ -112,6 +123,9 @@ struct RouteState {
     clock: ArrivalClock,
     arrival_rng: StreamRng,
     size_rng: StreamRng,
+    /// One stream per set-up, then per detour, in the route's order.
+    setup_rngs: Vec<StreamRng>,
+    detour_rngs: Vec<StreamRng>,
     arrived: u64,
     first_measured_ns: Option<u64>,
     last_completion_ns: u64,
@@ -135,6 +149,9 @@ pub(crate) struct Engine<'m> {
     routes_arriving: usize,
     window_start_ns: Option<u64>,
     window_end_ns: Option<u64>,
+    replication: u64,
+    /// Set when an instant would not fit the clock; the run stops.
+    overflowed: bool,
 }
 
 impl<'m> Engine<'m> {
@@ -171,6 +188,12 @@ impl<'m> Engine<'m> {
                     clock: ArrivalClock::new(&r.workload.arrivals, &mut arrival_rng),
                     arrival_rng,
                     size_rng: rng(r.size_stream()),
+                    setup_rngs: r.setups.iter().map(|(hop, _)| rng(r.setup_stream(*hop))).collect(),
+                    detour_rngs: r
+                        .detours
+                        .iter()
+                        .map(|(hop, d)| rng(r.detour_stream(*hop, &d.name)))
+                        .collect(),
                     arrived: 0,
                     first_measured_ns: None,
                     last_completion_ns: 0,
@@ -193,11 +216,13 @@ impl<'m> Engine<'m> {
             routes,
             window_start_ns: None,
             window_end_ns: None,
+            replication,
+            overflowed: false,
         }
     }
 
     /// Runs until every request has completed or been rejected.
-    pub(crate) fn run(mut self) -> RunResults {
+    pub(crate) fn run(mut self) -> Result<RunResults, RunError> {
         for r in 0..self.routes.len() {
             self.schedule_arrival(r);
         }
@@ -205,6 +230,12 @@ impl<'m> Engine<'m> {
             self.events.push(c.at, Event::Capacity(i as u32));
         }
         while let Some((t, ev)) = self.events.pop() {
+            if self.overflowed {
+                return Err(RunError::TimeOverflow {
+                    replication: self.replication,
+                    limit_years: u64::MAX as f64 / 1e9 / 86_400.0 / 365.25,
+                });
+            }
             self.now = t.as_nanos();
             match ev {
                 Event::Arrival(r) => self.on_arrival(r as usize),
@@ -214,13 +245,15 @@ impl<'m> Engine<'m> {
                 Event::Capacity(i) => self.on_capacity(i as usize),
             }
         }
-        self.finish()
+        Ok(self.finish())
     }
 
     fn schedule_arrival(&mut self, r: usize) {
         let route = &self.model.routes[r];
         let st = &mut self.routes[r];
         let t = st.clock.next_ns(&route.workload.arrivals, &mut st.arrival_rng);
+        // The arrival clock saturates at the end of time.
+        self.overflowed |= t == u64::MAX;
         self.events.push(SimTime::from_nanos(t), Event::Arrival(r as u32));
     }
 
@@ -259,6 +292,8 @@ impl<'m> Engine<'m> {
             enqueued_ns: self.now,
             request_bytes,
             response_bytes,
+            pending_cpu: 0,
+            detour_start_ns: NOT_IN_DETOUR,
         };
         let m = self.alloc(msg);
         self.enter_step(m);
@@ -288,7 +323,12 @@ impl<'m> Engine<'m> {
         self.messages[m as usize].enqueued_ns = self.now;
         let msg = self.messages[m as usize];
         let steps = &self.model.routes[msg.route as usize].steps;
-        let Some(&step) = steps.get(msg.step as usize) else {
+        let step = steps.get(msg.step as usize).copied();
+        if msg.detour_start_ns != NOT_IN_DETOUR && step.is_none_or(|s| step_detour(s) == NO_DETOUR)
+        {
+            self.close_detour(m);
+        }
+        let Some(step) = step else {
             self.complete(m);
             return;
         };
@@ -305,6 +345,21 @@ impl<'m> Engine<'m> {
                     s.queue.push_back(m);
                     s.occ.max_queue = s.occ.max_queue.max(s.queue.len() as u64);
                 }
+            }
+            Step::Setup { hop, index } => self.on_setup(m, hop, index),
+            Step::Branch { index, skip, .. } => {
+                let route = msg.route as usize;
+                let p = self.model.routes[route].detours[usize::from(index)].1.probability;
+                let take = draw(p, &mut self.routes[route].detour_rngs[usize::from(index)]);
+                let msg = &mut self.messages[m as usize];
+                msg.step += 1;
+                if take {
+                    msg.detour_start_ns = self.now;
+                    // The call belongs to the hop that makes it.
+                } else {
+                    msg.step += u32::from(skip);
+                }
+                self.enter_step(m);
             }
             Step::Cross { tx, hop, .. } => {
                 let x = &mut self.transmitters[tx as usize];
@@ -325,7 +380,7 @@ impl<'m> Engine<'m> {
     /// Starts serving `m` at `station` (a server has already been taken).
     fn start_service(&mut self, station: usize, m: u32) {
         let msg = self.messages[m as usize];
-        let Step::Visit { hop, response, .. } = self.step_of(&msg) else {
+        let Step::Visit { hop, response, detour, .. } = self.step_of(&msg) else {
             unreachable!("a message in a station queue is at a Visit step");
         };
         let spec = &self.model.stations[station];
@@ -335,14 +390,23 @@ impl<'m> Engine<'m> {
             &spec.service_ns
         };
         let mut service = law.sample_u64(&mut self.stations[station].rng);
-        if spec.ns_per_byte > 0.0 {
-            let bytes = if response { msg.response_bytes } else { msg.request_bytes };
-            service = service.saturating_add((spec.ns_per_byte * bytes as f64).round() as u64);
+        let bytes = self.bytes(&msg, response, detour);
+        service = service.saturating_add(spec.size_cost_ns(bytes));
+        if !response && detour == NO_DETOUR && msg.pending_cpu & (1 << hop) != 0 {
+            self.messages[m as usize].pending_cpu &= !(1 << hop);
+            service = service.saturating_add(self.handshake_cpu(msg.route as usize, hop));
         }
         let now = self.now;
-        let h = self.hop_times(m, hop);
-        h.wait += now - msg.enqueued_ns;
-        h.service += service;
+        if detour == NO_DETOUR {
+            let h = self.hop_times(m, hop);
+            h.wait += now - msg.enqueued_ns;
+            // Saturating (here and for link, serialisation and handshake
+            // time): a hop's earlier time plus a duration that ends past
+            // the clock overflowed u64 and panicked in debug builds before
+            // `after` could flag the overflow; the saturated value is never
+            // reported, as the run stops with `RunError::TimeOverflow`.
+            h.service = h.service.saturating_add(service);
+        }
         let at = self.after(service);
         self.events.push(at, Event::ServiceDone(station as u32, m));
     }
@@ -351,9 +415,69 @@ impl<'m> Engine<'m> {
         self.model.routes[msg.route as usize].steps[msg.step as usize]
     }
 
-    /// The instant `delay` \[ns\] from now.
-    fn after(&self, delay: u64) -> SimTime {
-        SimTime::from_nanos(self.now) + SimDuration::from_nanos(delay)
+    /// The instant `delay` \[ns\] from now. An instant past the clock's
+    /// end stops the run with [`RunError::TimeOverflow`].
+    fn after(&mut self, delay: u64) -> SimTime {
+        SimTime::from_nanos(self.now.checked_add(delay).unwrap_or_else(|| {
+            self.overflowed = true;
+            u64::MAX
+        }))
+    }
+
+    /// The size of the message at a step \[bytes\]: a nested call's own
+    /// sizes inside it, the request's or response's otherwise.
+    fn bytes(&self, msg: &Message, response: bool, detour: u16) -> u64 {
+        if detour == NO_DETOUR {
+            if response { msg.response_bytes } else { msg.request_bytes }
+        } else {
+            let d = &self.model.routes[msg.route as usize].detours[usize::from(detour)].1;
+            if response { d.response_bytes } else { d.request_bytes }
+        }
+    }
+
+    /// Handshake CPU the station at `hop` spends on a new connection.
+    fn handshake_cpu(&mut self, route: usize, hop: u16) -> u64 {
+        let setups = &self.model.routes[route].setups;
+        let Some((i, law)) = setups.iter().enumerate().find_map(|(i, (_, s))| {
+            s.terminator.as_ref().filter(|(t, _)| *t == hop).map(|(_, law)| (i, law))
+        }) else {
+            return 0;
+        };
+        law.sample_u64(&mut self.routes[route].setup_rngs[i])
+    }
+
+    /// With the set-up's probability, the message waits for a new
+    /// connection (and owes the terminator its CPU) before moving on.
+    fn on_setup(&mut self, m: u32, hop: u16, index: u16) {
+        let route = self.messages[m as usize].route as usize;
+        let setup = &self.model.routes[route].setups[usize::from(index)].1;
+        let rng = &mut self.routes[route].setup_rngs[usize::from(index)];
+        self.messages[m as usize].step += 1;
+        if draw(setup.probability, rng) {
+            let delay = setup.delay_ns.sample_u64(rng);
+            if let Some((t, _)) = setup.terminator {
+                self.messages[m as usize].pending_cpu |= 1 << t;
+            }
+            let h = self.hop_times(m, hop);
+            h.handshake = h.handshake.saturating_add(delay);
+            let at = self.after(delay);
+            self.events.push(at, Event::Reach(m));
+        } else {
+            self.enter_step(m);
+        }
+    }
+
+    /// Ends the nested call `m` is in: its whole duration is the hop's
+    /// sub-call time.
+    fn close_detour(&mut self, m: u32) {
+        let msg = self.messages[m as usize];
+        let hop = match self.model.routes[msg.route as usize].steps[msg.step as usize - 1] {
+            Step::Visit { hop, .. } | Step::Cross { hop, .. } => hop,
+            Step::Setup { hop, .. } | Step::Branch { hop, .. } => hop,
+        };
+        let now = self.now;
+        self.hop_times(m, hop).subcall += now - msg.detour_start_ns;
+        self.messages[m as usize].detour_start_ns = NOT_IN_DETOUR;
     }
 
     fn on_service_done(&mut self, station: usize, m: u32) {
@@ -361,8 +485,26 @@ impl<'m> Engine<'m> {
         s.occ.touch(self.now);
         s.occ.busy -= 1;
         self.start_waiting(station);
+        let Step::Visit { hop, response, detour, .. } = self.step_of(&self.messages[m as usize])
+        else {
+            unreachable!("a served message is at a Visit step");
+        };
         self.messages[m as usize].step += 1;
-        self.enter_step(m);
+        // Pipeline latency after the server is released: it delays the
+        // message without occupying capacity.
+        let spec = &self.model.stations[station];
+        let law = if response { spec.response_delay_ns.as_ref() } else { spec.delay_ns.as_ref() };
+        match law {
+            Some(law) => {
+                let delay = law.sample_u64(&mut self.stations[station].rng);
+                if detour == NO_DETOUR {
+                    self.hop_times(m, hop).service += delay;
+                }
+                let at = self.after(delay);
+                self.events.push(at, Event::Reach(m));
+            }
+            None => self.enter_step(m),
+        }
     }
 
     /// Starts as many queued messages as there are free servers.
@@ -380,15 +522,18 @@ impl<'m> Engine<'m> {
 
     fn start_transmit(&mut self, tx: usize, m: u32) {
         let msg = self.messages[m as usize];
-        let Step::Cross { hop, response, .. } = self.step_of(&msg) else {
+        let Step::Cross { hop, response, detour, .. } = self.step_of(&msg) else {
             unreachable!("a transmitting message is at a Cross step");
         };
-        let bytes = if response { msg.response_bytes } else { msg.request_bytes };
+        let bytes = self.bytes(&msg, response, detour);
         let ns_per_byte = self.transmitters[tx].ns_per_byte.expect("only limited links transmit");
         let duration = (ns_per_byte * bytes as f64).round() as u64;
         let now = self.now;
-        let h = self.hop_times(m, hop);
-        h.serialization += now - msg.enqueued_ns + duration;
+        if detour == NO_DETOUR {
+            let h = self.hop_times(m, hop);
+            h.serialization =
+                h.serialization.saturating_add((now - msg.enqueued_ns).saturating_add(duration));
+        }
         let at = self.after(duration);
         self.events.push(at, Event::TransmitDone(tx as u32, m));
     }
@@ -411,7 +556,10 @@ impl<'m> Engine<'m> {
     fn propagate(&mut self, tx: usize, m: u32, hop: u16) {
         let link = tx / 2;
         let latency = self.model.links[link].latency_ns.sample_u64(&mut self.link_rngs[link]);
-        self.hop_times(m, hop).link += latency;
+        if step_detour(self.step_of(&self.messages[m as usize])) == NO_DETOUR {
+            let h = self.hop_times(m, hop);
+            h.link = h.link.saturating_add(latency);
+        }
         self.messages[m as usize].step += 1;
         let at = self.after(latency);
         self.events.push(at, Event::Reach(m));
@@ -430,11 +578,16 @@ impl<'m> Engine<'m> {
 
     fn complete(&mut self, m: u32) {
         let msg = self.messages[m as usize];
-        if msg.measured {
-            let now = self.now;
+        let timeout = self.model.routes[msg.route as usize].timeout_ns;
+        let now = self.now;
+        let latency = now - msg.born_ns;
+        if msg.measured && timeout.is_some_and(|t| latency > t) {
+            let st = &mut self.routes[msg.route as usize];
+            st.stats.timed_out += 1;
+            st.last_completion_ns = now;
+        } else if msg.measured {
             let base = m as usize * self.hop_stride;
             let st = &mut self.routes[msg.route as usize];
-            let latency = now - msg.born_ns;
             st.stats.completed += 1;
             st.stats.latency.saturating_record(latency.max(1));
             st.stats.latency_sum_ns += u128::from(latency);
@@ -445,8 +598,11 @@ impl<'m> Engine<'m> {
                 hop.service_ns += u128::from(h.service);
                 hop.link_ns += u128::from(h.link);
                 hop.serialization_ns += u128::from(h.serialization);
+                hop.handshake_ns += u128::from(h.handshake);
+                hop.subcall_ns += u128::from(h.subcall);
                 hop.completed += 1;
-                hop.time.saturating_record((h.wait + h.service + h.link + h.serialization).max(1));
+                let total = h.wait + h.service + h.link + h.serialization + h.handshake + h.subcall;
+                hop.time.saturating_record(total.max(1));
             }
         }
         self.free.push(m);
@@ -511,5 +667,27 @@ impl<'m> Engine<'m> {
             })
             .collect();
         RunResults { routes, stations, transmitters, replications: 1 }
+    }
+}
+
+/// `Message::detour_start_ns` when the message is not in a nested call.
+const NOT_IN_DETOUR: u64 = u64::MAX;
+
+/// The nested call a step belongs to (`NO_DETOUR` on the main path).
+fn step_detour(step: Step) -> u16 {
+    match step {
+        Step::Visit { detour, .. } | Step::Cross { detour, .. } => detour,
+        Step::Setup { .. } | Step::Branch { .. } => NO_DETOUR,
+    }
+}
+
+/// A Bernoulli draw; certain outcomes consume no randomness.
+fn draw(probability: f64, rng: &mut StreamRng) -> bool {
+    if probability >= 1.0 {
+        true
+    } else if probability <= 0.0 {
+        false
+    } else {
+        rng.random::<f64>() < probability
     }
 }

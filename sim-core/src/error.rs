@@ -82,6 +82,14 @@ pub enum ModelError {
         /// The offending value \[ns/byte\].
         ns_per_byte: f64,
     },
+    /// A route's set-ups or nested calls are inconsistent.
+    #[error("route '{route}': {reason}")]
+    InvalidRoute {
+        /// The route.
+        route: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Two random sources hash to the same stream.
     #[error("random streams of '{a}' and '{b}' collide; rename one of them")]
     StreamCollision {
@@ -89,5 +97,23 @@ pub enum ModelError {
         a: String,
         /// Second source.
         b: String,
+    },
+}
+
+/// A run could not complete.
+#[derive(Clone, Debug, Error, PartialEq)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Simulated time ran past the end of the engine's clock (about 584
+    /// years): some law has an extreme tail or the model is unstable for
+    /// centuries.
+    #[error(
+        "simulated time ran past {limit_years:.0} years in replication {replication}; a law with an extreme tail (e.g. pareto with a small shape) or a far overloaded station is the usual cause"
+    )]
+    TimeOverflow {
+        /// The replication that overflowed.
+        replication: u64,
+        /// The clock's range in years.
+        limit_years: f64,
     },
 }

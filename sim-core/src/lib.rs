@@ -44,7 +44,7 @@
 //! b.route(RouteBuilder::new("only", work).station(server));
 //! let model = b.build()?;
 //!
-//! let results = sim_core::run(&model, &RunOptions::new(42, 4));
+//! let results = sim_core::run(&model, &RunOptions::new(42, 4))?;
 //! let route = &results.routes()[0];
 //! assert_eq!(route.offered(), 4 * 180_000);
 //! assert_eq!(route.completed() + route.rejected(), route.offered());
@@ -77,10 +77,10 @@ mod stats;
 mod time;
 
 pub use dist::{Arrivals, Dist};
-pub use error::{DistError, ModelError};
+pub use error::{DistError, ModelError, RunError};
 pub use model::{
-    CapacityChange, Direction, Hop, Link, LinkId, Model, ModelBuilder, Route, RouteBuilder,
-    Servers, Station, StationId, Workload,
+    CapacityChange, Detour, Direction, Hop, Leg, Link, LinkId, Model, ModelBuilder, Route,
+    RouteBuilder, Servers, Setup, Station, StationId, Workload,
 };
 pub use rng::{StreamId, StreamRng, stream_rng};
 pub use run::{RunOptions, run, run_with_progress, simulate_replication};

@@ -7,7 +7,7 @@ use std::num::NonZeroU32;
 use crate::dist::{Arrivals, Dist};
 use crate::error::ModelError;
 use crate::rng::StreamId;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 
 /// Index of a station in its model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,6 +64,12 @@ pub struct Station {
     pub(crate) service_ns: Dist,
     pub(crate) response_service_ns: Option<Dist>,
     pub(crate) ns_per_byte: f64,
+    /// Cost per packet \[ns\] and the packet size \[bytes\] messages are cut into.
+    pub(crate) packet_cost: Option<(f64, u32)>,
+    /// Pipeline latency after service \[ns\] (requests; responses unless
+    /// `response_delay_ns` is set); it occupies no server.
+    pub(crate) delay_ns: Option<Dist>,
+    pub(crate) response_delay_ns: Option<Dist>,
 }
 
 impl Station {
@@ -77,6 +83,9 @@ impl Station {
             service_ns,
             response_service_ns: None,
             ns_per_byte: 0.0,
+            packet_cost: None,
+            delay_ns: None,
+            response_delay_ns: None,
         }
     }
 
@@ -99,6 +108,57 @@ impl Station {
     pub fn with_ns_per_byte(mut self, ns_per_byte: f64) -> Self {
         self.ns_per_byte = ns_per_byte;
         self
+    }
+
+    /// Adds `ns_per_packet` \[ns\] for every packet of the message, cut into
+    /// packets of at most `mtu_bytes`: a packets-per-second limit.
+    pub fn with_packet_cost(mut self, ns_per_packet: f64, mtu_bytes: u32) -> Self {
+        self.packet_cost = Some((ns_per_packet, mtu_bytes));
+        self
+    }
+
+    /// After service, messages are delayed by `law` \[ns\] without occupying
+    /// a server: the latency of a pipeline (a firewall's or a gateway's
+    /// processing) as opposed to its capacity. Reported as service time.
+    /// Applies to responses too unless [`Station::with_response_delay`] is set.
+    pub fn with_delay(mut self, law: Dist) -> Self {
+        if self.response_delay_ns.is_none() {
+            self.response_delay_ns = Some(law.clone());
+        }
+        self.delay_ns = Some(law);
+        self
+    }
+
+    /// The pipeline latency of responses \[ns\] (see [`Station::with_delay`]).
+    pub fn with_response_delay(mut self, law: Dist) -> Self {
+        self.response_delay_ns = Some(law);
+        self
+    }
+
+    /// The request pipeline latency \[ns\], if any.
+    pub fn delay_ns(&self) -> Option<&Dist> {
+        self.delay_ns.as_ref()
+    }
+
+    /// The response pipeline latency \[ns\], if any.
+    pub fn response_delay_ns(&self) -> Option<&Dist> {
+        self.response_delay_ns.as_ref()
+    }
+
+    /// Packets a message of `bytes` is cut into (none for an empty message).
+    pub fn packets(&self, bytes: u64) -> u64 {
+        match self.packet_cost {
+            Some((_, mtu)) if mtu > 0 => bytes.div_ceil(u64::from(mtu)),
+            _ => 0,
+        }
+    }
+
+    /// The size-dependent part of a service time \[ns\]: per byte plus per
+    /// packet.
+    pub fn size_cost_ns(&self, bytes: u64) -> u64 {
+        let per_byte = self.ns_per_byte * bytes as f64;
+        let per_packet = self.packet_cost.map_or(0.0, |(ns, _)| ns * self.packets(bytes) as f64);
+        (per_byte + per_packet).round() as u64
     }
 
     /// The station's name.
@@ -283,6 +343,8 @@ pub struct Hop {
     pub(crate) name: String,
     pub(crate) station: Option<StationId>,
     pub(crate) link: Option<(LinkId, Direction)>,
+    pub(crate) setup: Option<Setup>,
+    pub(crate) detours: Vec<Detour>,
 }
 
 impl Hop {
@@ -300,6 +362,127 @@ impl Hop {
     pub fn link(&self) -> Option<(LinkId, Direction)> {
         self.link
     }
+
+    /// The connection set-up a request may pay before leaving this hop.
+    pub fn setup(&self) -> Option<&Setup> {
+        self.setup.as_ref()
+    }
+
+    /// The nested calls this hop may make before passing a request on.
+    pub fn detours(&self) -> &[Detour] {
+        &self.detours
+    }
+}
+
+/// A new connection a request may have to open before it leaves a hop: a
+/// TCP and/or TLS handshake with the next terminator on the path.
+///
+/// With probability `probability` (1 − the connection-reuse ratio) the
+/// request waits `delay_ns` (the handshake's round trips) before crossing
+/// the hop's link, and the terminating station, when it serves that request,
+/// spends `cpu_ns` more (the server side of the handshake). Both are
+/// reported apart: the wait as the hop's handshake time, the CPU inside the
+/// terminator's service time (it occupies a server).
+#[derive(Clone, Debug)]
+pub struct Setup {
+    pub(crate) probability: f64,
+    pub(crate) delay_ns: Dist,
+    pub(crate) terminator: Option<(u16, Dist)>,
+}
+
+impl Setup {
+    /// A set-up needed with `probability`, costing `delay_ns` \[ns\] of waiting.
+    pub fn new(probability: f64, delay_ns: Dist) -> Self {
+        Setup { probability, delay_ns, terminator: None }
+    }
+
+    /// The station at hop `hop` (later on the path) terminates the
+    /// connection and spends `cpu_ns` \[ns\] of service on each new one.
+    pub fn with_terminator_cpu(mut self, hop: usize, cpu_ns: Dist) -> Self {
+        self.terminator = Some((u16::try_from(hop).unwrap_or(u16::MAX), cpu_ns));
+        self
+    }
+
+    /// Probability that a request needs a new connection.
+    pub fn probability(&self) -> f64 {
+        self.probability
+    }
+
+    /// The waiting a new connection costs \[ns\].
+    pub fn delay_ns(&self) -> &Dist {
+        &self.delay_ns
+    }
+}
+
+/// A nested call a hop makes, with some probability, after serving a
+/// request and before passing it on: e.g. a token exchange with an identity
+/// provider, through a firewall. The call walks its own path out to its
+/// last station and back along the reversed path, through the same
+/// stations and links as everything else (it loads them), and its whole
+/// duration is reported as the hop's sub-call time.
+#[derive(Clone, Debug)]
+pub struct Detour {
+    pub(crate) name: String,
+    pub(crate) probability: f64,
+    pub(crate) legs: Vec<Leg>,
+    pub(crate) request_bytes: u64,
+    pub(crate) response_bytes: u64,
+}
+
+/// One leg of a [`Detour`]'s outbound path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Leg {
+    /// Cross a link in a direction.
+    Link(LinkId, Direction),
+    /// Be served at a station.
+    Station(StationId),
+}
+
+impl Detour {
+    /// A call named `name` (unique within its hop) made with `probability`.
+    pub fn new(name: impl Into<String>, probability: f64) -> Self {
+        Detour {
+            name: name.into(),
+            probability,
+            legs: Vec::new(),
+            request_bytes: 0,
+            response_bytes: 0,
+        }
+    }
+
+    /// Crosses `link` in `direction` on the way out.
+    pub fn link(mut self, link: LinkId, direction: Direction) -> Self {
+        self.legs.push(Leg::Link(link, direction));
+        self
+    }
+
+    /// Is served at `station` on the way out.
+    pub fn station(mut self, station: StationId) -> Self {
+        self.legs.push(Leg::Station(station));
+        self
+    }
+
+    /// The call's request and response sizes \[bytes\].
+    pub fn with_bytes(mut self, request: u64, response: u64) -> Self {
+        self.request_bytes = request;
+        self.response_bytes = response;
+        self
+    }
+
+    /// The call's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Probability that a request makes the call.
+    pub fn probability(&self) -> f64 {
+        self.probability
+    }
+
+    /// Its outbound legs.
+    pub fn legs(&self) -> &[Leg] {
+        &self.legs
+    }
 }
 
 /// A route under construction: a path of hops and the workload it carries.
@@ -309,6 +492,7 @@ pub struct RouteBuilder {
     workload: Workload,
     hops: Vec<PendingHop>,
     misplaced_link: bool,
+    timeout: Option<SimDuration>,
 }
 
 #[derive(Clone, Debug)]
@@ -316,12 +500,20 @@ enum PendingHop {
     Origin(String),
     Station(StationId),
     Link(LinkId, Direction),
+    Setup(Setup),
+    Detour(Detour),
 }
 
 impl RouteBuilder {
     /// A route named `name` carrying `workload`.
     pub fn new(name: impl Into<String>, workload: Workload) -> Self {
-        RouteBuilder { name: name.into(), workload, hops: Vec::new(), misplaced_link: false }
+        RouteBuilder {
+            name: name.into(),
+            workload,
+            hops: Vec::new(),
+            misplaced_link: false,
+            timeout: None,
+        }
     }
 
     /// Starts the path at a bare origin (a client that serves nothing).
@@ -336,9 +528,36 @@ impl RouteBuilder {
         self
     }
 
+    /// The hop added last pays `setup` (with its probability) before it
+    /// passes a request on.
+    pub fn setup(mut self, setup: Setup) -> Self {
+        self.hops.push(PendingHop::Setup(setup));
+        self
+    }
+
+    /// The hop added last makes `detour` (with its probability) after
+    /// serving a request; several detours run in the order given.
+    pub fn detour(mut self, detour: Detour) -> Self {
+        self.hops.push(PendingHop::Detour(detour));
+        self
+    }
+
+    /// Requests still in flight `timeout` after they arrived fail: they are
+    /// counted as timed out, not completed (e.g. a gateway's
+    /// forward-request timeout). Their work is still done.
+    pub fn with_timeout(mut self, timeout: SimDuration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
     /// Crosses `link` in `direction` to reach the next hop.
     pub fn link(mut self, link: LinkId, direction: Direction) -> Self {
-        if !matches!(self.hops.last(), Some(PendingHop::Origin(_) | PendingHop::Station(_))) {
+        let last_hop_or_link = self
+            .hops
+            .iter()
+            .rev()
+            .find(|p| !matches!(p, PendingHop::Setup(_) | PendingHop::Detour(_)));
+        if !matches!(last_hop_or_link, Some(PendingHop::Origin(_) | PendingHop::Station(_))) {
             self.misplaced_link = true;
         }
         self.hops.push(PendingHop::Link(link, direction));
@@ -349,12 +568,21 @@ impl RouteBuilder {
 /// One step of a message's walk along a compiled route.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Step {
-    /// Service at a station; `response` selects the response law.
-    Visit { station: u32, hop: u16, response: bool },
-    /// Crossing one direction of a link: transmitter index `link * 2 + dir`;
-    /// `response` selects the response size.
-    Cross { tx: u32, hop: u16, response: bool },
+    /// Service at a station; `response` selects the response law and size.
+    /// `detour` is the index (in the route's detour list) of the nested
+    /// call this step belongs to, or `NO_DETOUR`.
+    Visit { station: u32, hop: u16, response: bool, detour: u16 },
+    /// Crossing one direction of a link: transmitter index `link * 2 + dir`.
+    Cross { tx: u32, hop: u16, response: bool, detour: u16 },
+    /// A possible new connection: index into the route's set-ups.
+    Setup { hop: u16, index: u16 },
+    /// A possible nested call: index into the route's detours; when the call
+    /// is not made, the walk skips the `skip` steps that follow.
+    Branch { hop: u16, index: u16, skip: u16 },
 }
+
+/// `detour` value of a step on the main path.
+pub(crate) const NO_DETOUR: u16 = u16::MAX;
 
 /// A validated route.
 #[derive(Clone, Debug)]
@@ -364,6 +592,11 @@ pub struct Route {
     pub(crate) workload: Workload,
     /// Forward steps, then (round trip) the steps back to the origin.
     pub(crate) steps: Vec<Step>,
+    /// Every set-up, in path order: (hop, set-up).
+    pub(crate) setups: Vec<(u16, Setup)>,
+    /// Every detour, in path order: (hop, detour).
+    pub(crate) detours: Vec<(u16, Detour)>,
+    pub(crate) timeout_ns: Option<u64>,
 }
 
 impl Route {
@@ -388,6 +621,19 @@ impl Route {
 
     pub(crate) fn size_stream(&self) -> StreamId {
         StreamId::named(&format!("route/{}", self.name), "sizes")
+    }
+
+    pub(crate) fn setup_stream(&self, hop: u16) -> StreamId {
+        StreamId::named(&format!("route/{}/hop/{hop}", self.name), "setup")
+    }
+
+    pub(crate) fn detour_stream(&self, hop: u16, name: &str) -> StreamId {
+        StreamId::named(&format!("route/{}/hop/{hop}/detour/{name}", self.name), "branch")
+    }
+
+    /// Requests still in flight this long after arrival time out.
+    pub fn timeout(&self) -> Option<SimDuration> {
+        self.timeout_ns.map(SimDuration::from_nanos)
     }
 }
 
@@ -491,7 +737,9 @@ impl ModelBuilder {
         unique_names("link", self.links.iter().map(|l| l.name.as_str()))?;
         unique_names("route", self.routes.iter().map(|r| r.name.as_str()))?;
         for s in &self.stations {
-            if !(s.ns_per_byte.is_finite() && s.ns_per_byte >= 0.0) {
+            let packet_ok =
+                s.packet_cost.is_none_or(|(ns, mtu)| ns.is_finite() && ns >= 0.0 && mtu > 0);
+            if !(s.ns_per_byte.is_finite() && s.ns_per_byte >= 0.0 && packet_ok) {
                 return Err(ModelError::InvalidPerByte {
                     station: s.name.clone(),
                     ns_per_byte: s.ns_per_byte,
@@ -526,10 +774,18 @@ impl ModelBuilder {
     }
 
     fn compile_route(&self, r: &RouteBuilder) -> Result<Route, ModelError> {
+        let invalid = |reason: String| ModelError::InvalidRoute { route: r.name.clone(), reason };
         if r.misplaced_link {
             return Err(ModelError::MisplacedLink { route: r.name.clone() });
         }
         let mut hops: Vec<Hop> = Vec::new();
+        let new_hop = |name: String, station| Hop {
+            name,
+            station,
+            link: None,
+            setup: None,
+            detours: Vec::new(),
+        };
         for p in &r.hops {
             match p {
                 PendingHop::Origin(name) => {
@@ -539,19 +795,63 @@ impl ModelBuilder {
                             hop: hops.len(),
                         });
                     }
-                    hops.push(Hop { name: name.clone(), station: None, link: None });
+                    hops.push(new_hop(name.clone(), None));
                 }
                 PendingHop::Station(id) => {
                     self.check_station(*id)?;
-                    let name = self.stations[id.index()].name.clone();
-                    hops.push(Hop { name, station: Some(*id), link: None });
+                    hops.push(new_hop(self.stations[id.index()].name.clone(), Some(*id)));
                 }
                 PendingHop::Link(id, dir) => {
-                    if id.index() >= self.links.len() {
-                        return Err(ModelError::UnknownId { kind: "link", id: id.index() });
-                    }
+                    self.check_link(*id)?;
                     let last = hops.last_mut().expect("checked by RouteBuilder::link");
                     last.link = Some((*id, *dir));
+                }
+                PendingHop::Setup(setup) => {
+                    let at = hops
+                        .len()
+                        .checked_sub(1)
+                        .ok_or_else(|| invalid("a connection set-up must follow a hop".into()))?;
+                    check_probability(setup.probability).map_err(&invalid)?;
+                    if let Some((t, _)) = &setup.terminator {
+                        let t = usize::from(*t);
+                        let ok = r.hops.iter().filter(|p| {
+                            matches!(p, PendingHop::Origin(_) | PendingHop::Station(_))
+                        });
+                        let is_station =
+                            ok.clone().nth(t).is_some_and(|p| matches!(p, PendingHop::Station(_)));
+                        if t <= at || !is_station {
+                            return Err(invalid(format!(
+                                "hop {at}: the connection's terminator must be a station later on the path, got hop {t}"
+                            )));
+                        }
+                    }
+                    let hop = &mut hops[at];
+                    if hop.setup.replace(setup.clone()).is_some() {
+                        return Err(invalid(format!("hop {at} has two connection set-ups")));
+                    }
+                }
+                PendingHop::Detour(d) => {
+                    let at = hops
+                        .len()
+                        .checked_sub(1)
+                        .ok_or_else(|| invalid("a nested call must follow a hop".into()))?;
+                    check_probability(d.probability).map_err(&invalid)?;
+                    if !d.legs.iter().any(|l| matches!(l, Leg::Station(_))) {
+                        return Err(invalid(format!("nested call '{}' visits no station", d.name)));
+                    }
+                    for leg in &d.legs {
+                        match *leg {
+                            Leg::Link(l, _) => self.check_link(l)?,
+                            Leg::Station(s) => self.check_station(s)?,
+                        }
+                    }
+                    if hops[at].detours.iter().any(|x| x.name == d.name) {
+                        return Err(invalid(format!(
+                            "hop {at} has two nested calls named '{}'",
+                            d.name
+                        )));
+                    }
+                    hops[at].detours.push(d.clone());
                 }
             }
         }
@@ -561,6 +861,9 @@ impl ModelBuilder {
         if hops.last().is_some_and(|h| h.link.is_some()) {
             return Err(ModelError::DanglingLink { route: r.name.clone() });
         }
+        if hops.len() > usize::from(MAX_HOPS) {
+            return Err(invalid(format!("{} hops; at most {MAX_HOPS} are supported", hops.len())));
+        }
         let w = &r.workload;
         if w.warmup >= w.requests {
             return Err(ModelError::WarmupTooLong {
@@ -569,37 +872,108 @@ impl ModelBuilder {
                 warmup: w.warmup,
             });
         }
+        let mut setups = Vec::new();
+        let mut detours = Vec::new();
+        for (i, h) in hops.iter().enumerate() {
+            if let Some(s) = &h.setup {
+                setups.push((i as u16, s.clone()));
+            }
+            for d in &h.detours {
+                detours.push((i as u16, d.clone()));
+            }
+        }
         let steps = compile_steps(&hops, w.round_trip);
-        Ok(Route { name: r.name.clone(), hops, workload: r.workload.clone(), steps })
+        Ok(Route {
+            name: r.name.clone(),
+            hops,
+            workload: r.workload.clone(),
+            steps,
+            setups,
+            detours,
+            timeout_ns: r.timeout.map(SimDuration::as_nanos),
+        })
+    }
+
+    fn check_link(&self, id: LinkId) -> Result<(), ModelError> {
+        if id.index() < self.links.len() {
+            Ok(())
+        } else {
+            Err(ModelError::UnknownId { kind: "link", id: id.index() })
+        }
     }
 }
 
-/// The walk of one message: every hop forward, then (round trip) every hop
-/// but the last backward, crossing each link in the reverse direction and
-/// using the response service law.
+/// Most hops a route may have: pending handshake CPU is tracked in a 64-bit
+/// mask per message.
+pub(crate) const MAX_HOPS: u16 = 64;
+
+fn check_probability(p: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(format!("a probability must be between 0 and 1, got {p}"))
+    }
+}
+
+fn tx_index((link, dir): (LinkId, Direction)) -> u32 {
+    link.0 * 2 + dir.index()
+}
+
+/// The walk of one message: every hop forward (with its set-up before its
+/// link, and its nested calls after its service), then (round trip) every
+/// hop but the last backward, crossing each link in the reverse direction
+/// and using the response service law.
 fn compile_steps(hops: &[Hop], round_trip: bool) -> Vec<Step> {
-    let tx = |(link, dir): (LinkId, Direction)| link.0 * 2 + dir.index();
     let mut steps = Vec::new();
+    let (mut n_setup, mut n_detour) = (0u16, 0u16);
     for (i, h) in hops.iter().enumerate() {
         let hop = i as u16;
         if let Some(s) = h.station {
-            steps.push(Step::Visit { station: s.0, hop, response: false });
+            steps.push(Step::Visit { station: s.0, hop, response: false, detour: NO_DETOUR });
+        }
+        for d in &h.detours {
+            let body = detour_steps(d, hop, n_detour);
+            steps.push(Step::Branch { hop, index: n_detour, skip: body.len() as u16 });
+            steps.extend(body);
+            n_detour += 1;
+        }
+        if h.setup.is_some() {
+            steps.push(Step::Setup { hop, index: n_setup });
+            n_setup += 1;
         }
         if let Some(l) = h.link {
-            steps.push(Step::Cross { tx: tx(l), hop, response: false });
+            steps.push(Step::Cross { tx: tx_index(l), hop, response: false, detour: NO_DETOUR });
         }
     }
     if round_trip {
         for (i, h) in hops.iter().enumerate().rev().skip(1) {
             let hop = i as u16;
             if let Some((link, dir)) = h.link {
-                steps.push(Step::Cross { tx: tx((link, dir.reversed())), hop, response: true });
+                let tx = tx_index((link, dir.reversed()));
+                steps.push(Step::Cross { tx, hop, response: true, detour: NO_DETOUR });
             }
             if let Some(s) = h.station {
-                steps.push(Step::Visit { station: s.0, hop, response: true });
+                steps.push(Step::Visit { station: s.0, hop, response: true, detour: NO_DETOUR });
             }
         }
     }
+    steps
+}
+
+/// A nested call's walk: its legs out, then back in reverse up to (not
+/// including) the station that made the call; the last station is served
+/// once.
+fn detour_steps(d: &Detour, hop: u16, index: u16) -> Vec<Step> {
+    let leg = |l: &Leg, response: bool| match *l {
+        Leg::Link(link, dir) => {
+            let dir = if response { dir.reversed() } else { dir };
+            Step::Cross { tx: tx_index((link, dir)), hop, response, detour: index }
+        }
+        Leg::Station(s) => Step::Visit { station: s.0, hop, response, detour: index },
+    };
+    let last_station = d.legs.iter().rposition(|l| matches!(l, Leg::Station(_))).expect("checked");
+    let mut steps: Vec<Step> = d.legs[..=last_station].iter().map(|l| leg(l, false)).collect();
+    steps.extend(d.legs[..last_station].iter().rev().map(|l| leg(l, true)));
     steps
 }
 
@@ -628,6 +1002,16 @@ fn check_streams(m: &Model) -> Result<(), ModelError> {
                 (r.arrival_stream(), format!("route {} arrivals", r.name)),
                 (r.size_stream(), format!("route {} sizes", r.name)),
             ]
+            .into_iter()
+            .chain(r.setups.iter().map(|(hop, _)| {
+                (r.setup_stream(*hop), format!("route {} hop {hop} set-up", r.name))
+            }))
+            .chain(r.detours.iter().map(|(hop, d)| {
+                (
+                    r.detour_stream(*hop, &d.name),
+                    format!("route {} hop {hop} call {}", r.name, d.name),
+                )
+            }))
         }));
     for (id, who) in sources {
         if let Some(prev) = seen.insert(id, who.clone()) {

@@ -3,6 +3,7 @@
 use rayon::prelude::*;
 
 use crate::engine::Engine;
+use crate::error::RunError;
 use crate::model::Model;
 use crate::stats::RunResults;
 
@@ -27,22 +28,39 @@ impl RunOptions {
 
 /// Simulates one replication of `model`: the same `(seed, replication)`
 /// always gives the same results, on any thread.
-pub fn simulate_replication(model: &Model, seed: u64, replication: u64) -> RunResults {
+///
+/// # Errors
+///
+/// Fails when simulated time would pass the end of the clock.
+pub fn simulate_replication(
+    model: &Model,
+    seed: u64,
+    replication: u64,
+) -> Result<RunResults, RunError> {
     Engine::new(model, seed, replication).run()
 }
 
 /// Runs every replication of `model` on the current rayon pool and merges
 /// them in replication order.
 ///
+/// # Errors
+///
+/// Fails when a replication's simulated time would pass the end of the
+/// clock (the lowest-numbered such replication is reported).
+///
 /// # Panics
 ///
 /// Panics if `opts.replications` is 0.
-pub fn run(model: &Model, opts: &RunOptions) -> RunResults {
+pub fn run(model: &Model, opts: &RunOptions) -> Result<RunResults, RunError> {
     run_with_progress(model, opts, &|| {})
 }
 
 /// As [`run`], calling `on_replication_done` (from any thread) after each
 /// replication finishes.
+///
+/// # Errors
+///
+/// As [`run`].
 ///
 /// # Panics
 ///
@@ -51,10 +69,16 @@ pub fn run_with_progress(
     model: &Model,
     opts: &RunOptions,
     on_replication_done: &(dyn Fn() + Sync),
-) -> RunResults {
+) -> Result<RunResults, RunError> {
     assert!(opts.replications > 0, "a run needs at least one replication");
     let first = opts.first_replication;
-    let mut results: Vec<RunResults> = (first..first + opts.replications)
+    // Collected as plain `Result`s, then checked in index order: rayon's
+    // `collect::<Result<..>>()` keeps whichever error a thread hit first in
+    // wall-clock time, so with several failing replications the one
+    // reported depended on the thread count and scheduling (seen in
+    // `tests/queueing/overflow.rs`). Scanning in index order reports the
+    // lowest failing replication, as documented, on any pool.
+    let outcomes: Vec<Result<RunResults, RunError>> = (first..first + opts.replications)
         .into_par_iter()
         .map(|rep| {
             let r = simulate_replication(model, opts.seed, rep);
@@ -62,11 +86,12 @@ pub fn run_with_progress(
             r
         })
         .collect();
+    let mut results = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
     // `collect` keeps index order, so the merge (and with it the order of
     // per-replication means) does not depend on which thread finished first.
     let mut merged = results.remove(0);
     for r in &results {
         merged.merge(r);
     }
-    merged
+    Ok(merged)
 }

@@ -37,6 +37,8 @@ pub struct HopStats {
     pub(crate) service_ns: u128,
     pub(crate) link_ns: u128,
     pub(crate) serialization_ns: u128,
+    pub(crate) handshake_ns: u128,
+    pub(crate) subcall_ns: u128,
     pub(crate) completed: u64,
     pub(crate) rejected: u64,
     /// Per completed request, the total time spent at this hop
@@ -52,6 +54,8 @@ impl HopStats {
             service_ns: 0,
             link_ns: 0,
             serialization_ns: 0,
+            handshake_ns: 0,
+            subcall_ns: 0,
             completed: 0,
             rejected: 0,
             time: new_histogram(),
@@ -88,6 +92,17 @@ impl HopStats {
         self.per_request_ms(self.serialization_ns)
     }
 
+    /// Mean wait for new connections (handshake round trips) per completed
+    /// request \[ms\].
+    pub fn handshake_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.handshake_ns)
+    }
+
+    /// Mean time in nested calls this hop made, per completed request \[ms\].
+    pub fn subcall_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.subcall_ns)
+    }
+
     /// Measured requests rejected at this hop (full queue).
     pub fn rejected(&self) -> u64 {
         self.rejected
@@ -103,6 +118,8 @@ impl HopStats {
         self.service_ns += other.service_ns;
         self.link_ns += other.link_ns;
         self.serialization_ns += other.serialization_ns;
+        self.handshake_ns += other.handshake_ns;
+        self.subcall_ns += other.subcall_ns;
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.time.add(&other.time).expect("histograms share bounds");
@@ -116,6 +133,7 @@ pub struct RouteStats {
     pub(crate) offered: u64,
     pub(crate) completed: u64,
     pub(crate) rejected: u64,
+    pub(crate) timed_out: u64,
     pub(crate) latency: LatencyHistogram,
     pub(crate) latency_sum_ns: u128,
     pub(crate) max_ns: u64,
@@ -134,6 +152,7 @@ impl RouteStats {
             offered: 0,
             completed: 0,
             rejected: 0,
+            timed_out: 0,
             latency: new_histogram(),
             latency_sum_ns: 0,
             max_ns: 0,
@@ -161,6 +180,12 @@ impl RouteStats {
     /// Measured requests rejected by a full queue.
     pub fn rejected(&self) -> u64 {
         self.rejected
+    }
+
+    /// Measured requests still in flight at the route's timeout (failed;
+    /// `offered = completed + rejected + timed_out`).
+    pub fn timed_out(&self) -> u64 {
+        self.timed_out
     }
 
     /// Exact mean end-to-end latency \[ms\] (from integer sums, not from the
@@ -217,6 +242,7 @@ impl RouteStats {
         self.offered += other.offered;
         self.completed += other.completed;
         self.rejected += other.rejected;
+        self.timed_out += other.timed_out;
         self.latency.add(&other.latency).expect("histograms share bounds");
         self.latency_sum_ns += other.latency_sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);

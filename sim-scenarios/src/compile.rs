@@ -4,20 +4,18 @@
 //! error carries the JSON path of the offending value and says what would be
 //! valid.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use sim_core::{
-    Arrivals, Direction, Dist, Link, LinkId, Model, RouteBuilder, Servers, Station, StationId,
-    Workload,
-};
+use sim_core::{Arrivals, Dist, Link, Servers, Station, Workload};
 
+use crate::azure::{Context, Kind, NODE_KINDS, NodeModel, compile_node};
 use crate::error::{Invalid, ScenarioError};
+use crate::routes::CompiledRoute;
 use crate::spec::{
-    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, ScenarioSpec,
-    StationSpec,
+    ArrivalKind, ArrivalSpec, DistKind, DistSpec, LinkSpec, Mode, ScenarioSpec, StationSpec,
 };
 
 /// Longest duration any single parameter may have: 10⁹ ms (about 11.6 days).
@@ -33,25 +31,12 @@ const MAX_HORIZON_S: f64 = 1e10;
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u64 = 100_000;
 
-/// The node kinds this version understands.
-pub const NODE_KINDS: &[&str] = &["client", "station"];
-
 /// A validated scenario, compiled into one `sim-core` model per route.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     file: PathBuf,
     spec: ScenarioSpec,
     routes: Vec<CompiledRoute>,
-}
-
-/// One route of a `compare` scenario: its own model carrying the whole
-/// workload alone.
-#[derive(Debug, Clone)]
-pub struct CompiledRoute {
-    /// The route's name.
-    pub name: String,
-    /// The model holding just this route and the nodes and links it uses.
-    pub model: Model,
 }
 
 impl Scenario {
@@ -155,12 +140,12 @@ pub(crate) fn key_path(base: &str, key: &str) -> String {
     }
 }
 
-fn index_path(base: &str, i: usize) -> String {
+pub(crate) fn index_path(base: &str, i: usize) -> String {
     format!("{base}[{i}]")
 }
 
 /// Deserialises `value` into `T`, prefixing serde's path with `base`.
-fn typed<T: DeserializeOwned>(value: &Value, base: &str) -> Result<T, Invalid> {
+pub(crate) fn typed<T: DeserializeOwned>(value: &Value, base: &str) -> Result<T, Invalid> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut inner = e.path().to_string();
         let message = e.into_inner().to_string();
@@ -227,9 +212,12 @@ fn compile(value: Value) -> Result<(ScenarioSpec, Vec<CompiledRoute>), Invalid> 
         ));
     }
     let workload = workload(&spec)?;
-    let nodes = nodes(&spec)?;
-    let links = links(&spec, &nodes)?;
-    let routes = routes(&spec, &nodes, &links, &workload)?;
+    let rate = workload.arrivals().mean_rate_per_s();
+    let with_auth = nodes(&spec, rate, true)?;
+    let without_auth = nodes(&spec, rate, false)?;
+    let links = links(&spec, &with_auth)?;
+    check_gateways(&with_auth, &links)?;
+    let routes = crate::routes::routes(&spec, &with_auth, &without_auth, &links, &workload)?;
     Ok((spec, routes))
 }
 
@@ -594,22 +582,25 @@ pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Inva
     built.map_err(|e| Invalid::new(path, e.to_string()))
 }
 
-/// A node as compiled: either an origin or a station.
-#[derive(Debug, Clone)]
-enum Node {
-    Client,
-    Station(Station),
-}
-
-fn nodes(spec: &ScenarioSpec) -> Result<BTreeMap<String, Node>, Invalid> {
+/// Compiles every node (`with_auth` false: the twin without authorisation
+/// work, used to measure what authorisation adds).
+pub(crate) fn nodes(
+    spec: &ScenarioSpec,
+    rate_per_s: f64,
+    with_auth: bool,
+) -> Result<BTreeMap<String, NodeModel>, Invalid> {
     if spec.nodes.is_empty() {
         return Err(Invalid::new("nodes", "a scenario needs at least one node"));
     }
+    let ctx = Context { rate_per_s, with_auth };
     let mut out = BTreeMap::new();
     for (name, value) in &spec.nodes {
         let path = key_path("nodes", name);
         if name.trim().is_empty() {
             return Err(Invalid::new(path, "node names must not be empty"));
+        }
+        if !value.is_object() {
+            return Err(Invalid::new(path, "a node must be a JSON object with a kind"));
         }
         let kind = value
             .get("kind")
@@ -621,28 +612,13 @@ fn nodes(spec: &ScenarioSpec) -> Result<BTreeMap<String, Node>, Invalid> {
             })?
             .as_str()
             .ok_or_else(|| Invalid::new(key_path(&path, "kind"), "must be a string"))?;
-        let node = match kind {
-            "client" => {
-                typed::<ClientSpec>(value, &path)?;
-                Node::Client
-            }
-            "station" => Node::Station(station(name, &typed::<StationSpec>(value, &path)?, &path)?),
-            other => {
-                return Err(Invalid::new(
-                    key_path(&path, "kind"),
-                    format!(
-                        "unknown node kind '{other}'; expected one of: {}",
-                        NODE_KINDS.join(", ")
-                    ),
-                ));
-            }
-        };
+        let node = compile_node(name, kind, value, &path, &ctx)?;
         out.insert(name.clone(), node);
     }
     Ok(out)
 }
 
-fn servers(v: &Value, path: &str) -> Result<Servers, Invalid> {
+pub(crate) fn servers(v: &Value, path: &str) -> Result<Servers, Invalid> {
     match v {
         Value::String(s) if s == "unbounded" => Ok(Servers::Unbounded),
         Value::Number(n) => {
@@ -665,7 +641,7 @@ fn servers(v: &Value, path: &str) -> Result<Servers, Invalid> {
     }
 }
 
-fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station, Invalid> {
+pub(crate) fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station, Invalid> {
     let servers = servers(&s.servers, &key_path(path, "servers"))?;
     let service = dist(&s.service_ms, &key_path(path, "service_ms"), Unit::Millis)?;
     let mut st = Station::new(name, servers, service);
@@ -693,19 +669,19 @@ fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station, Invalid> 
 
 /// A link as compiled, keyed by the unordered pair of nodes it joins.
 #[derive(Debug, Clone)]
-struct CompiledLink {
+pub(crate) struct CompiledLink {
     /// The nodes in file order: crossing from `ends.0` to `ends.1` is forward.
-    ends: (String, String),
-    link: Link,
+    pub(crate) ends: (String, String),
+    pub(crate) link: Link,
 }
 
-type LinkMap = BTreeMap<(String, String), CompiledLink>;
+pub(crate) type LinkMap = BTreeMap<(String, String), CompiledLink>;
 
-fn unordered(a: &str, b: &str) -> (String, String) {
+pub(crate) fn unordered(a: &str, b: &str) -> (String, String) {
     if a <= b { (a.to_string(), b.to_string()) } else { (b.to_string(), a.to_string()) }
 }
 
-fn links(spec: &ScenarioSpec, nodes: &BTreeMap<String, Node>) -> Result<LinkMap, Invalid> {
+fn links(spec: &ScenarioSpec, nodes: &BTreeMap<String, NodeModel>) -> Result<LinkMap, Invalid> {
     let mut out = LinkMap::new();
     for (i, l) in spec.links.iter().enumerate() {
         let path = index_path("links", i);
@@ -720,7 +696,7 @@ fn links(spec: &ScenarioSpec, nodes: &BTreeMap<String, Node>) -> Result<LinkMap,
                 ),
             ));
         }
-        let latency = dist(&l.latency_ms, &key_path(&path, "latency_ms"), Unit::Millis)?;
+        let latency = link_latency(l, &path)?;
         let mut link = Link::new(format!("{}<->{}", l.between[0], l.between[1]), latency);
         if let Some(mbps) = l.bandwidth_mbps {
             if !(mbps.is_finite() && mbps > 0.0 && mbps <= 1e7) {
@@ -739,7 +715,7 @@ fn links(spec: &ScenarioSpec, nodes: &BTreeMap<String, Node>) -> Result<LinkMap,
 fn check_link_ends(
     l: &LinkSpec,
     path: &str,
-    nodes: &BTreeMap<String, Node>,
+    nodes: &BTreeMap<String, NodeModel>,
 ) -> Result<(), Invalid> {
     for (j, end) in l.between.iter().enumerate() {
         if !nodes.contains_key(end) {
@@ -758,104 +734,120 @@ fn check_link_ends(
     Ok(())
 }
 
-fn known(nodes: &BTreeMap<String, Node>) -> String {
-    nodes.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+/// A link's one-way latency: given, or from the catalog by network kind.
+fn link_latency(l: &LinkSpec, path: &str) -> Result<Dist, Invalid> {
+    use crate::catalog::value;
+    use crate::spec::NetworkKind;
+    let lognormal = |median_ms: f64, sigma: f64| {
+        Dist::lognormal((median_ms * 1e6).ln(), sigma).expect("catalog medians are positive")
+    };
+    let refuse = |field: &str, present: bool, why: &str| -> Result<(), Invalid> {
+        if present { Err(Invalid::new(key_path(path, field), why.to_string())) } else { Ok(()) }
+    };
+    let net = l.network;
+    refuse(
+        "regions",
+        l.regions.is_some() && net != Some(NetworkKind::GlobalPeering),
+        "regions apply to network \"global_peering\" only",
+    )?;
+    refuse(
+        "distance_km",
+        l.distance_km.is_some() && net != Some(NetworkKind::Expressroute),
+        "distance_km applies to network \"expressroute\" only",
+    )?;
+    match (&l.latency_ms, net) {
+        (Some(_), Some(_)) => Err(Invalid::new(
+            key_path(path, "network"),
+            "give latency_ms or network, not both (network takes the latency from the catalog)",
+        )),
+        (None, None) => Err(Invalid::new(
+            key_path(path, "latency_ms"),
+            "missing: give latency_ms, or network (intra_zone, cross_zone, peering, global_peering, expressroute, vpn) for the catalog's figure",
+        )),
+        (Some(d), None) => dist(d, &key_path(path, "latency_ms"), Unit::Millis),
+        (None, Some(kind)) => {
+            Ok(match kind {
+                NetworkKind::IntraZone | NetworkKind::Peering => lognormal(
+                    value("network.intra_zone_ms") + value("network.peering_extra_ms"),
+                    value("network.intra_zone_sigma"),
+                ),
+                NetworkKind::CrossZone => {
+                    lognormal(value("network.cross_zone_ms"), value("network.cross_zone_sigma"))
+                }
+                NetworkKind::Vpn => {
+                    lognormal(value("vpn.wan_rtt_ms") / 2.0, value("vpn.wan_rtt_sigma"))
+                }
+                NetworkKind::Expressroute => {
+                    let km = l.distance_km.unwrap_or(0.0);
+                    if !(km.is_finite() && (0.0..=40_000.0).contains(&km)) {
+                        return Err(Invalid::new(
+                            key_path(path, "distance_km"),
+                            format!("must be between 0 and 40000 km, got {}", fmt_num(km)),
+                        ));
+                    }
+                    let rtt = value("expressroute.circuit_rtt_base_ms")
+                        + value("expressroute.circuit_rtt_per_100km_ms") * km / 100.0;
+                    lognormal(rtt / 2.0, value("expressroute.circuit_rtt_sigma"))
+                }
+                NetworkKind::GlobalPeering => {
+                    let rpath = key_path(path, "regions");
+                    let [a, b] = l.regions.clone().ok_or_else(|| {
+                    Invalid::new(&rpath, "global_peering needs the two regions, e.g. [\"eastus\", \"westeurope\"]")
+                })?;
+                    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+                    let key = |x: &str, y: &str| format!("network.inter_region.{x}_{y}.rtt_p50_ms");
+                    let rtt = crate::catalog::try_figure(&key(&a, &b))
+                    .or_else(|| crate::catalog::try_figure(&key(&b, &a)))
+                    .ok_or_else(|| {
+                        let known: Vec<String> = crate::catalog::FIGURES
+                            .iter()
+                            .filter_map(|f| f.key.strip_prefix("network.inter_region."))
+                            .filter_map(|k| k.strip_suffix(".rtt_p50_ms"))
+                            .map(|k| k.replace('_', "-"))
+                            .collect();
+                        Invalid::new(
+                            &rpath,
+                            format!("no published latency between '{a}' and '{b}'; known pairs: {}; or give latency_ms", known.join(", ")),
+                        )
+                    })?
+                    .value;
+                    lognormal(rtt / 2.0, value("network.inter_region_sigma"))
+                }
+            })
+        }
+    }
 }
 
-fn routes(
-    spec: &ScenarioSpec,
-    nodes: &BTreeMap<String, Node>,
-    links: &LinkMap,
-    workload: &Workload,
-) -> Result<Vec<CompiledRoute>, Invalid> {
-    if spec.routes.is_empty() {
-        return Err(Invalid::new("routes", "a scenario needs at least one route"));
-    }
-    let mut names = BTreeSet::new();
-    let mut out = Vec::new();
-    for (i, r) in spec.routes.iter().enumerate() {
-        let path = index_path("routes", i);
-        if r.name.trim().is_empty() {
-            return Err(Invalid::new(key_path(&path, "name"), "must not be empty"));
+/// Every VNet gateway must reach on-premises: a link to an on-premises node.
+fn check_gateways(nodes: &BTreeMap<String, NodeModel>, links: &LinkMap) -> Result<(), Invalid> {
+    for (name, node) in nodes {
+        if node.kind != Kind::VnetGateway {
+            continue;
         }
-        if !names.insert(r.name.as_str()) {
+        let reaches_onprem = links.keys().any(|(a, b)| {
+            let other = if a == name {
+                b
+            } else if b == name {
+                a
+            } else {
+                return false;
+            };
+            nodes.get(other).is_some_and(|n| n.kind.is_onprem())
+        });
+        if !reaches_onprem {
             return Err(Invalid::new(
-                key_path(&path, "name"),
+                key_path("nodes", name),
                 format!(
-                    "route name '{}' is used by an earlier route; names must be unique",
-                    r.name
+                    "VNet gateway '{name}' has no link to an on-premises node (onprem_firewall, onprem_api_gateway or backend); add one to links"
                 ),
             ));
         }
-        if r.weight.is_some() {
-            return Err(Invalid::new(
-                key_path(&path, "weight"),
-                "weights apply only in mode \"mix\"; remove it for a route comparison",
-            ));
-        }
-        let model = route_model(r, &path, nodes, links, workload)?;
-        out.push(CompiledRoute { name: r.name.clone(), model });
     }
-    Ok(out)
+    Ok(())
 }
 
-fn route_model(
-    r: &crate::spec::RouteSpec,
-    path: &str,
-    nodes: &BTreeMap<String, Node>,
-    links: &LinkMap,
-    workload: &Workload,
-) -> Result<Model, Invalid> {
-    let ppath = key_path(path, "path");
-    if r.path.len() < 2 {
-        return Err(Invalid::new(
-            &ppath,
-            format!(
-                "a route needs at least two nodes (origin and destination), got {}",
-                r.path.len()
-            ),
-        ));
-    }
-    let mut b = Model::builder();
-    let mut stations: BTreeMap<&str, StationId> = BTreeMap::new();
-    let mut used_links: BTreeMap<(String, String), LinkId> = BTreeMap::new();
-    let mut route = RouteBuilder::new(&r.name, workload.clone());
-    for (j, name) in r.path.iter().enumerate() {
-        let npath = index_path(&ppath, j);
-        let node = nodes.get(name).ok_or_else(|| {
-            Invalid::new(&npath, format!("unknown node '{name}'; known nodes: {}", known(nodes)))
-        })?;
-        if j > 0 {
-            let prev = &r.path[j - 1];
-            let key = unordered(prev, name);
-            let l = links.get(&key).ok_or_else(|| {
-                Invalid::new(
-                    &npath,
-                    format!("no link between '{prev}' and '{name}'; add {{\"between\": [\"{prev}\", \"{name}\"], \"latency_ms\": ...}} to links"),
-                )
-            })?;
-            let id = *used_links.entry(key).or_insert_with(|| b.link(l.link.clone()));
-            let dir = if &l.ends.0 == prev { Direction::Forward } else { Direction::Backward };
-            route = route.link(id, dir);
-        }
-        route = match node {
-            Node::Client if j == 0 => route.origin(name),
-            Node::Client => {
-                return Err(Invalid::new(
-                    &npath,
-                    format!(
-                        "client '{name}' can only start a route (it serves nothing); remove it or move it first"
-                    ),
-                ));
-            }
-            Node::Station(s) => {
-                let id = *stations.entry(name.as_str()).or_insert_with(|| b.station(s.clone()));
-                route.station(id)
-            }
-        };
-    }
-    b.route(route);
-    b.build().map_err(|e| Invalid::new(path, e.to_string()))
+pub(crate) fn known(nodes: &BTreeMap<String, NodeModel>) -> String {
+    nodes.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

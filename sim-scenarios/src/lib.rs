@@ -23,17 +23,19 @@
 //! }"#;
 //! let value = sim_scenarios::parse_json(Path::new("inline.json"), json).unwrap();
 //! let scenario = Scenario::from_value(Path::new("inline.json"), value).unwrap();
-//! let report = sim_scenarios::run(&scenario, 7, 2, &|| {});
+//! let report = sim_scenarios::run(&scenario, 7, 2, &|| {}).unwrap();
 //! let direct = &report.routes[0];
 //! assert_eq!(direct.completed + direct.rejected, direct.offered);
 //! // M/M/1 at load 0.5: 2 ms in the station, plus 0.5 ms on the link.
 //! assert!((direct.latency_ms.mean - 2.5).abs() < 0.25);
 //! ```
 
+mod azure;
 mod compile;
 mod error;
 mod overrides;
 mod report;
+mod routes;
 mod spec;
 
 mod catalog;
@@ -41,13 +43,13 @@ pub use catalog::{
     FIGURES, Figure, SOURCES, Source, Tag, figure, markdown_table, source, try_figure, value,
 };
 
-pub use compile::{
-    CompiledRoute, MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, NODE_KINDS, Scenario, parse_json,
-};
+pub use azure::{Kind, NODE_KINDS, ONPREM_CA, PUBLIC_CA};
+pub use compile::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, Scenario, parse_json};
 pub use error::ScenarioError;
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use report::{HopReport, LatencyReport, RouteReport, RunReport, SCHEMA_VERSION, run};
+pub use routes::{CompiledRoute, Finding, HopPlan, Severity};
 pub use spec::{
-    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, RouteSpec,
-    ScenarioSpec, StationSpec, WorkloadSpec,
+    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
+    RouteSpec, ScenarioSpec, StationSpec, WorkloadSpec,
 };

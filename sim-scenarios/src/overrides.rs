@@ -27,7 +27,7 @@ pub fn parse_assignment(s: &str) -> Result<(String, String), OverrideError> {
     }
 }
 
-/// Sets the value at a dotted JSON path (`routes.0.name` or `routes\[0\].name`
+/// Sets the value at a dotted JSON path (`routes.0.name` or `routes[0].name`
 /// index arrays). `raw` is read as JSON when it parses (numbers, booleans,
 /// objects), otherwise as a string. Intermediate objects and arrays must
 /// exist; the last key may be new (an optional field), and the scenario's

@@ -13,25 +13,30 @@
 //! | `seed`, `replications` | what the run used (after command-line overrides) |
 //! | `requests`, `warmup_requests` | arrivals per route and replication, and the unmeasured leading ones |
 //! | `mode` | `"compare"`: each route carried the whole workload alone |
-//! | `routes\[i\].name` | route name |
-//! | `routes\[i\].offered` | measured requests that arrived (all replications) |
-//! | `routes\[i\].completed`, `routes\[i\].rejected` | of those, completed and rejected by a full queue; `offered = completed + rejected` |
-//! | `routes\[i\].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max` |
-//! | `routes\[i\].latency_ms.mean_ci95` | `\[low, high\]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
-//! | `routes\[i\].throughput_per_s` | completed requests per second of the measurement span |
-//! | `routes\[i\].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
-//! | `routes\[i\].bottleneck_utilization` | its utilisation |
-//! | `routes\[i\].hops\[j\].node` | the node at position `j` of the path |
-//! | `routes\[i\].hops\[j\].{wait_ms_mean,service_ms_mean,link_ms_mean,serialization_ms_mean}` | mean per completed request: queueing wait and service at the node, latency and serialisation (transmitter wait included) of the link to the next node; both directions of a round trip summed. They add up to `latency_ms.mean` |
-//! | `routes\[i\].hops\[j\].utilization` | busy fraction of the node's servers over the measurement window (`null` for a client or an unbounded station) |
-//! | `routes\[i\].hops\[j\].busy_servers_mean` | mean number of messages in service (`null` for a client) |
-//! | `routes\[i\].hops\[j\].link_utilization` | busy fraction of the busier direction of the link to the next node (`null` unless it has a bandwidth) |
-//! | `routes\[i\].hops\[j\].rejected` | measured requests rejected at this node |
+//! | `routes[i].name` | route name |
+//! | `routes[i].offered` | measured requests that arrived (all replications) |
+//! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
+//! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max` |
+//! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
+//! | `routes[i].throughput_per_s` | completed requests per second of the measurement span |
+//! | `routes[i].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
+//! | `routes[i].bottleneck_utilization` | its utilisation |
+//! | `routes[i].auth_added_ms.{mean,p50,p99}` | what end-user authorisation (validate-jwt, token exchange, JWKS fetches, protocol transition) adds: the route minus its twin without it, same seed; `null` for routes without authorisation |
+//! | `routes[i].findings[k].{severity,check,message}` | what the route checks found: `error` (e.g. `tls_trust`: an initiator does not trust the terminator's CA) or `warning` (`firewall_bypass`, `apim_egress`) |
+//! | `routes[i].hops[j].node` | the node at position `j` of the path |
+//! | `routes[i].hops[j].{wait_ms_mean,service_ms_mean,link_ms_mean,serialization_ms_mean}` | mean per completed request: queueing wait and service at the node, latency and serialisation (transmitter wait included) of the link to the next node; both directions of a round trip summed |
+//! | `routes[i].hops[j].handshake_ms_mean` | mean wait for new connections opened at this node (TCP/TLS round trips to the next terminator); the terminator's handshake CPU is in its `service_ms_mean` |
+//! | `routes[i].hops[j].subcall_ms_mean` | mean time in nested calls this node makes (e.g. a token exchange), start to end. All six components add up to `latency_ms.mean` |
+//! | `routes[i].hops[j].utilization` | busy fraction of the node's servers over the measurement window (`null` for a client or an unbounded station) |
+//! | `routes[i].hops[j].busy_servers_mean` | mean number of messages in service (`null` for a client) |
+//! | `routes[i].hops[j].link_utilization` | busy fraction of the busier direction of the link to the next node (`null` unless it has a bandwidth) |
+//! | `routes[i].hops[j].rejected` | measured requests rejected at this node |
 
 use serde::{Deserialize, Serialize};
-use sim_core::{RunOptions, RunResults};
+use sim_core::{RunError, RunOptions, RunResults};
 
 use crate::compile::Scenario;
+use crate::routes::Finding;
 
 /// Version of the JSON wire format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -60,11 +65,24 @@ pub struct RouteReport {
     pub offered: u64,
     pub completed: u64,
     pub rejected: u64,
+    pub timed_out: u64,
     pub latency_ms: LatencyReport,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
+    pub auth_added_ms: Option<AuthCost>,
+    pub findings: Vec<Finding>,
     pub hops: Vec<HopReport>,
+}
+
+/// What end-user authorisation adds to a route \[ms\]: the route minus its
+/// twin without authorisation work, both run with the same seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct AuthCost {
+    pub mean: f64,
+    pub p50: f64,
+    pub p99: f64,
 }
 
 /// End-to-end latency of a route \[ms\].
@@ -89,6 +107,8 @@ pub struct HopReport {
     pub service_ms_mean: f64,
     pub link_ms_mean: f64,
     pub serialization_ms_mean: f64,
+    pub handshake_ms_mean: f64,
+    pub subcall_ms_mean: f64,
     pub utilization: Option<f64>,
     pub busy_servers_mean: Option<f64>,
     pub link_utilization: Option<f64>,
@@ -98,21 +118,46 @@ pub struct HopReport {
 /// Runs every route of `scenario` (all replications, on the current rayon
 /// pool) and reports the results. `on_replication_done` is called from any
 /// thread after each route replication.
+///
+/// # Errors
+///
+/// Fails when a replication's simulated time would pass the end of the
+/// engine's clock (an extreme law or a hopelessly overloaded station).
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     replications: u64,
     on_replication_done: &(dyn Fn() + Sync),
-) -> RunReport {
+) -> Result<RunReport, RunError> {
     use rayon::prelude::*;
     let opts = RunOptions::new(seed, replications);
-    let results: Vec<RunResults> = scenario
+    // Every route, and the twin without authorisation of those that have
+    // any, run in parallel; the twin shares the seed, so the difference
+    // between the two is what authorisation costs (common random numbers).
+    let jobs: Vec<(bool, &sim_core::Model)> = scenario
         .routes()
-        .par_iter()
-        .map(|r| sim_core::run_with_progress(&r.model, &opts, on_replication_done))
+        .iter()
+        .flat_map(|r| {
+            std::iter::once((false, &r.model))
+                .chain(r.model_without_auth.as_ref().map(|m| (true, m)))
+        })
         .collect();
+    let done: Vec<RunResults> = jobs
+        .par_iter()
+        .map(|(_, m)| sim_core::run_with_progress(m, &opts, on_replication_done))
+        .collect::<Result<_, _>>()?;
+    let mut results: Vec<RunResults> = Vec::new();
+    let mut twins: Vec<Option<RunResults>> = Vec::new();
+    for ((is_twin, _), r) in jobs.iter().zip(done) {
+        if *is_twin {
+            *twins.last_mut().expect("a twin follows its route") = Some(r);
+        } else {
+            results.push(r);
+            twins.push(None);
+        }
+    }
     let spec = scenario.spec();
-    RunReport {
+    Ok(RunReport {
         schema_version: SCHEMA_VERSION,
         tool: "aznetsim".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -126,9 +171,22 @@ pub fn run(
             .routes()
             .iter()
             .zip(&results)
-            .map(|(r, res)| route_report(&r.model, res))
+            .zip(&twins)
+            .map(|((r, res), twin)| {
+                let mut report = route_report(&r.model, res);
+                report.auth_added_ms = twin.as_ref().map(|t| {
+                    let (with, without) = (&res.routes()[0], &t.routes()[0]);
+                    AuthCost {
+                        mean: with.mean_ms() - without.mean_ms(),
+                        p50: with.quantile_ms(0.5) - without.quantile_ms(0.5),
+                        p99: with.quantile_ms(0.99) - without.quantile_ms(0.99),
+                    }
+                });
+                report.findings = r.findings.clone();
+                report
+            })
             .collect(),
-    }
+    })
 }
 
 fn route_report(model: &sim_core::Model, res: &RunResults) -> RouteReport {
@@ -158,6 +216,8 @@ fn route_report(model: &sim_core::Model, res: &RunResults) -> RouteReport {
             service_ms_mean: hs.service_ms_mean(),
             link_ms_mean: hs.link_ms_mean(),
             serialization_ms_mean: hs.serialization_ms_mean(),
+            handshake_ms_mean: hs.handshake_ms_mean(),
+            subcall_ms_mean: hs.subcall_ms_mean(),
             utilization,
             busy_servers_mean: station.and_then(|s| s.busy_mean()),
             link_utilization,
@@ -179,6 +239,7 @@ fn route_report(model: &sim_core::Model, res: &RunResults) -> RouteReport {
         offered: stats.offered(),
         completed: stats.completed(),
         rejected: stats.rejected(),
+        timed_out: stats.timed_out(),
         latency_ms: LatencyReport {
             mean: stats.mean_ms(),
             mean_ci95: stats.mean_ci95_ms().map(|(l, h)| [l, h]),
@@ -191,6 +252,8 @@ fn route_report(model: &sim_core::Model, res: &RunResults) -> RouteReport {
         throughput_per_s: stats.throughput_per_s(),
         bottleneck_utilization: bottleneck.as_ref().map(|b| b.1),
         bottleneck: bottleneck.map(|b| b.0),
+        auth_added_ms: None,
+        findings: Vec::new(),
         hops,
     }
 }

@@ -154,7 +154,7 @@ pub struct DistSpec {
     /// `erlang`: number of phases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub k: Option<u32>,
-    /// `empirical`: `\[percentile, value\]` pairs from 0 to 100.
+    /// `empirical`: `[percentile, value]` pairs from 0 to 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentiles: Option<Vec<(f64, f64)>>,
 }
@@ -189,11 +189,41 @@ pub enum DistKind {
 pub struct LinkSpec {
     /// The two nodes it joins; the order does not matter for routing.
     pub between: [String; 2],
-    /// One-way latency \[ms\].
-    pub latency_ms: DistSpec,
+    /// One-way latency \[ms\]; or give `network` to take it from the catalog.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<DistSpec>,
+    /// What kind of network the link is, for a catalog latency:
+    /// `intra_zone`, `cross_zone`, `peering`, `global_peering` (with
+    /// `regions`), `expressroute` (with `distance_km`) or `vpn`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkKind>,
+    /// `global_peering`: the two Azure regions, e.g. `["eastus", "westeurope"]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<[String; 2]>,
+    /// `expressroute`: fibre distance between the Azure region and the site \[km\].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_km: Option<f64>,
     /// Bandwidth per direction \[Mbit/s, 10⁶ bit/s\]; unlimited if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bandwidth_mbps: Option<f64>,
+}
+
+/// Network kinds a link's latency can come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetworkKind {
+    /// Inside one availability zone.
+    IntraZone,
+    /// Between availability zones of one region.
+    CrossZone,
+    /// VNet peering in one region (no extra latency over intra-zone).
+    Peering,
+    /// VNet peering between regions.
+    GlobalPeering,
+    /// An ExpressRoute circuit to on-premises.
+    Expressroute,
+    /// A site-to-site VPN over the Internet.
+    Vpn,
 }
 
 /// A route.
@@ -236,4 +266,14 @@ pub struct StationSpec {
 pub struct ClientSpec {
     /// Always `"client"`.
     pub kind: String,
+    /// CAs whose certificates the client accepts (default `["public"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusts: Option<Vec<String>>,
+    /// Whether a custom CA can be installed on it at all (default true;
+    /// false for Azure services that only trust public CAs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_ca_support: Option<bool>,
+    /// Probability that a request finds a warm connection (default: catalog).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_reuse: Option<f64>,
 }

@@ -38,13 +38,35 @@ struct Route {
     offered: u64,
     completed: u64,
     rejected: u64,
+    timed_out: u64,
     latency_ms: Latency,
     throughput_per_s: f64,
     #[serde(deserialize_with = "nullable")]
     bottleneck: Option<String>,
     #[serde(deserialize_with = "nullable")]
     bottleneck_utilization: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    auth_added_ms: Option<AuthCost>,
+    findings: Vec<Finding>,
     hops: Vec<Hop>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct AuthCost {
+    mean: f64,
+    p50: f64,
+    p99: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Finding {
+    severity: String,
+    check: String,
+    message: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -68,6 +90,8 @@ struct Hop {
     service_ms_mean: f64,
     link_ms_mean: f64,
     serialization_ms_mean: f64,
+    handshake_ms_mean: f64,
+    subcall_ms_mean: f64,
     #[serde(deserialize_with = "nullable")]
     utilization: Option<f64>,
     #[serde(deserialize_with = "nullable")]
@@ -118,7 +142,10 @@ fn reference_run_matches_the_documented_schema() {
     for (r, spec) in report.routes.iter().zip(file["routes"].as_array().unwrap()) {
         // Every measured arrival of every replication is accounted for.
         assert_eq!(r.offered, 2 * (5000 - 500), "{}", r.name);
-        assert_eq!(r.offered, r.completed + r.rejected, "{}", r.name);
+        assert_eq!(r.offered, r.completed + r.rejected + r.timed_out, "{}", r.name);
+        // Generic stations: no authorisation twin, nothing for the checks.
+        assert!(r.auth_added_ms.is_none(), "{}", r.name);
+        assert!(r.findings.is_empty(), "{}: {:?}", r.name, r.findings);
         assert_eq!(r.hops.iter().map(|h| h.rejected).sum::<u64>(), r.rejected, "{}", r.name);
 
         assert_percentiles_ordered(r);
@@ -141,7 +168,14 @@ fn reference_run_matches_the_documented_schema() {
         let sum: f64 = r
             .hops
             .iter()
-            .map(|h| h.wait_ms_mean + h.service_ms_mean + h.link_ms_mean + h.serialization_ms_mean)
+            .map(|h| {
+                h.wait_ms_mean
+                    + h.service_ms_mean
+                    + h.link_ms_mean
+                    + h.serialization_ms_mean
+                    + h.handshake_ms_mean
+                    + h.subcall_ms_mean
+            })
             .sum();
         assert!(
             close(sum, r.latency_ms.mean, 1e-9),
@@ -152,7 +186,14 @@ fn reference_run_matches_the_documented_schema() {
 
         for (j, h) in r.hops.iter().enumerate() {
             let what = format!("{} hop {j} ({})", r.name, h.node);
-            for v in [h.wait_ms_mean, h.service_ms_mean, h.link_ms_mean, h.serialization_ms_mean] {
+            for v in [
+                h.wait_ms_mean,
+                h.service_ms_mean,
+                h.link_ms_mean,
+                h.serialization_ms_mean,
+                h.handshake_ms_mean,
+                h.subcall_ms_mean,
+            ] {
                 assert!(v.is_finite() && v >= 0.0, "{what}: {v}");
             }
             let node = &file["nodes"][&h.node];

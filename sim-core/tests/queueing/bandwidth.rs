@@ -36,7 +36,7 @@ fn deterministic_latency_is_serialisation_plus_propagation() {
                 .station(sink),
         );
         let model = b.build().unwrap();
-        let results = sim_core::run(&model, &RunOptions::new(SEED, 2));
+        let results = sim_core::run(&model, &RunOptions::new(SEED, 2)).expect("the run completes");
         let route = &results.routes()[0];
         check_conserved(route, SEED);
         assert_eq!(route.completed(), 2 * 19_000);
@@ -98,7 +98,7 @@ fn loaded_transmitter_is_md1() {
     );
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     check_conserved(route, SEED);
     let w = mg1_sojourn_mean(lambda, d, 0.0);

@@ -22,7 +22,7 @@ fn overloaded(scale: bool, requests: u64, warmup: u64) -> RunResults {
     }
     let work = Workload::new(Arrivals::poisson(1500.0).unwrap(), requests).with_warmup(warmup);
     b.route(RouteBuilder::new("only", work).station(s));
-    sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, 4))
+    sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, 4)).expect("the run completes")
 }
 
 /// Scaling out from 1 to 4 servers at 200 s (arrivals run for ≈ 400 s):
@@ -90,7 +90,7 @@ fn utilization_integrates_scheduled_capacity() {
     let times: Vec<u64> = model.capacity_changes().iter().map(|c| c.at.as_nanos()).collect();
     assert_eq!(times, [100_000_000_000, 300_000_000_000]);
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, 2));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, 2)).expect("the run completes");
     check_conserved(&results.routes()[0], SEED);
     let st = &results.stations()[s.index()];
     let (busy_mean, utilization) = (st.busy_mean().unwrap(), st.utilization().unwrap());
@@ -148,7 +148,8 @@ fn capacity_changes_apply_at_once_and_let_service_finish() {
     b.schedule_servers(SimTime::from_nanos(3_500_000), s, servers(1));
     let work = Workload::new(Arrivals::constant(1000.0).unwrap(), 5);
     b.route(RouteBuilder::new("only", work).station(s));
-    let results = sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, 1));
+    let results =
+        sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, 1)).expect("the run completes");
     let route = &results.routes()[0];
     check_conserved(route, SEED);
     println!(

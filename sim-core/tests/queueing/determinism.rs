@@ -12,18 +12,19 @@ const SEED: u64 = 0x00A1_000B;
 const REPS: u64 = 4;
 
 /// Every number a run reports, floats as their bit patterns.
-fn fingerprint(r: &RunResults) -> String {
+pub(crate) fn fingerprint(r: &RunResults) -> String {
     let bits = |x: f64| format!("{:016x}", x.to_bits());
     let opt = |x: Option<f64>| x.map_or("none".to_string(), bits);
     let mut s = format!("replications {}\n", r.replications());
     for route in r.routes() {
         let _ = writeln!(
             s,
-            "route {} offered {} completed {} rejected {} mean {} max {} throughput {} ci {:?}",
+            "route {} offered {} completed {} rejected {} timed out {} mean {} max {} throughput {} ci {:?}",
             route.name(),
             route.offered(),
             route.completed(),
             route.rejected(),
+            route.timed_out(),
             bits(route.mean_ms()),
             bits(route.max_ms()),
             bits(route.throughput_per_s()),
@@ -37,12 +38,14 @@ fn fingerprint(r: &RunResults) -> String {
         for h in route.hops() {
             let _ = writeln!(
                 s,
-                "  hop {} wait {} service {} link {} serialization {} rejected {} p99 {}",
+                "  hop {} wait {} service {} link {} serialization {} handshake {} subcall {} rejected {} p99 {}",
                 h.name(),
                 bits(h.wait_ms_mean()),
                 bits(h.service_ms_mean()),
                 bits(h.link_ms_mean()),
                 bits(h.serialization_ms_mean()),
+                bits(h.handshake_ms_mean()),
+                bits(h.subcall_ms_mean()),
                 h.rejected(),
                 h.time_histogram().value_at_quantile(0.99)
             );
@@ -63,9 +66,9 @@ fn fingerprint(r: &RunResults) -> String {
     s
 }
 
-fn run_on(threads: usize, model: &Model, opts: &RunOptions) -> String {
+pub(crate) fn run_on(threads: usize, model: &Model, opts: &RunOptions) -> String {
     let pool = ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-    fingerprint(&pool.install(|| sim_core::run(model, opts)))
+    fingerprint(&pool.install(|| sim_core::run(model, opts).expect("the run completes")))
 }
 
 /// The same model and seed give bit-identical results on one thread, on two,
@@ -90,10 +93,10 @@ fn results_do_not_depend_on_threads_or_repetition() {
 #[test]
 fn replications_are_independent_of_the_run_that_holds_them() {
     let model = rich_model(30_000);
-    let whole = sim_core::run(&model, &RunOptions::new(SEED, REPS));
+    let whole = sim_core::run(&model, &RunOptions::new(SEED, REPS)).expect("the run completes");
     let mut merged_singles: Option<RunResults> = None;
     for k in 0..REPS {
-        let single = simulate_replication(&model, SEED, k);
+        let single = simulate_replication(&model, SEED, k).expect("the run completes");
         for (i, route) in single.routes().iter().enumerate() {
             let alone = route.replication_means_ms();
             let in_run = whole.routes()[i].replication_means_ms()[k as usize];
@@ -111,10 +114,11 @@ fn replications_are_independent_of_the_run_that_holds_them() {
     }
     assert_eq!(fingerprint(&merged_singles.unwrap()), fingerprint(&whole), "seed {SEED:#x}");
 
-    let first = sim_core::run(&model, &RunOptions::new(SEED, 1 + REPS / 2));
+    let first =
+        sim_core::run(&model, &RunOptions::new(SEED, 1 + REPS / 2)).expect("the run completes");
     let mut rest = RunOptions::new(SEED, REPS - 1 - REPS / 2);
     rest.first_replication = 1 + REPS / 2;
     let mut sharded = first;
-    sharded.merge(&sim_core::run(&model, &rest));
+    sharded.merge(&sim_core::run(&model, &rest).expect("the run completes"));
     assert_eq!(fingerprint(&sharded), fingerprint(&whole), "seed {SEED:#x}");
 }

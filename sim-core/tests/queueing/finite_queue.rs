@@ -25,7 +25,7 @@ fn overload_rejects_at_mm1k_rate_and_counts_every_request() {
     b.route(RouteBuilder::new("only", work).station(server));
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     assert_eq!(route.offered(), reps * (requests - warmup), "seed {SEED:#x}");
     assert!(route.rejected() > 0, "an overloaded finite queue must reject (seed {SEED:#x})");

@@ -16,7 +16,7 @@ const SEED: u64 = 0x00A1_0009;
 #[test]
 fn hop_components_sum_to_end_to_end_mean() {
     let model = rich_model(200_000);
-    let results = sim_core::run(&model, &RunOptions::new(SEED, 2));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, 2)).expect("the run completes");
     let mut rejected = 0;
     for route in results.routes() {
         check_conserved(route, SEED);

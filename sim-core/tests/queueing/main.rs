@@ -12,16 +12,22 @@
 mod bandwidth;
 mod capacity_change;
 mod determinism;
+mod detour;
+mod feature_determinism;
 mod finite_queue;
 mod hop_sums;
 mod md1;
 mod mm1;
 mod mmc;
 mod mmpp;
+mod overflow;
+mod packets;
 mod revisit;
 mod round_trip;
+mod setup;
 mod tandem;
 mod theory;
+mod timeout;
 
 use sim_core::{Dist, RouteStats, Servers};
 
@@ -58,17 +64,48 @@ fn check_rel(what: &str, got: f64, want: f64, tol: f64, seed: u64) {
     );
 }
 
-/// Every measured request either completed or was rejected: none is lost.
+/// Every measured request completed, was rejected or timed out: none is
+/// lost, none is counted twice.
 fn check_conserved(route: &RouteStats, seed: u64) {
     assert_eq!(
-        route.completed() + route.rejected(),
+        route.completed() + route.rejected() + route.timed_out(),
         route.offered(),
-        "route {}: completed {} + rejected {} != offered {} (seed {seed:#x})",
+        "route {}: completed {} + rejected {} + timed out {} != offered {} (seed {seed:#x})",
         route.name(),
         route.completed(),
         route.rejected(),
+        route.timed_out(),
         route.offered()
     );
+}
+
+/// Milliseconds as the engine reports an exact integer count of
+/// nanoseconds: `ns / 1e6`, one correctly rounded division, so a mean over
+/// identical integer latencies compares equal with `==`.
+fn ns_to_ms(ns: u64) -> f64 {
+    ns as f64 / NS_PER_MS
+}
+
+/// Constant law of `ns` nanoseconds.
+fn const_ns(ns: u64) -> Dist {
+    Dist::constant(ns as f64).expect("non-negative value")
+}
+
+/// Sum over a route's hops of every time component (wait, service, link,
+/// serialisation, handshake, sub-call) \[ms\]: must equal the end-to-end mean.
+fn hop_component_sum_ms(route: &RouteStats) -> f64 {
+    route
+        .hops()
+        .iter()
+        .map(|h| {
+            h.wait_ms_mean()
+                + h.service_ms_mean()
+                + h.link_ms_mean()
+                + h.serialization_ms_mean()
+                + h.handshake_ms_mean()
+                + h.subcall_ms_mean()
+        })
+        .sum()
 }
 
 /// A model that exercises every feature at once, for the accounting and
@@ -135,4 +172,17 @@ fn rich_model(requests_per_route: u64) -> sim_core::Model {
     b.schedule_servers(s(30_000), a, servers(2));
     b.schedule_servers(s(40_000), st_b, servers(2));
     b.build().unwrap()
+}
+
+/// The per-hop components add up to the end-to-end mean (both are exact
+/// integer sums; only the final divisions round).
+fn check_hop_sum(route: &RouteStats, seed: u64) {
+    let sum = hop_component_sum_ms(route);
+    let err = sum / route.mean_ms() - 1.0;
+    assert!(
+        err.abs() < 1e-9,
+        "route {}: Σ hop components {sum} ms vs end-to-end mean {} ms (seed {seed:#x})",
+        route.name(),
+        route.mean_ms()
+    );
 }

@@ -21,7 +21,7 @@ fn mean_sojourn_matches_pollaczek_khinchine() {
     b.route(RouteBuilder::new("only", work).station(server));
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     check_conserved(route, SEED);
     check_rel(

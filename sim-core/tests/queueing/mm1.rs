@@ -25,7 +25,7 @@ fn mean_and_quantiles_match_exponential_sojourn() {
     b.route(RouteBuilder::new("only", work).station(server));
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     assert_eq!(route.offered(), reps * (requests - warmup));
     assert_eq!(route.rejected(), 0);

@@ -24,7 +24,7 @@ fn mean_sojourn_matches_erlang_c() {
     b.route(RouteBuilder::new("only", work).station(pool));
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     assert_eq!(route.offered(), reps * (requests - warmup));
     check_conserved(route, SEED);

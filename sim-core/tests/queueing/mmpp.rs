@@ -13,7 +13,7 @@ fn mm1_fed_by(arrivals: Arrivals, requests: u64, warmup: u64, reps: u64) -> RunR
     b.route(
         RouteBuilder::new("only", Workload::new(arrivals, requests).with_warmup(warmup)).station(s),
     );
-    sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, reps))
+    sim_core::run(&b.build().unwrap(), &RunOptions::new(SEED, reps)).expect("the run completes")
 }
 
 /// An on/off source (1600 per s for Exp(50 ms), then silent for Exp(50 ms))

@@ -37,7 +37,7 @@ fn simulate(twice: bool, requests: u64, reps: u64) -> (RunResults, StationId) {
     }
     b.route(route);
     let model = b.build().unwrap();
-    (sim_core::run(&model, &RunOptions::new(SEED, reps)), a)
+    (sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes"), a)
 }
 
 /// Visiting A twice doubles its load: λ_A = 2λ, so ρ_A goes from 0.4 to 0.8.

@@ -59,7 +59,7 @@ fn response_returns_along_reversed_path() {
     let model = b.build().unwrap();
     assert!(model.routes()[0].workload().is_round_trip());
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     check_conserved(route, SEED);
     let w_a = mm1_sojourn_mean(2.0 * lambda, 1.0 / s_a);

@@ -40,7 +40,7 @@ fn mean_is_sum_of_links_and_station_sojourns() {
     );
     let model = b.build().unwrap();
 
-    let results = sim_core::run(&model, &RunOptions::new(SEED, reps));
+    let results = sim_core::run(&model, &RunOptions::new(SEED, reps)).expect("the run completes");
     let route = &results.routes()[0];
     check_conserved(route, SEED);
     let w_a = mmc_sojourn_mean(lambda, 1.0 / s_a, c_a);

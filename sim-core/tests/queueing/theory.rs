@@ -54,7 +54,7 @@ pub(crate) fn mmc_sojourn_mean(lambda: f64, mu: f64, c: u32) -> f64 {
 }
 
 /// Mean time in system of M/G/1 by the Pollaczek–Khinchine mean-value
-/// formula, `W = E\[S\] + λ E\[S²\] / (2 (1 − ρ))` with `E\[S²\] = E\[S\]² (1 + scv)`
+/// formula, `W = E[S] + λ E[S²] / (2 (1 − ρ))` with `E[S²] = E[S]² (1 + scv)`
 /// (\[Kleinrock\] ch. 5; \[GSTH\] §5.1). For M/D/1 (`scv = 0`) this is
 /// `W = D + ρ D / (2 (1 − ρ))`.
 pub(crate) fn mg1_sojourn_mean(lambda: f64, mean_service: f64, scv: f64) -> f64 {
@@ -76,6 +76,48 @@ pub(crate) fn mm1k(lambda: f64, mu: f64, k: u32) -> (f64, f64) {
     let blocking = (1.0 - rho) * rho.powi(k) / (1.0 - rho.powi(k + 1));
     let l = rho / (1.0 - rho) - f64::from(k + 1) * rho.powi(k + 1) / (1.0 - rho.powi(k + 1));
     (blocking, l / (lambda * (1.0 - blocking)))
+}
+
+/// M/M/1 under FIFO: the time in system is exponential with rate `μ − λ`
+/// (\[Kleinrock\] ch. 5; \[GSTH\] §2.2), so a request is still in the
+/// system after `t` with probability `P(T > t) = e^{−(μ − λ) t}`.
+pub(crate) fn mm1_sojourn_tail(lambda: f64, mu: f64, t: f64) -> f64 {
+    assert!(lambda < mu, "M/M/1 needs λ < μ");
+    (-(mu - lambda) * t).exp()
+}
+
+/// Mean of an exponential of rate `theta` conditioned on being at most `t`:
+/// `E[X | X ≤ t] = 1/θ − t e^{−θt} / (1 − e^{−θt})` (integrate `x θ e^{−θx}`
+/// over \[0, t\] and divide by `1 − e^{−θt}`).
+pub(crate) fn exp_mean_below(theta: f64, t: f64) -> f64 {
+    let tail = (-theta * t).exp();
+    1.0 / theta - t * tail / (1.0 - tail)
+}
+
+/// M/M/1/K: the probability that an *accepted* request spends more than `t`
+/// in the system. An arrival finds `n` in system with probability
+/// `π_n = (1 − ρ) ρ^n / (1 − ρ^{K+1})` (PASTA; \[GSTH\] §2.5) and, if
+/// accepted (`n < K`), leaves after `n + 1` exponential services under FIFO,
+/// an Erlang(n + 1, μ) time, whose tail is `Σ_{j≤n} e^{−μt} (μt)^j / j!`:
+///
+/// ```text
+/// P(T > t | accepted) = Σ_{n<K} π_n Σ_{j≤n} e^{−μt} (μt)^j / j!  /  (1 − π_K)
+/// ```
+pub(crate) fn mm1k_sojourn_tail(lambda: f64, mu: f64, k: u32, t: f64) -> f64 {
+    let rho = lambda / mu;
+    assert!((rho - 1.0).abs() > 1e-9, "use the ρ = 1 limit");
+    let norm = (1.0 - rho) / (1.0 - rho.powi(i32::try_from(k).expect("small K") + 1));
+    let pi = |n: u32| norm * rho.powi(i32::try_from(n).expect("small K"));
+    let mut tail = 0.0;
+    // Poisson terms e^{−μt} (μt)^j / j!, accumulated.
+    let mut term = (-mu * t).exp();
+    let mut erlang_tail = 0.0;
+    for n in 0..k {
+        erlang_tail += term;
+        term *= mu * t / f64::from(n + 1);
+        tail += pi(n) * erlang_tail;
+    }
+    tail / (1.0 - pi(k))
 }
 
 #[cfg(test)]
@@ -123,5 +165,25 @@ mod tests {
         let (p, w) = mm1k(0.5, 1.0, 200);
         assert!(p < 1e-50);
         assert!(close(w, mm1_sojourn_mean(0.5, 1.0)));
+    }
+
+    #[test]
+    fn sojourn_tails_by_hand() {
+        // M/M/1, λ = 0.8, μ = 1: P(T > 10) = e^{-2}.
+        assert!(close(mm1_sojourn_tail(0.8, 1.0, 10.0), (-2.0f64).exp()));
+        // Truncating an exponential far out changes nothing; at t the
+        // conditional mean is below both t and the mean.
+        assert!(close(exp_mean_below(0.5, 200.0), 2.0));
+        let m = exp_mean_below(0.2, 10.0);
+        assert!(close(m, 5.0 - 10.0 * (-2.0f64).exp() / (1.0 - (-2.0f64).exp())));
+        // K = 1: an accepted request found the system empty, one service.
+        assert!(close(mm1k_sojourn_tail(0.5, 1.0, 1, 2.0), (-2.0f64).exp()));
+        // K = 2: found empty w.p. π0/(π0+π1) = 1/(1+ρ); else Erlang(2).
+        let (rho, t): (f64, f64) = (0.5, 1.5);
+        let e1 = (-t).exp();
+        let e2 = e1 * (1.0 + t);
+        assert!(close(mm1k_sojourn_tail(rho, 1.0, 2, t), (e1 + rho * e2) / (1.0 + rho)));
+        // Large K tends to M/M/1.
+        assert!(close(mm1k_sojourn_tail(0.5, 1.0, 300, 4.0), mm1_sojourn_tail(0.5, 1.0, 4.0)));
     }
 }

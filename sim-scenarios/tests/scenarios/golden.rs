@@ -20,7 +20,7 @@ fn reference_scenario_headline_numbers_are_pinned() {
     set_path(&mut value, "workload.requests", "30000").unwrap();
     set_path(&mut value, "workload.warmup_requests", "3000").unwrap();
     let scenario = Scenario::from_value(&file, value).unwrap();
-    let report = sim_scenarios::run(&scenario, 42, 2, &|| {});
+    let report = sim_scenarios::run(&scenario, 42, 2, &|| {}).unwrap();
     let got = serde_json::to_string_pretty(&report).unwrap() + "\n";
 
     let golden = root().join("sim-scenarios/tests/golden/generic-green-red.json");
