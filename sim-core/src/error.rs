@@ -90,6 +90,18 @@ pub enum ModelError {
         /// What is wrong.
         reason: String,
     },
+    /// A per-packet cost is negative or not finite, or the packet size is 0.
+    #[error(
+        "station '{station}': per-packet cost must be finite and >= 0 ns with packets of at least 1 byte, got {ns_per_packet} ns per {mtu_bytes}-byte packet"
+    )]
+    InvalidPacketCost {
+        /// The station.
+        station: String,
+        /// The offending cost \[ns/packet\].
+        ns_per_packet: f64,
+        /// The packet size \[bytes\].
+        mtu_bytes: u32,
+    },
     /// Two random sources hash to the same stream.
     #[error("random streams of '{a}' and '{b}' collide; rename one of them")]
     StreamCollision {

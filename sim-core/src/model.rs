@@ -493,6 +493,7 @@ pub struct RouteBuilder {
     hops: Vec<PendingHop>,
     misplaced_link: bool,
     timeout: Option<SimDuration>,
+    return_legs: Option<Vec<Leg>>,
 }
 
 #[derive(Clone, Debug)]
@@ -513,6 +514,7 @@ impl RouteBuilder {
             hops: Vec::new(),
             misplaced_link: false,
             timeout: None,
+            return_legs: None,
         }
     }
 
@@ -539,6 +541,17 @@ impl RouteBuilder {
     /// serving a request; several detours run in the order given.
     pub fn detour(mut self, detour: Detour) -> Self {
         self.hops.push(PendingHop::Detour(detour));
+        self
+    }
+
+    /// Responses (of a round trip) return along `legs` instead of the
+    /// reversed path: links and stations from the destination back to the
+    /// origin, e.g. through another firewall. Time on a return station is
+    /// reported at that station's hop on the path (the destination's hop
+    /// for a station the request did not visit); a link's time at the hop
+    /// of the station it leaves.
+    pub fn with_return_path(mut self, legs: Vec<Leg>) -> Self {
+        self.return_legs = Some(legs);
         self
     }
 
@@ -737,12 +750,19 @@ impl ModelBuilder {
         unique_names("link", self.links.iter().map(|l| l.name.as_str()))?;
         unique_names("route", self.routes.iter().map(|r| r.name.as_str()))?;
         for s in &self.stations {
-            let packet_ok =
-                s.packet_cost.is_none_or(|(ns, mtu)| ns.is_finite() && ns >= 0.0 && mtu > 0);
-            if !(s.ns_per_byte.is_finite() && s.ns_per_byte >= 0.0 && packet_ok) {
+            if !(s.ns_per_byte.is_finite() && s.ns_per_byte >= 0.0) {
                 return Err(ModelError::InvalidPerByte {
                     station: s.name.clone(),
                     ns_per_byte: s.ns_per_byte,
+                });
+            }
+            if let Some((ns_per_packet, mtu_bytes)) = s.packet_cost
+                && !(ns_per_packet.is_finite() && ns_per_packet >= 0.0 && mtu_bytes > 0)
+            {
+                return Err(ModelError::InvalidPacketCost {
+                    station: s.name.clone(),
+                    ns_per_packet,
+                    mtu_bytes,
                 });
             }
         }
@@ -882,7 +902,27 @@ impl ModelBuilder {
                 detours.push((i as u16, d.clone()));
             }
         }
-        let steps = compile_steps(&hops, w.round_trip);
+        if let Some(legs) = &r.return_legs {
+            if !w.round_trip {
+                return Err(invalid("a return path needs a round-trip workload".into()));
+            }
+            for leg in legs {
+                match *leg {
+                    Leg::Link(l, _) => self.check_link(l)?,
+                    Leg::Station(s) => self.check_station(s)?,
+                }
+            }
+            let ends_at_origin = match hops[0].station {
+                Some(s) => legs.last() == Some(&Leg::Station(s)),
+                None => matches!(legs.last(), Some(Leg::Link(..))),
+            };
+            if !ends_at_origin {
+                return Err(invalid(
+                    "a return path must end at the route's origin (a link into a bare origin, or the first station)".into(),
+                ));
+            }
+        }
+        let steps = compile_steps(&hops, w.round_trip, r.return_legs.as_deref());
         Ok(Route {
             name: r.name.clone(),
             hops,
@@ -923,7 +963,7 @@ fn tx_index((link, dir): (LinkId, Direction)) -> u32 {
 /// link, and its nested calls after its service), then (round trip) every
 /// hop but the last backward, crossing each link in the reverse direction
 /// and using the response service law.
-fn compile_steps(hops: &[Hop], round_trip: bool) -> Vec<Step> {
+fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) -> Vec<Step> {
     let mut steps = Vec::new();
     let (mut n_setup, mut n_detour) = (0u16, 0u16);
     for (i, h) in hops.iter().enumerate() {
@@ -945,7 +985,27 @@ fn compile_steps(hops: &[Hop], round_trip: bool) -> Vec<Step> {
             steps.push(Step::Cross { tx: tx_index(l), hop, response: false, detour: NO_DETOUR });
         }
     }
-    if round_trip {
+    if let Some(legs) = return_legs {
+        let mut hop = (hops.len() - 1) as u16;
+        for leg in legs {
+            match *leg {
+                Leg::Link(link, dir) => {
+                    let tx = tx_index((link, dir));
+                    steps.push(Step::Cross { tx, hop, response: true, detour: NO_DETOUR });
+                }
+                Leg::Station(s) => {
+                    hop = hops.iter().position(|h| h.station == Some(s)).unwrap_or(hops.len() - 1)
+                        as u16;
+                    steps.push(Step::Visit {
+                        station: s.0,
+                        hop,
+                        response: true,
+                        detour: NO_DETOUR,
+                    });
+                }
+            }
+        }
+    } else if round_trip {
         for (i, h) in hops.iter().enumerate().rev().skip(1) {
             let hop = i as u16;
             if let Some((link, dir)) = h.link {

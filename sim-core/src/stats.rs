@@ -41,8 +41,8 @@ pub struct HopStats {
     pub(crate) subcall_ns: u128,
     pub(crate) completed: u64,
     pub(crate) rejected: u64,
-    /// Per completed request, the total time spent at this hop
-    /// (wait + service + link + serialisation).
+    /// Per completed request, the total time spent at this hop (wait +
+    /// service + link + serialisation + handshake + sub-calls).
     pub(crate) time: LatencyHistogram,
 }
 

@@ -180,8 +180,9 @@ enum Idps {
     Deny,
 }
 
-/// TLS protocol version a terminator negotiates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+/// TLS protocol version a terminator negotiates: `"1.2"` or `"1.3"` (a bare
+/// number is accepted too, since `--set x.tls_version=1.3` reads as one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub(crate) enum TlsVersion {
     /// TLS 1.2: a full handshake costs 2 round trips.
     #[serde(rename = "1.2")]
@@ -189,6 +190,20 @@ pub(crate) enum TlsVersion {
     /// TLS 1.3: a full handshake costs 1 round trip.
     #[serde(rename = "1.3")]
     V13,
+}
+
+impl<'de> Deserialize<'de> for TlsVersion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = Value::deserialize(d)?;
+        let text = v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|n| n.to_string()));
+        match text.as_deref() {
+            Some("1.2") => Ok(TlsVersion::V12),
+            Some("1.3") => Ok(TlsVersion::V13),
+            _ => Err(serde::de::Error::custom(format!(
+                "unknown TLS version {v}, expected \"1.2\" or \"1.3\""
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -731,6 +731,20 @@ fn check_link_ends(
             format!("a link joins two different nodes, got '{}' twice", l.between[0]),
         ));
     }
+    // Azure components reach on-premises nodes only through a VNet gateway.
+    let is_azure = |k: Kind| matches!(k, Kind::AzureFirewall | Kind::Apim | Kind::AppGateway);
+    let (a, b) = (&l.between[0], &l.between[1]);
+    let (ka, kb) = (nodes[a].kind, nodes[b].kind);
+    if (is_azure(ka) && kb.is_onprem()) || (ka.is_onprem() && is_azure(kb)) {
+        return Err(Invalid::new(
+            key_path(path, "between"),
+            format!(
+                "'{a}' ({}) and '{b}' ({}) cannot be linked directly: Azure components reach on-premises nodes only through a vnet_gateway; link each of them to a vnet_gateway instead",
+                ka.name(),
+                kb.name()
+            ),
+        ));
+    }
     Ok(())
 }
 

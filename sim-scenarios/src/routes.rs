@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use sim_core::{
-    Detour, Direction, Dist, LinkId, Model, RouteBuilder, Setup, SimDuration, StationId, Workload,
+    Detour, Direction, Dist, Leg, LinkId, Model, RouteBuilder, Setup, SimDuration, StationId,
+    Workload,
 };
 
-use crate::azure::{Kind, NodeModel, PUBLIC_CA};
+use crate::azure::{Kind, NodeModel};
 use crate::catalog::value;
 use crate::compile::{LinkMap, index_path, key_path, known, unordered};
 use crate::error::Invalid;
@@ -116,6 +117,7 @@ pub(crate) fn routes(
             ));
         }
         check_path(r, &path, nodes, links)?;
+        check_return_path(r, &path, nodes, links, workload.is_round_trip())?;
         let model = build(r, &path, nodes, links, workload)?;
         let has_auth = r.path.iter().any(|n| {
             let node = &nodes[n];
@@ -179,6 +181,48 @@ fn check_path(
                     ),
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// A return path starts at the destination, ends at the origin, and follows
+/// links.
+fn check_return_path(
+    r: &RouteSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+    round_trip: bool,
+) -> Result<(), Invalid> {
+    let Some(back) = &r.return_path else { return Ok(()) };
+    let bpath = key_path(path, "return_path");
+    if !round_trip {
+        return Err(Invalid::new(bpath, "a return path needs workload.round_trip: true"));
+    }
+    let (first, last) = (&r.path[0], &r.path[r.path.len() - 1]);
+    if back.len() < 2 || back.first() != Some(last) || back.last() != Some(first) {
+        return Err(Invalid::new(
+            bpath,
+            format!("must start at the destination '{last}' and end at the origin '{first}'"),
+        ));
+    }
+    for (k, name) in back.iter().enumerate() {
+        let npath = index_path(&bpath, k);
+        let node = nodes.get(name).ok_or_else(|| {
+            Invalid::new(&npath, format!("unknown node '{name}'; known nodes: {}", known(nodes)))
+        })?;
+        if node.kind == Kind::Client && k + 1 < back.len() {
+            return Err(Invalid::new(
+                &npath,
+                format!("client '{name}' can only end a return path"),
+            ));
+        }
+        if k > 0 && !links.contains_key(&unordered(&back[k - 1], name)) {
+            return Err(Invalid::new(
+                &npath,
+                format!("no link between '{}' and '{name}'; add one to links", back[k - 1]),
+            ));
         }
     }
     Ok(())
@@ -315,6 +359,17 @@ fn build(
     }
     if let Some(t) = timeout_ms.and_then(SimDuration::from_millis_f64) {
         route = route.with_timeout(t);
+    }
+    if let Some(back) = &r.return_path {
+        let mut legs = Vec::new();
+        for (k, name) in back.iter().enumerate().skip(1) {
+            let (id, dir) = link_id(&mut b, &back[k - 1], name);
+            legs.push(Leg::Link(id, dir));
+            if nodes[name].kind != Kind::Client {
+                legs.push(Leg::Station(station_id(&mut b, name)));
+            }
+        }
+        route = route.with_return_path(legs);
     }
     b.route(route);
     b.build().map_err(|e| Invalid::new(path, e.to_string()))
@@ -466,6 +521,22 @@ fn findings(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<Finding> 
             }
         }
     }
-    let _ = PUBLIC_CA;
+    if let Some(back) = &r.return_path {
+        let firewalls = |p: &[String]| -> BTreeSet<String> {
+            p.iter().filter(|n| nodes[n.as_str()].kind.is_stateful_firewall()).cloned().collect()
+        };
+        let (there, back_fw) = (firewalls(&r.path), firewalls(back));
+        for fw in there.symmetric_difference(&back_fw) {
+            let (seen, missed) =
+                if there.contains(fw) { ("request", "response") } else { ("response", "request") };
+            out.push(Finding {
+                severity: Severity::Error,
+                check: "asymmetric_path".into(),
+                message: format!(
+                    "route '{}': the {seen} crosses stateful firewall '{fw}' but the {missed} does not; the firewall drops packets of sessions it has not seen: make the return path cross the same firewalls as the request"
+                , r.name),
+            });
+        }
+    }
     out
 }

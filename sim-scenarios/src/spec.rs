@@ -234,6 +234,10 @@ pub struct RouteSpec {
     pub name: String,
     /// Node names from the origin to the destination.
     pub path: Vec<String>,
+    /// Where responses go back, from the destination to the origin (round
+    /// trips only); default: the reversed path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_path: Option<Vec<String>>,
     /// Share of the workload in `mix` mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,

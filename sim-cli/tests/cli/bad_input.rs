@@ -158,7 +158,7 @@ fn write_case(dir: &Path, c: &Case) -> std::path::PathBuf {
 }
 
 /// What is wrong with a failed run's output, if anything.
-fn check_failure(
+pub(super) fn check_failure(
     out: &std::process::Output,
     file: &str,
     path: Option<&str>,
@@ -302,13 +302,11 @@ fn set_with_a_wrong_path_names_it_and_what_exists() {
     );
 }
 
-/// Found while writing these tests: per-parameter bounds do not bound each
-/// sample or the time a queue accumulates, and `sim-core` panics when
-/// simulated time overflows its u64 nanoseconds (`time.rs`, `Add for
-/// SimTime`). Either validation or the engine must turn these into an
-/// error (exit 2) or a bounded run (exit 0).
+/// Regression: per-parameter bounds do not bound each sample or the time a
+/// queue accumulates; `sim-core` used to panic when simulated time overflowed
+/// its u64 nanoseconds. It now stops with `RunError::TimeOverflow`, which the
+/// CLI reports as exit 2 (or the run is bounded and exits 0).
 #[test]
-#[ignore = "sim-core panics on simulated-time overflow (see the report of this test module)"]
 fn extreme_but_accepted_values_do_not_panic() {
     let cases: [(&str, Mutation); 4] = [
         ("pareto-heavy-tail", |v| {

@@ -4,8 +4,10 @@
 //! whole binary takes seconds; every command has a timeout, so a hang fails
 //! instead of stalling CI.
 
+mod azure_bad_input;
 mod bad_input;
 mod determinism;
+mod explain;
 mod run_json;
 mod run_table;
 mod scenarios;
@@ -24,6 +26,10 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// lowered too.
 const SMALL: [&str; 6] =
     ["--requests", "5000", "--replications", "2", "--set", "workload.warmup_requests=500"];
+
+/// Exit code when a check failed on valid input, e.g. `validate` found a
+/// route whose initiator does not trust the terminator's CA.
+const EXIT_CHECK_FAILED: i32 = 1;
 
 /// Exit code for invalid input, usage and I/O errors (design.md, "CLI").
 const EXIT_INVALID: i32 = 2;

@@ -22,6 +22,7 @@ mod mmc;
 mod mmpp;
 mod overflow;
 mod packets;
+mod return_path;
 mod revisit;
 mod round_trip;
 mod setup;

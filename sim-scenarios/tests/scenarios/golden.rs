@@ -4,13 +4,9 @@
 //! deliberate, reviewed, and recorded in CHANGELOG.md. Regenerate with
 //! `UPDATE_GOLDEN=1 cargo test -p sim-scenarios --test scenarios golden`.
 
-use std::path::{Path, PathBuf};
-
 use sim_scenarios::{Scenario, parse_json, set_path};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use super::root;
 
 #[test]
 fn reference_scenario_headline_numbers_are_pinned() {

@@ -1,3 +1,60 @@
 //! Integration tests of scenario loading and running.
 
+mod azure_models;
+mod azure_runs;
+mod checks;
 mod golden;
+mod tls;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sim_scenarios::{RunReport, Scenario, parse_json, set_path};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A shipped scenario file by name, e.g. `"apim-hub-proxy"`.
+fn shipped(name: &str) -> PathBuf {
+    root().join("scenarios").join(format!("{name}.json"))
+}
+
+/// The shipped scenarios built from Azure components.
+const AZURE_SCENARIOS: [&str; 6] = [
+    "apim-hub-proxy",
+    "apim-hub-proxy-vpn",
+    "apim-hub-proxy-no-token-cache",
+    "onprem-gateway",
+    "onprem-gateway-paas-client",
+    "onprem-gateway-tls13",
+];
+
+/// A shipped scenario as JSON, to change before loading.
+fn shipped_json(name: &str) -> Value {
+    let file = shipped(name);
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    parse_json(&file, &text).unwrap()
+}
+
+/// Loads a shipped scenario after `PATH=VALUE` overrides.
+fn load_with(name: &str, sets: &[(&str, &str)]) -> Scenario {
+    let mut value = shipped_json(name);
+    for (p, v) in sets {
+        set_path(&mut value, p, v).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    Scenario::from_value(&shipped(name), value).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Loads an inline scenario document.
+fn load_inline(value: Value) -> Scenario {
+    Scenario::from_value(Path::new("inline.json"), value).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Runs with the scenario's seed and replications.
+fn run(scenario: &Scenario) -> RunReport {
+    let spec = scenario.spec();
+    sim_scenarios::run(scenario, spec.seed, spec.replications, &|| {}).unwrap()
+}

@@ -1,0 +1,171 @@
+//! `explain` (each route hop by hop) and `catalog` (every default with its
+//! source).
+
+use serde_json::Value;
+use sim_scenarios::{FIGURES, SOURCES};
+
+use super::{aznetsim, root, stdout_of};
+
+/// Kinds that terminate TCP and TLS; the other non-client kinds pass
+/// connections through (design.md, "TLS, certificate authorities and
+/// authorisation").
+const TERMINATING: [&str; 5] =
+    ["apim", "app_gateway", "onprem_api_gateway", "backend", "identity_provider"];
+
+/// The cells of a table row: columns are separated by at least two spaces.
+fn cells(line: &str) -> Vec<&str> {
+    line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect()
+}
+
+/// The section of `stdout` about route `name`: from its heading to the next.
+fn section<'a>(stdout: &'a str, name: &str) -> &'a str {
+    let head = format!("route {name}: static latency floor ");
+    let start = stdout.find(&head).unwrap_or_else(|| panic!("no {head:?} in:\n{stdout}"));
+    let rest = &stdout[start + head.len()..];
+    let end = rest.find("\nroute ").map_or(rest.len(), |i| i + 1);
+    &stdout[start..start + head.len() + end]
+}
+
+/// Checks every route and hop of `scenario` in `explain`'s output.
+fn check_explain(scenario: &str, calls: &[&str]) {
+    let file = root().join("scenarios").join(format!("{scenario}.json"));
+    let stdout = stdout_of(aznetsim().arg("explain").arg(&file));
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert!(stdout.starts_with(&format!("scenario {scenario} (")), "{stdout}");
+    let routes = spec["routes"].as_array().unwrap();
+    // Every route, in file order.
+    let headings: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("route "))
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    let names: Vec<&str> = routes.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(headings, names, "{scenario}");
+    for r in routes {
+        let name = r["name"].as_str().unwrap();
+        let text = section(&stdout, name);
+        let path: Vec<&str> =
+            r["path"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        let mut lines = text.lines();
+        let heading = lines.next().unwrap();
+        let floor_total: f64 = heading
+            .split("floor ")
+            .nth(1)
+            .and_then(|t| t.split(" ms").next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{scenario}/{name}: no floor in {heading:?}"));
+        let header = cells(lines.next().unwrap());
+        assert_eq!(header, ["#", "node", "kind", "connection", "floor ms", "capacity"]);
+        let mut floors = 0.0;
+        for (j, node) in path.iter().enumerate() {
+            let row = lines.next().unwrap_or_else(|| panic!("{scenario}/{name}: hop {j}"));
+            let c = cells(row);
+            assert_eq!(c.len(), 6, "{scenario}/{name}: {row:?}");
+            assert_eq!((c[0], c[1]), (j.to_string().as_str(), *node), "{scenario}/{name}: {row}");
+            let kind = spec["nodes"][node]["kind"].as_str().unwrap();
+            assert_eq!(c[2], kind, "{scenario}/{name}: {row}");
+            let wording = if kind == "client" {
+                "origin"
+            } else if TERMINATING.contains(&kind) {
+                "terminates TCP+TLS (certificate from CA '"
+            } else {
+                "passes TCP/TLS through"
+            };
+            assert!(c[3].starts_with(wording), "{scenario}/{name}: {row}");
+            let floor: f64 =
+                c[4].parse().unwrap_or_else(|_| panic!("{scenario}/{name}: floor in {row}"));
+            assert!(floor > 0.0, "{scenario}/{name}: {row}");
+            floors += floor;
+            assert!(!c[5].is_empty(), "{scenario}/{name}: capacity in {row}");
+        }
+        // The heading's floor is the hops' sum (each rounded to 3 digits).
+        assert!(
+            (floors - floor_total).abs() <= 0.01 * floor_total,
+            "{scenario}/{name}: hops sum to {floors}, heading says {floor_total}"
+        );
+        // Each initiator opens a connection to the next terminator.
+        let opens: Vec<&str> =
+            text.lines().filter(|l| l.contains(" opens a new connection to ")).collect();
+        assert!(
+            opens.iter().any(|l| l.starts_with("  hop 0 client opens a new connection to ")),
+            "{scenario}/{name}: {text}"
+        );
+        for l in &opens {
+            assert!(
+                l.contains(" RTT of ") && l.contains(" ms CPU there) with probability "),
+                "{l}"
+            );
+        }
+        for call in calls {
+            assert!(
+                text.lines().any(|l| l.contains(" calls ") && l.contains(call)),
+                "{scenario}/{name}: no call {call:?} in:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn explain_topology_a_lists_every_route_and_hop() {
+    check_explain(
+        "apim-hub-proxy",
+        &["token_exchange via hub-fw → entra", "jwks_fetch via hub-fw → entra"],
+    );
+    let file = root().join("scenarios/apim-hub-proxy.json");
+    let stdout = stdout_of(aznetsim().arg("explain").arg(&file));
+    // The firewall shows its capacity from the catalog; APIM its units.
+    assert!(stdout.contains("2 instances × 1.5 Gbps"), "{stdout}");
+    assert!(stdout.contains("2 units × 4000 requests/s"), "{stdout}");
+    // TLS 1.2 by default: TCP 1 + TLS 2 round trips.
+    assert!(
+        stdout.contains("  hop 0 client opens a new connection to apim (3 RTT of "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("warning [firewall_bypass]: route 'red'"), "{stdout}");
+}
+
+#[test]
+fn explain_topology_b_lists_every_route_and_hop() {
+    check_explain(
+        "onprem-gateway",
+        &["protocol_transition via onprem-idp with probability 0.0500"],
+    );
+    check_explain("onprem-gateway-tls13", &["protocol_transition via onprem-idp"]);
+    let file = root().join("scenarios/onprem-gateway-tls13.json");
+    let stdout = stdout_of(aznetsim().arg("explain").arg(&file));
+    // TLS 1.3: TCP 1 + TLS 1 round trips, and nothing pays 3.
+    assert!(stdout.contains("opens a new connection to appgw (2 RTT of "), "{stdout}");
+    assert!(!stdout.contains("(3 RTT of "), "{stdout}");
+    assert!(stdout.contains("TLS 1.3)"), "{stdout}");
+}
+
+#[test]
+fn explain_shows_trust_errors_but_exits_0() {
+    let file = root().join("scenarios/onprem-gateway-paas-client.json");
+    let stdout = stdout_of(aznetsim().arg("explain").arg(&file));
+    let red = section(&stdout, "red");
+    assert!(red.contains("error [tls_trust]: route 'red'"), "{red}");
+    assert!(!section(&stdout, "green").contains("error ["), "{stdout}");
+}
+
+#[test]
+fn catalog_prints_every_figure_with_its_sources() {
+    let stdout = stdout_of(aznetsim().arg("catalog"));
+    assert!(
+        stdout.contains("| `azure_firewall.standard.throughput_per_instance_gbps` |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\n| S1 |"), "{stdout}");
+    for f in FIGURES {
+        assert!(stdout.contains(&format!("| `{}` |", f.key)), "{} missing", f.key);
+    }
+    for s in SOURCES {
+        assert!(stdout.contains(&format!("\n| {} |", s.id)), "source {} missing", s.id);
+    }
+    // The firewall row gives value, unit and the sources it cites.
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("`azure_firewall.standard.throughput_per_instance_gbps`"))
+        .unwrap();
+    assert!(row.contains("1.5") && row.contains("Gbps") && row.contains("S1"), "{row}");
+}
