@@ -29,6 +29,106 @@ pub(crate) enum Command {
     Explain(ExplainArgs),
     /// Print the component catalog: every default with its source.
     Catalog,
+    /// Run a grid of scenario variants (--vary) and print one row per point
+    /// and route.
+    Sweep(SweepArgs),
+    /// Find the highest arrival rate each route sustains within a latency SLO.
+    Capacity(CapacityArgs),
+    /// Join results directories (sweep shards, or runs of one scenario)
+    /// by merging their histograms exactly.
+    Merge(MergeArgs),
+}
+
+/// Options shared by commands that save results.
+#[derive(Debug, Args)]
+pub(crate) struct SaveArgs {
+    /// Save results in DIR (default: results/<scenario>/<UTC timestamp>/):
+    /// the resolved scenario, summary.json, summary.csv, states.jsonl and
+    /// each route's latency histogram (HdrHistogram log, V2 compressed).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    pub(crate) out: Option<PathBuf>,
+    /// Replace DIR if it exists (otherwise an existing DIR is an error).
+    #[arg(long, requires = "out")]
+    pub(crate) force: bool,
+    /// Also write SVG charts into DIR (needs --out).
+    #[arg(long, requires = "out")]
+    pub(crate) report: bool,
+}
+
+/// Sweep output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RowFormat {
+    /// Comma-separated values with a header line.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SweepArgs {
+    /// The scenario file (JSON).
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// A field to vary: PATH=V1,V2,... or PATH=START..END:STEP; several make a grid.
+    #[arg(long, value_name = "PATH=VALUES", required = true)]
+    pub(crate) vary: Vec<String>,
+    /// Override any scenario field by its JSON path, for every point.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Run only the K-th of N slices of the points (K from 0); join with merge.
+    #[arg(long, value_name = "K/N")]
+    pub(crate) shard: Option<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = RowFormat::Csv, value_name = "FORMAT")]
+    pub(crate) format: RowFormat,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) save: SaveArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CapacityArgs {
+    /// The scenario file (JSON).
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// The objective: METRIC<=LIMIT, METRIC mean or pNN (p50, p99, p99.9), LIMIT in ms or s.
+    #[arg(long, value_name = "SLO")]
+    pub(crate) slo: String,
+    /// Only this route (default: every route).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) route: Option<String>,
+    /// Relative precision of the search (default 0.01 = 1 %).
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.01)]
+    pub(crate) precision: f64,
+    /// Override any scenario field by its JSON path.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) save: SaveArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MergeArgs {
+    /// Results directories written with --out (sweep shards or runs).
+    #[arg(value_name = "DIR", required = true)]
+    pub(crate) dirs: Vec<PathBuf>,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = RowFormat::Csv, value_name = "FORMAT")]
+    pub(crate) format: RowFormat,
 }
 
 /// Output format.
@@ -66,6 +166,8 @@ pub(crate) struct RunArgs {
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) save: SaveArgs,
 }
 
 #[derive(Debug, Args)]

@@ -15,3 +15,14 @@ pub(crate) fn bar(total: u64, what: &str, show: bool) -> ProgressBar {
     bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
     bar
 }
+
+/// A counter without a known total (searches that stop when they converge).
+pub(crate) fn spinner(what: &str, show: bool) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    let template = format!("{{spinner}} [{{elapsed_precise}}] {{pos}} {what}");
+    bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
+    bar
+}

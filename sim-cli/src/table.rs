@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use sim_scenarios::{RouteReport, RunReport, Scenario, Severity};
+use sim_scenarios::{RouteCapacity, RouteReport, RunReport, Scenario, Severity, Slo};
 
 fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |u| format!("{:.0}%", u * 100.0))
@@ -217,4 +217,51 @@ fn write_grid(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io
 fn is_numeric(c: &str) -> bool {
     let t = c.trim_start_matches('±').trim_end_matches('%');
     t == "-" || t.parse::<f64>().is_ok()
+}
+
+/// The capacity planner's table: per route, the highest rate within the SLO.
+pub(crate) fn write_capacity(
+    out: &mut impl Write,
+    scenario: &str,
+    slo: &Slo,
+    found: &[RouteCapacity],
+) -> io::Result<()> {
+    writeln!(out, "scenario {scenario} · SLO {slo} (and nothing rejected or timed out)")?;
+    writeln!(out)?;
+    let header = [
+        "route",
+        "capacity req/s",
+        "±",
+        "metric at capacity ms",
+        "breaks at",
+        "bottleneck",
+        "runs",
+    ];
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|r| {
+            let breaking = r.capacity_per_s.map(|c| c + r.precision_per_s);
+            vec![
+                r.name.clone(),
+                r.capacity_per_s.map_or_else(|| "none".into(), |c| format!("{c:.0}")),
+                format!("{:.0}", r.precision_per_s),
+                r.metric_at_capacity_ms.map_or_else(|| "-".into(), ms),
+                breaking.map_or_else(|| "-".into(), |b| format!("{b:.0}")),
+                match (&r.bottleneck, r.bottleneck_utilization) {
+                    (Some(n), Some(u)) => format!("{n} ({:.0}%)", u * 100.0),
+                    _ => "-".into(),
+                },
+                r.probes.len().to_string(),
+            ]
+        })
+        .collect();
+    write_grid(out, &header, &rows)?;
+    if found.iter().any(|r| r.capacity_per_s.is_none()) {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "no rate tried meets the SLO on a route marked none: even the unloaded latency breaks it"
+        )?;
+    }
+    Ok(())
 }

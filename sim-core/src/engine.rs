@@ -6,7 +6,7 @@ use rand::RngExt;
 
 use crate::dist::{ArrivalClock, Dist};
 use crate::error::RunError;
-use crate::model::{Model, NO_DETOUR, Servers, Step};
+use crate::model::{Model, NO_DETOUR, Servers, Step, Workload};
 use crate::queue::EventList;
 use crate::rng::{StreamId, StreamRng, stream_rng};
 use crate::stats::{ResourceStats, RouteStats, RunResults};
@@ -17,6 +17,8 @@ use crate::time::SimTime;
 enum Event {
     /// The next request of route `.0` arrives at its origin.
     Arrival(u32),
+    /// The next request of a mixed model arrives; it draws its route.
+    MixArrival,
     /// Message `.0` reaches its current step (after a link latency).
     Reach(u32),
     /// Station `.0` finishes serving message `.1`.
@@ -119,13 +121,63 @@ struct TransmitterState {
     queue: VecDeque<u32>,
 }
 
-struct RouteState {
+/// An arrival process in progress: its clock and its random stream.
+struct ArrivalSource {
     clock: ArrivalClock,
-    arrival_rng: StreamRng,
+    rng: StreamRng,
+}
+
+/// The shared arrivals of a mixed model (see `ModelBuilder::mix`).
+struct MixState {
+    source: ArrivalSource,
+    /// Draws the route of each arrival.
+    choice_rng: StreamRng,
+    /// Running sums of the route weights, in route order.
+    cumulative: Vec<f64>,
+    /// The last route of positive weight, and whether it is the only one.
+    last: usize,
+    single: bool,
+    /// Arrivals so far, over all routes.
+    arrived: u64,
+}
+
+impl MixState {
+    fn new(weights: &[f64], source: ArrivalSource, choice_rng: StreamRng) -> Self {
+        let cumulative = weights
+            .iter()
+            .scan(0.0, |sum, w| {
+                *sum += w;
+                Some(*sum)
+            })
+            .collect();
+        let last = weights.iter().rposition(|&w| w > 0.0).expect("a positive sum");
+        let single = weights.iter().filter(|&&w| w > 0.0).count() == 1;
+        MixState { source, choice_rng, cumulative, last, single, arrived: 0 }
+    }
+
+    /// The route of the next arrival: route `i` with probability
+    /// `weights[i] / Σ weights`, by inversion of one uniform draw. A single
+    /// route of positive weight is taken without consuming randomness.
+    fn choose(&mut self) -> usize {
+        if self.single {
+            return self.last;
+        }
+        let u = self.choice_rng.random::<f64>() * self.cumulative[self.last];
+        // A route of weight 0 adds nothing to the running sum, so it is
+        // never the first to exceed `u`; `u` reaches the total only by
+        // rounding, and then takes the last route that can be taken.
+        self.cumulative.iter().position(|&c| u < c).unwrap_or(self.last)
+    }
+}
+
+struct RouteState {
+    /// `None` in a mixed model: arrivals come from `Engine::mix`.
+    arrivals: Option<ArrivalSource>,
     size_rng: StreamRng,
     /// One stream per set-up, then per detour, in the route's order.
     setup_rngs: Vec<StreamRng>,
     detour_rngs: Vec<StreamRng>,
+    /// Arrivals of this route so far, warm-up included.
     arrived: u64,
     first_measured_ns: Option<u64>,
     last_completion_ns: u64,
@@ -146,6 +198,9 @@ pub(crate) struct Engine<'m> {
     transmitters: Vec<TransmitterState>,
     link_rngs: Vec<StreamRng>,
     routes: Vec<RouteState>,
+    mix: Option<MixState>,
+    /// Arrival processes not yet exhausted (routes, or the one shared by a
+    /// mix).
     routes_arriving: usize,
     window_start_ns: Option<u64>,
     window_end_ns: Option<u64>,
@@ -179,28 +234,33 @@ impl<'m> Engine<'m> {
                 })
             })
             .collect();
+        let source = |id: StreamId, w: &Workload| {
+            let mut rng = rng(id);
+            ArrivalSource { clock: ArrivalClock::new(&w.arrivals, &mut rng), rng }
+        };
+        let mixed = model.mix.is_some();
         let routes: Vec<RouteState> = model
             .routes
             .iter()
-            .map(|r| {
-                let mut arrival_rng = rng(r.arrival_stream());
-                RouteState {
-                    clock: ArrivalClock::new(&r.workload.arrivals, &mut arrival_rng),
-                    arrival_rng,
-                    size_rng: rng(r.size_stream()),
-                    setup_rngs: r.setups.iter().map(|(hop, _)| rng(r.setup_stream(*hop))).collect(),
-                    detour_rngs: r
-                        .detours
-                        .iter()
-                        .map(|(hop, d)| rng(r.detour_stream(*hop, &d.name)))
-                        .collect(),
-                    arrived: 0,
-                    first_measured_ns: None,
-                    last_completion_ns: 0,
-                    stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone())),
-                }
+            .map(|r| RouteState {
+                arrivals: (!mixed).then(|| source(r.arrival_stream(), &r.workload)),
+                size_rng: rng(r.size_stream()),
+                setup_rngs: r.setups.iter().map(|(hop, _)| rng(r.setup_stream(*hop))).collect(),
+                detour_rngs: r
+                    .detours
+                    .iter()
+                    .map(|(hop, d)| rng(r.detour_stream(*hop, &d.name)))
+                    .collect(),
+                arrived: 0,
+                first_measured_ns: None,
+                last_completion_ns: 0,
+                stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone())),
             })
             .collect();
+        let mix = model.mix.as_ref().map(|weights| {
+            let arrivals = source(Model::mix_arrival_stream(), &model.routes[0].workload);
+            MixState::new(weights, arrivals, rng(Model::mix_choice_stream()))
+        });
         Engine {
             model,
             now: 0,
@@ -212,8 +272,9 @@ impl<'m> Engine<'m> {
             stations,
             transmitters,
             link_rngs: model.links.iter().map(|l| rng(l.stream())).collect(),
-            routes_arriving: routes.len(),
+            routes_arriving: if mixed { 1 } else { routes.len() },
             routes,
+            mix,
             window_start_ns: None,
             window_end_ns: None,
             replication,
@@ -223,8 +284,12 @@ impl<'m> Engine<'m> {
 
     /// Runs until every request has completed or been rejected.
     pub(crate) fn run(mut self) -> Result<RunResults, RunError> {
-        for r in 0..self.routes.len() {
-            self.schedule_arrival(r);
+        if self.mix.is_some() {
+            self.schedule_mix_arrival();
+        } else {
+            for r in 0..self.routes.len() {
+                self.schedule_arrival(r);
+            }
         }
         for (i, c) in self.model.changes.iter().enumerate() {
             self.events.push(c.at, Event::Capacity(i as u32));
@@ -238,7 +303,8 @@ impl<'m> Engine<'m> {
             }
             self.now = t.as_nanos();
             match ev {
-                Event::Arrival(r) => self.on_arrival(r as usize),
+                Event::Arrival(r) => self.on_arrival(Some(r as usize)),
+                Event::MixArrival => self.on_arrival(None),
                 Event::Reach(m) => self.enter_step(m),
                 Event::ServiceDone(s, m) => self.on_service_done(s as usize, m),
                 Event::TransmitDone(x, m) => self.on_transmit_done(x as usize, m),
@@ -250,19 +316,48 @@ impl<'m> Engine<'m> {
 
     fn schedule_arrival(&mut self, r: usize) {
         let route = &self.model.routes[r];
-        let st = &mut self.routes[r];
-        let t = st.clock.next_ns(&route.workload.arrivals, &mut st.arrival_rng);
+        let src = self.routes[r].arrivals.as_mut().expect("a route of its own has arrivals");
+        let t = src.clock.next_ns(&route.workload.arrivals, &mut src.rng);
         // The arrival clock saturates at the end of time.
         self.overflowed |= t == u64::MAX;
         self.events.push(SimTime::from_nanos(t), Event::Arrival(r as u32));
     }
 
-    fn on_arrival(&mut self, r: usize) {
-        let route = &self.model.routes[r];
-        let w = &route.workload;
+    /// Schedules the next arrival of a mixed model, from the first route's
+    /// arrival process.
+    fn schedule_mix_arrival(&mut self) {
+        let arrivals = &self.model.routes[0].workload.arrivals;
+        let src = &mut self.mix.as_mut().expect("a mixed model").source;
+        let t = src.clock.next_ns(arrivals, &mut src.rng);
+        self.overflowed |= t == u64::MAX;
+        self.events.push(SimTime::from_nanos(t), Event::MixArrival);
+    }
+
+    /// A request arrives: on route `route`'s own process, or (`None`) on
+    /// the shared process of a mix, which draws the route. Warm-up and the
+    /// request count apply to the process: per route, or over all routes
+    /// of a mix.
+    fn on_arrival(&mut self, route: Option<usize>) {
+        let (r, measured, more) = match route {
+            Some(r) => {
+                let w = &self.model.routes[r].workload;
+                let st = &mut self.routes[r];
+                let measured = st.arrived >= w.warmup;
+                st.arrived += 1;
+                (r, measured, st.arrived < w.requests)
+            }
+            None => {
+                let w = &self.model.routes[0].workload;
+                let mix = self.mix.as_mut().expect("a mixed model");
+                let measured = mix.arrived >= w.warmup;
+                mix.arrived += 1;
+                let r = mix.choose();
+                self.routes[r].arrived += 1;
+                (r, measured, mix.arrived < w.requests)
+            }
+        };
+        let w = &self.model.routes[r].workload;
         let st = &mut self.routes[r];
-        let measured = st.arrived >= w.warmup;
-        st.arrived += 1;
         let request_bytes = w.request_bytes.sample_u64(&mut st.size_rng);
         let response_bytes =
             if w.round_trip { w.response_bytes.sample_u64(&mut st.size_rng) } else { 0 };
@@ -270,13 +365,16 @@ impl<'m> Engine<'m> {
             st.stats.offered += 1;
             st.first_measured_ns.get_or_insert(self.now);
         }
-        let more = st.arrived < w.requests;
         if measured && self.window_start_ns.is_none() {
             self.window_start_ns = Some(self.now);
             self.snapshot(true);
         }
         if more {
-            self.schedule_arrival(r);
+            if route.is_some() {
+                self.schedule_arrival(r);
+            } else {
+                self.schedule_mix_arrival();
+            }
         } else {
             self.routes_arriving -= 1;
             if self.routes_arriving == 0 {

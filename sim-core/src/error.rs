@@ -102,6 +102,12 @@ pub enum ModelError {
         /// The packet size \[bytes\].
         mtu_bytes: u32,
     },
+    /// The weights of a mix (see [`crate::ModelBuilder::mix`]) are invalid.
+    #[error("mix: {reason}")]
+    InvalidMix {
+        /// What is wrong.
+        reason: String,
+    },
     /// Two random sources hash to the same stream.
     #[error("random streams of '{a}' and '{b}' collide; rename one of them")]
     StreamCollision {

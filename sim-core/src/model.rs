@@ -670,6 +670,9 @@ pub struct Model {
     pub(crate) links: Vec<Link>,
     pub(crate) routes: Vec<Route>,
     pub(crate) changes: Vec<CapacityChange>,
+    /// Route weights when the routes share one arrival process (see
+    /// [`ModelBuilder::mix`]); `None` when each route has its own.
+    pub(crate) mix: Option<Vec<f64>>,
 }
 
 impl Model {
@@ -697,6 +700,23 @@ impl Model {
     pub fn capacity_changes(&self) -> &[CapacityChange] {
         &self.changes
     }
+
+    /// The route weights of a mixed model (one per route, in route order),
+    /// `None` when every route has its own arrival process. See
+    /// [`ModelBuilder::mix`].
+    pub fn mix_weights(&self) -> Option<&[f64]> {
+        self.mix.as_deref()
+    }
+
+    /// The stream of a mixed model's shared arrival process.
+    pub(crate) fn mix_arrival_stream() -> StreamId {
+        StreamId::named("mix", "arrivals")
+    }
+
+    /// The stream that draws which route each arrival of a mixed model takes.
+    pub(crate) fn mix_choice_stream() -> StreamId {
+        StreamId::named("mix", "choice")
+    }
 }
 
 /// Collects stations, links and routes, then validates them into a [`Model`].
@@ -706,6 +726,7 @@ pub struct ModelBuilder {
     links: Vec<Link>,
     routes: Vec<RouteBuilder>,
     changes: Vec<CapacityChange>,
+    mix: Option<Vec<f64>>,
 }
 
 impl ModelBuilder {
@@ -727,6 +748,26 @@ impl ModelBuilder {
         self
     }
 
+    /// Makes the routes share one arrival process: each arrival takes route
+    /// `i` with probability `weights[i] / Σ weights` (e.g. 70 % of the
+    /// traffic on one route, 30 % on another, through shared stations).
+    ///
+    /// All routes then carry the **first** route's workload as one stream:
+    /// its arrival process, its request count and its warm-up count arrivals
+    /// over all routes together (the first `warmup` arrivals, whichever route
+    /// they take, are not measured). The other routes' arrival processes,
+    /// request and warm-up counts are ignored; each route keeps its own
+    /// request and response sizes, round-trip flag, set-ups and nested
+    /// calls. Offered, completed and rejected requests are counted per route.
+    ///
+    /// Checked by [`ModelBuilder::build`]: one weight per route, each finite
+    /// and ≥ 0 (a route of weight 0 carries nothing), with a positive sum.
+    /// Calling it again replaces the weights.
+    pub fn mix(&mut self, weights: Vec<f64>) -> &mut Self {
+        self.mix = Some(weights);
+        self
+    }
+
     /// Changes `station`'s servers at `at`.
     pub fn schedule_servers(
         &mut self,
@@ -744,7 +785,8 @@ impl ModelBuilder {
     ///
     /// Fails on repeated names, routes without a station, misplaced origins
     /// or links, unknown ids, warm-ups not shorter than the request count,
-    /// invalid bandwidths or per-byte costs, and colliding random streams.
+    /// invalid bandwidths or per-byte costs, invalid mix weights, and
+    /// colliding random streams.
     pub fn build(self) -> Result<Model, ModelError> {
         unique_names("station", self.stations.iter().map(|s| s.name.as_str()))?;
         unique_names("link", self.links.iter().map(|l| l.name.as_str()))?;
@@ -776,11 +818,21 @@ impl ModelBuilder {
         for c in &self.changes {
             self.check_station(c.station)?;
         }
-        let routes =
-            self.routes.iter().map(|r| self.compile_route(r)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(weights) = &self.mix {
+            check_mix(weights, self.routes.len())?;
+        }
+        // In a mix, only the first route's workload sets the arrivals, the
+        // request count and the warm-up.
+        let routes = self
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| self.compile_route(r, i == 0 || self.mix.is_none()))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut changes = self.changes;
         changes.sort_by_key(|c| c.at);
-        let model = Model { stations: self.stations, links: self.links, routes, changes };
+        let model =
+            Model { stations: self.stations, links: self.links, routes, changes, mix: self.mix };
         check_streams(&model)?;
         Ok(model)
     }
@@ -793,7 +845,9 @@ impl ModelBuilder {
         }
     }
 
-    fn compile_route(&self, r: &RouteBuilder) -> Result<Route, ModelError> {
+    /// Validates one route; `own_arrivals` is false for the routes of a mix
+    /// after the first, whose arrival counts are not used.
+    fn compile_route(&self, r: &RouteBuilder, own_arrivals: bool) -> Result<Route, ModelError> {
         let invalid = |reason: String| ModelError::InvalidRoute { route: r.name.clone(), reason };
         if r.misplaced_link {
             return Err(ModelError::MisplacedLink { route: r.name.clone() });
@@ -885,7 +939,7 @@ impl ModelBuilder {
             return Err(invalid(format!("{} hops; at most {MAX_HOPS} are supported", hops.len())));
         }
         let w = &r.workload;
-        if w.warmup >= w.requests {
+        if own_arrivals && w.warmup >= w.requests {
             return Err(ModelError::WarmupTooLong {
                 route: r.name.clone(),
                 requests: w.requests,
@@ -946,6 +1000,25 @@ impl ModelBuilder {
 /// Most hops a route may have: pending handshake CPU is tracked in a 64-bit
 /// mask per message.
 pub(crate) const MAX_HOPS: u16 = 64;
+
+/// One finite weight ≥ 0 per route, with a positive sum.
+fn check_mix(weights: &[f64], routes: usize) -> Result<(), ModelError> {
+    let invalid = |reason: String| Err(ModelError::InvalidMix { reason });
+    if weights.len() != routes {
+        return invalid(format!(
+            "{} weights for {routes} routes; give one per route",
+            weights.len()
+        ));
+    }
+    if let Some((i, w)) = weights.iter().enumerate().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
+        return invalid(format!("weight {i} must be finite and >= 0, got {w}"));
+    }
+    let sum: f64 = weights.iter().sum();
+    if !(sum > 0.0 && sum.is_finite()) {
+        return invalid(format!("the weights must have a positive, finite sum, got {sum}"));
+    }
+    Ok(())
+}
 
 fn check_probability(p: f64) -> Result<(), String> {
     if (0.0..=1.0).contains(&p) {
@@ -1052,26 +1125,33 @@ fn unique_names<'a>(
 
 fn check_streams(m: &Model) -> Result<(), ModelError> {
     let mut seen: BTreeMap<StreamId, String> = BTreeMap::new();
+    // A mix has one arrival stream and one route choice instead of one
+    // arrival stream per route.
+    let mixed = m.mix.is_some();
+    let mix_streams = [
+        (Model::mix_arrival_stream(), "mix arrivals".to_string()),
+        (Model::mix_choice_stream(), "mix route choice".to_string()),
+    ];
     let sources = m
         .stations
         .iter()
         .map(|s| (s.stream(), format!("station {}", s.name)))
         .chain(m.links.iter().map(|l| (l.stream(), format!("link {}", l.name))))
+        .chain(mix_streams.into_iter().filter(|_| mixed))
         .chain(m.routes.iter().flat_map(|r| {
-            [
-                (r.arrival_stream(), format!("route {} arrivals", r.name)),
-                (r.size_stream(), format!("route {} sizes", r.name)),
-            ]
-            .into_iter()
-            .chain(r.setups.iter().map(|(hop, _)| {
-                (r.setup_stream(*hop), format!("route {} hop {hop} set-up", r.name))
-            }))
-            .chain(r.detours.iter().map(|(hop, d)| {
-                (
-                    r.detour_stream(*hop, &d.name),
-                    format!("route {} hop {hop} call {}", r.name, d.name),
-                )
-            }))
+            (!mixed)
+                .then(|| (r.arrival_stream(), format!("route {} arrivals", r.name)))
+                .into_iter()
+                .chain([(r.size_stream(), format!("route {} sizes", r.name))])
+                .chain(r.setups.iter().map(|(hop, _)| {
+                    (r.setup_stream(*hop), format!("route {} hop {hop} set-up", r.name))
+                }))
+                .chain(r.detours.iter().map(|(hop, d)| {
+                    (
+                        r.detour_stream(*hop, &d.name),
+                        format!("route {} hop {hop} call {}", r.name, d.name),
+                    )
+                }))
         }));
     for (id, who) in sources {
         if let Some(prev) = seen.insert(id, who.clone()) {

@@ -223,6 +223,23 @@ impl RouteStats {
         if self.span_ns == 0 { 0.0 } else { self.completed as f64 / (self.span_ns as f64 / 1e9) }
     }
 
+    /// Sum of the end-to-end latencies of completed measured requests \[ns\]
+    /// (exact; merges by addition).
+    pub fn latency_sum_ns(&self) -> u128 {
+        self.latency_sum_ns
+    }
+
+    /// Exact maximum end-to-end latency \[ns\].
+    pub fn max_ns(&self) -> u64 {
+        self.max_ns
+    }
+
+    /// Measurement span summed over replications \[ns\] (first measured
+    /// arrival to last measured completion in each).
+    pub fn span_ns(&self) -> u128 {
+        self.span_ns
+    }
+
     /// The end-to-end latency histogram \[ns\].
     pub fn histogram(&self) -> &LatencyHistogram {
         &self.latency
@@ -291,6 +308,22 @@ impl ResourceStats {
     /// Erlangs); `None` for an empty window.
     pub fn busy_mean(&self) -> Option<f64> {
         (self.window_ns > 0).then(|| self.busy_ns as f64 / self.window_ns as f64)
+    }
+
+    /// ∫ busy servers dt over the window, summed over replications
+    /// \[server·ns\].
+    pub fn busy_ns(&self) -> u128 {
+        self.busy_ns
+    }
+
+    /// ∫ servers dt over the window \[server·ns\]; `None` when unbounded.
+    pub fn capacity_ns(&self) -> Option<u128> {
+        self.capacity_ns
+    }
+
+    /// Window length summed over replications \[ns\].
+    pub fn window_ns(&self) -> u128 {
+        self.window_ns
     }
 
     /// Longest queue seen in any replication.

@@ -13,7 +13,7 @@ use sim_core::{Arrivals, Dist, Link, Servers, Station, Workload};
 
 use crate::azure::{Context, Kind, NODE_KINDS, NodeModel, compile_node};
 use crate::error::{Invalid, ScenarioError};
-use crate::routes::CompiledRoute;
+use crate::routes::{CompiledMix, CompiledRoute};
 use crate::spec::{
     ArrivalKind, ArrivalSpec, DistKind, DistSpec, LinkSpec, Mode, ScenarioSpec, StationSpec,
 };
@@ -31,12 +31,14 @@ const MAX_HORIZON_S: f64 = 1e10;
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u64 = 100_000;
 
-/// A validated scenario, compiled into one `sim-core` model per route.
+/// A validated scenario, compiled into one `sim-core` model per route, and
+/// in mode `mix` into one more model holding every route.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     file: PathBuf,
     spec: ScenarioSpec,
     routes: Vec<CompiledRoute>,
+    mix: Option<CompiledMix>,
 }
 
 impl Scenario {
@@ -59,11 +61,9 @@ impl Scenario {
     ///
     /// Fails when the document describes an invalid scenario.
     pub fn from_value(file: &Path, value: Value) -> Result<Self, ScenarioError> {
-        compile(value).map_err(|e| e.in_file(file.to_path_buf())).map(|(spec, routes)| Scenario {
-            file: file.to_path_buf(),
-            spec,
-            routes,
-        })
+        compile(value)
+            .map_err(|e| e.in_file(file.to_path_buf()))
+            .map(|(spec, routes, mix)| Scenario { file: file.to_path_buf(), spec, routes, mix })
     }
 
     /// The file it came from.
@@ -79,6 +79,21 @@ impl Scenario {
     /// The compiled routes, in file order.
     pub fn routes(&self) -> &[CompiledRoute] {
         &self.routes
+    }
+
+    /// In mode `mix`, the one model every route shares: route `i` of the
+    /// model is route `i` of the file, stations and links are shared by
+    /// name, and each arrival of the workload takes a route by weight (see
+    /// [`sim_core::ModelBuilder::mix`]). `None` in mode `compare`.
+    pub fn mix_model(&self) -> Option<&sim_core::Model> {
+        self.mix.as_ref().map(|m| &m.model)
+    }
+
+    /// In mode `mix`, the shared model without authorisation work, when a
+    /// route has any: run with the same seed, it measures what
+    /// authorisation adds to each route.
+    pub fn mix_model_without_auth(&self) -> Option<&sim_core::Model> {
+        self.mix.as_ref().and_then(|m| m.model_without_auth.as_ref())
     }
 }
 
@@ -191,7 +206,9 @@ fn explain_serde(msg: &str) -> String {
     }
 }
 
-fn compile(value: Value) -> Result<(ScenarioSpec, Vec<CompiledRoute>), Invalid> {
+type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>);
+
+fn compile(value: Value) -> Result<Compiled, Invalid> {
     if !value.is_object() {
         return Err(Invalid::new(".", "a scenario must be a JSON object"));
     }
@@ -205,12 +222,6 @@ fn compile(value: Value) -> Result<(ScenarioSpec, Vec<CompiledRoute>), Invalid> 
             format!("must be between 1 and {MAX_REPLICATIONS}, got {}", spec.replications),
         ));
     }
-    if spec.mode == Mode::Mix {
-        return Err(Invalid::new(
-            "mode",
-            "mode \"mix\" is not available in this version; use \"compare\" (each route alone)",
-        ));
-    }
     let workload = workload(&spec)?;
     let rate = workload.arrivals().mean_rate_per_s();
     let with_auth = nodes(&spec, rate, true)?;
@@ -218,7 +229,12 @@ fn compile(value: Value) -> Result<(ScenarioSpec, Vec<CompiledRoute>), Invalid> 
     let links = links(&spec, &with_auth)?;
     check_gateways(&with_auth, &links)?;
     let routes = crate::routes::routes(&spec, &with_auth, &without_auth, &links, &workload)?;
-    Ok((spec, routes))
+    let mix = if spec.mode == Mode::Mix {
+        Some(crate::routes::mix(&spec, &with_auth, &without_auth, &links, &workload, &routes)?)
+    } else {
+        None
+    };
+    Ok((spec, routes, mix))
 }
 
 fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {

@@ -31,12 +31,14 @@
 //! ```
 
 mod azure;
+mod capacity;
 mod compile;
 mod error;
 mod overrides;
 mod report;
 mod routes;
 mod spec;
+mod sweep;
 
 mod catalog;
 pub use catalog::{
@@ -44,12 +46,20 @@ pub use catalog::{
 };
 
 pub use azure::{Kind, NODE_KINDS, ONPREM_CA, PUBLIC_CA};
+pub use capacity::{CapacityReport, Probe, RouteCapacity, Search, Slo, SloMetric, capacity};
 pub use compile::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, Scenario, parse_json};
 pub use error::ScenarioError;
 pub use overrides::{OverrideError, parse_assignment, set_path};
-pub use report::{HopReport, LatencyReport, RouteReport, RunReport, SCHEMA_VERSION, run};
+pub use report::{
+    AuthCost, HopReport, LatencyReport, RouteReport, RunReport, SCHEMA_VERSION, Simulated, report,
+    route_views, run, simulate,
+};
 pub use routes::{CompiledRoute, Finding, HopPlan, Severity};
 pub use spec::{
     ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
     RouteSpec, ScenarioSpec, StationSpec, WorkloadSpec,
+};
+pub use sweep::{
+    MAX_POINTS, PointError, ROW_COLUMNS, ResourceState, RouteState, Row, Shard, SweepError, Vary,
+    csv_header, decode_histogram, encode_histogram, grid, merge_states, run_sweep,
 };

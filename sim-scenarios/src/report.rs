@@ -11,8 +11,8 @@
 //! | `tool`, `version` | `"aznetsim"` and its version |
 //! | `scenario` | the scenario's `name` |
 //! | `seed`, `replications` | what the run used (after command-line overrides) |
-//! | `requests`, `warmup_requests` | arrivals per route and replication, and the unmeasured leading ones |
-//! | `mode` | `"compare"`: each route carried the whole workload alone |
+//! | `requests`, `warmup_requests` | arrivals per replication, per route (`compare`) or over all routes together (`mix`), and the unmeasured leading ones |
+//! | `mode` | `"compare"`: each route carried the whole workload alone; `"mix"`: one simulation in which the routes shared the stations, each arrival taking a route by weight |
 //! | `routes[i].name` | route name |
 //! | `routes[i].offered` | measured requests that arrived (all replications) |
 //! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
@@ -117,7 +117,9 @@ pub struct HopReport {
 
 /// Runs every route of `scenario` (all replications, on the current rayon
 /// pool) and reports the results. `on_replication_done` is called from any
-/// thread after each route replication.
+/// thread after each route replication (in mode `mix`, a replication of the
+/// shared model counts once per route it carries, and of its twin once per
+/// route with authorisation: the same total as in mode `compare`).
 ///
 /// # Errors
 ///
@@ -129,35 +131,99 @@ pub fn run(
     replications: u64,
     on_replication_done: &(dyn Fn() + Sync),
 ) -> Result<RunReport, RunError> {
+    let sims = simulate(scenario, &RunOptions::new(seed, replications), on_replication_done)?;
+    Ok(report(scenario, seed, replications, &sims))
+}
+
+/// The raw results of one scenario run: for each compiled route, its
+/// results and those of its twin without authorisation (if it has one); in
+/// mode `mix`, one entry: the shared model's and its twin's. Read it
+/// through [`route_views`].
+pub type Simulated = Vec<(RunResults, Option<RunResults>)>;
+
+/// Simulates every route of `scenario` and its twin without authorisation,
+/// all in parallel on the current rayon pool.
+///
+/// # Errors
+///
+/// As [`run`].
+pub fn simulate(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    on_replication_done: &(dyn Fn() + Sync),
+) -> Result<Simulated, RunError> {
     use rayon::prelude::*;
-    let opts = RunOptions::new(seed, replications);
-    // Every route, and the twin without authorisation of those that have
-    // any, run in parallel; the twin shares the seed, so the difference
-    // between the two is what authorisation costs (common random numbers).
-    let jobs: Vec<(bool, &sim_core::Model)> = scenario
-        .routes()
-        .iter()
-        .flat_map(|r| {
-            std::iter::once((false, &r.model))
-                .chain(r.model_without_auth.as_ref().map(|m| (true, m)))
-        })
-        .collect();
+    // The twin shares the seed, so the difference between the two is what
+    // authorisation costs (common random numbers). A mix runs one model
+    // holding every route, and its twin; each of its replications counts as
+    // many route replications as it carries.
+    let routes = scenario.routes();
+    let with_auth = routes.iter().filter(|r| r.model_without_auth.is_some()).count();
+    let jobs: Vec<(bool, &sim_core::Model, usize)> = match scenario.mix_model() {
+        Some(mix) => std::iter::once((false, mix, routes.len()))
+            .chain(scenario.mix_model_without_auth().map(|m| (true, m, with_auth)))
+            .collect(),
+        None => routes
+            .iter()
+            .flat_map(|r| {
+                std::iter::once((false, &r.model, 1))
+                    .chain(r.model_without_auth.as_ref().map(|m| (true, m, 1)))
+            })
+            .collect(),
+    };
     let done: Vec<RunResults> = jobs
         .par_iter()
-        .map(|(_, m)| sim_core::run_with_progress(m, &opts, on_replication_done))
+        .map(|(_, m, ticks)| {
+            let done = || (0..*ticks).for_each(|_| on_replication_done());
+            sim_core::run_with_progress(m, opts, &done)
+        })
         .collect::<Result<_, _>>()?;
-    let mut results: Vec<RunResults> = Vec::new();
-    let mut twins: Vec<Option<RunResults>> = Vec::new();
-    for ((is_twin, _), r) in jobs.iter().zip(done) {
+    let mut out: Simulated = Vec::new();
+    for ((is_twin, _, _), r) in jobs.iter().zip(done) {
         if *is_twin {
-            *twins.last_mut().expect("a twin follows its route") = Some(r);
+            out.last_mut().expect("a twin follows its route").1 = Some(r);
         } else {
-            results.push(r);
-            twins.push(None);
+            out.push((r, None));
         }
     }
+    Ok(out)
+}
+
+/// Each route of a simulated scenario as (model, results, index of the
+/// route in that model): what per-route summaries are computed from.
+pub fn route_views<'a>(
+    scenario: &'a Scenario,
+    sims: &'a Simulated,
+) -> Vec<(&'a sim_core::Model, &'a RunResults, usize)> {
+    route_sims(scenario, sims).into_iter().map(|(model, res, _, i)| (model, res, i)).collect()
+}
+
+/// Each route as (model, results, twin's results if the route has
+/// authorisation, index of the route in that model). In mode `mix`, route
+/// `i` is route `i` of the one shared model.
+fn route_sims<'a>(
+    scenario: &'a Scenario,
+    sims: &'a Simulated,
+) -> Vec<(&'a sim_core::Model, &'a RunResults, Option<&'a RunResults>, usize)> {
+    let routes = scenario.routes().iter().enumerate();
+    match (scenario.mix_model(), sims.first()) {
+        (Some(mix), Some((res, twin))) => routes
+            .map(|(i, r)| {
+                let twin = twin.as_ref().filter(|_| r.model_without_auth.is_some());
+                (mix, res, twin, i)
+            })
+            .collect(),
+        _ => routes
+            .zip(sims)
+            .map(|((_, r), (res, twin))| (&r.model, res, twin.as_ref(), 0))
+            .collect(),
+    }
+}
+
+/// The report of a simulated scenario.
+pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
     let spec = scenario.spec();
-    Ok(RunReport {
+    RunReport {
         schema_version: SCHEMA_VERSION,
         tool: "aznetsim".into(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -166,16 +232,15 @@ pub fn run(
         replications,
         requests: spec.workload.requests,
         warmup_requests: spec.workload.warmup_requests,
-        mode: "compare".into(),
+        mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
         routes: scenario
             .routes()
             .iter()
-            .zip(&results)
-            .zip(&twins)
-            .map(|((r, res), twin)| {
-                let mut report = route_report(&r.model, res);
-                report.auth_added_ms = twin.as_ref().map(|t| {
-                    let (with, without) = (&res.routes()[0], &t.routes()[0]);
+            .zip(route_sims(scenario, sims))
+            .map(|(r, (model, res, twin, i))| {
+                let mut report = route_report(model, res, i);
+                report.auth_added_ms = twin.map(|t| {
+                    let (with, without) = (&res.routes()[i], &t.routes()[i]);
                     AuthCost {
                         mean: with.mean_ms() - without.mean_ms(),
                         p50: with.quantile_ms(0.5) - without.quantile_ms(0.5),
@@ -186,12 +251,13 @@ pub fn run(
                 report
             })
             .collect(),
-    })
+    }
 }
 
-fn route_report(model: &sim_core::Model, res: &RunResults) -> RouteReport {
-    let route = &model.routes()[0];
-    let stats = &res.routes()[0];
+/// The report of route `i` of `model`.
+fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteReport {
+    let route = &model.routes()[i];
+    let stats = &res.routes()[i];
     let mut hops = Vec::new();
     // (name, utilisation) of every capacity-limited resource on the route.
     let mut limited: Vec<(String, f64)> = Vec::new();

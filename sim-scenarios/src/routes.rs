@@ -14,10 +14,14 @@ use crate::azure::{Kind, NodeModel};
 use crate::catalog::value;
 use crate::compile::{LinkMap, index_path, key_path, known, unordered};
 use crate::error::Invalid;
-use crate::spec::{RouteSpec, ScenarioSpec};
+use crate::spec::{Mode, RouteSpec, ScenarioSpec};
 
-/// One route of a `compare` scenario: its own model carrying the whole
-/// workload alone.
+/// One route of a scenario: its own model carrying the whole workload
+/// alone (what mode `compare` simulates), its plan and its findings.
+///
+/// In mode `mix` the simulation runs the scenario's one shared model
+/// instead ([`crate::Scenario::mix_model`]); these per-route models are
+/// kept for what the route would do alone.
 #[derive(Debug, Clone)]
 pub struct CompiledRoute {
     /// The route's name.
@@ -77,6 +81,20 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The one model of a `mix` scenario: every route, sharing stations and
+/// links by name, fed by the workload's single arrival process, each
+/// arrival drawing its route by weight.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledMix {
+    /// Every route, in file order.
+    pub(crate) model: Model,
+    /// The same without authorisation work; `None` when no route has any.
+    pub(crate) model_without_auth: Option<Model>,
+}
+
+/// Most a route's `weight` may be: weights are relative shares.
+const MAX_WEIGHT: f64 = 1e9;
+
 /// A TLS connection on a path: the initiator's hop and the terminator's hop.
 #[derive(Debug, Clone, Copy)]
 struct Segment {
@@ -110,11 +128,30 @@ pub(crate) fn routes(
                 ),
             ));
         }
-        if r.weight.is_some() {
-            return Err(Invalid::new(
-                key_path(&path, "weight"),
-                "weights apply only in mode \"mix\"; remove it for a route comparison",
-            ));
+        let wpath = key_path(&path, "weight");
+        match (spec.mode, r.weight) {
+            (Mode::Compare, Some(_)) => {
+                return Err(Invalid::new(
+                    wpath,
+                    "weights apply only in mode \"mix\"; remove it for a route comparison",
+                ));
+            }
+            (Mode::Mix, None) => {
+                return Err(Invalid::new(
+                    wpath,
+                    "missing: mode \"mix\" needs a weight on every route, its share of the workload (e.g. 0.7 and 0.3)",
+                ));
+            }
+            (Mode::Mix, Some(w)) if !(w.is_finite() && w > 0.0 && w <= MAX_WEIGHT) => {
+                return Err(Invalid::new(
+                    wpath,
+                    format!(
+                        "must be > 0 and at most {MAX_WEIGHT:e} (a relative share of the workload), got {}",
+                        crate::compile::fmt_num(w)
+                    ),
+                ));
+            }
+            _ => {}
         }
         check_path(r, &path, nodes, links)?;
         check_return_path(r, &path, nodes, links, workload.is_round_trip())?;
@@ -139,6 +176,37 @@ pub(crate) fn routes(
         });
     }
     Ok(out)
+}
+
+/// The shared model of a `mix` scenario (and its twin without
+/// authorisation when a route has any), from routes already checked and
+/// compiled one by one.
+pub(crate) fn mix(
+    spec: &ScenarioSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    nodes_without_auth: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+    workload: &Workload,
+    compiled: &[CompiledRoute],
+) -> Result<CompiledMix, Invalid> {
+    let weights: Vec<f64> =
+        spec.routes.iter().map(|r| r.weight.expect("checked by routes()")).collect();
+    let build_mix = |nodes: &BTreeMap<String, NodeModel>| {
+        let mut b = Model::builder();
+        let mut ids = Ids::default();
+        for r in &spec.routes {
+            add_route(&mut b, &mut ids, r, nodes, links, workload)?;
+        }
+        b.mix(weights.clone());
+        b.build().map_err(|e| Invalid::new("routes", e.to_string()))
+    };
+    let model = build_mix(nodes)?;
+    let model_without_auth = if compiled.iter().any(|r| r.model_without_auth.is_some()) {
+        Some(build_mix(nodes_without_auth)?)
+    } else {
+        None
+    };
+    Ok(CompiledMix { model, model_without_auth })
 }
 
 /// Nodes exist, consecutive nodes are linked, a client only starts a path.
@@ -272,6 +340,7 @@ fn rtt_ms(
     links_ms + devices_ms
 }
 
+/// The model of one route alone.
 fn build(
     r: &RouteSpec,
     path: &str,
@@ -280,8 +349,29 @@ fn build(
     workload: &Workload,
 ) -> Result<Model, Invalid> {
     let mut b = Model::builder();
-    let mut stations: BTreeMap<String, StationId> = BTreeMap::new();
-    let mut used_links: BTreeMap<(String, String), LinkId> = BTreeMap::new();
+    add_route(&mut b, &mut Ids::default(), r, nodes, links, workload)?;
+    b.build().map_err(|e| Invalid::new(path, e.to_string()))
+}
+
+/// Stations and links already in a model under construction, by name:
+/// routes added to one model share them.
+#[derive(Debug, Default)]
+struct Ids {
+    stations: BTreeMap<String, StationId>,
+    links: BTreeMap<(String, String), LinkId>,
+}
+
+/// Adds route `r` to `b`, with the stations and links it uses that `ids`
+/// does not hold yet.
+fn add_route(
+    b: &mut sim_core::ModelBuilder,
+    ids: &mut Ids,
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+    workload: &Workload,
+) -> Result<(), Invalid> {
+    let Ids { stations, links: used_links } = ids;
     let mut station_id = |b: &mut sim_core::ModelBuilder, name: &str| {
         *stations.entry(name.to_string()).or_insert_with(|| {
             b.station(nodes[name].station.clone().expect("only stations are visited"))
@@ -299,13 +389,13 @@ fn build(
     for (j, name) in r.path.iter().enumerate() {
         let node = &nodes[name];
         if j > 0 {
-            let (id, dir) = link_id(&mut b, &r.path[j - 1], name);
+            let (id, dir) = link_id(b, &r.path[j - 1], name);
             route = route.link(id, dir);
         }
         route = if node.kind == Kind::Client {
             route.origin(name)
         } else {
-            route.station(station_id(&mut b, name))
+            route.station(station_id(b, name))
         };
         for call in &node.calls {
             let mut d =
@@ -331,8 +421,8 @@ fn build(
                         format!("no link between '{prev}' and '{hop}'; add one to links"),
                     ));
                 }
-                let (id, dir) = link_id(&mut b, prev, hop);
-                d = d.link(id, dir).station(station_id(&mut b, hop));
+                let (id, dir) = link_id(b, prev, hop);
+                d = d.link(id, dir).station(station_id(b, hop));
                 prev = hop;
             }
             route = route.detour(d);
@@ -363,16 +453,16 @@ fn build(
     if let Some(back) = &r.return_path {
         let mut legs = Vec::new();
         for (k, name) in back.iter().enumerate().skip(1) {
-            let (id, dir) = link_id(&mut b, &back[k - 1], name);
+            let (id, dir) = link_id(b, &back[k - 1], name);
             legs.push(Leg::Link(id, dir));
             if nodes[name].kind != Kind::Client {
-                legs.push(Leg::Station(station_id(&mut b, name)));
+                legs.push(Leg::Station(station_id(b, name)));
             }
         }
         route = route.with_return_path(legs);
     }
     b.route(route);
-    b.build().map_err(|e| Invalid::new(path, e.to_string()))
+    Ok(())
 }
 
 fn plan(

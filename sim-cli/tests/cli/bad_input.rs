@@ -133,7 +133,8 @@ fn cases() -> Vec<Case> {
         case("servers-overflow", Json(|v| set(v, "/nodes/backend/servers", json!(99_999_999_999u64))), "nodes.backend.servers", "got 99999999999"),
         case("empirical-not-from-zero", Json(|v| set(v, "/nodes/backend/service_ms", json!({"kind": "empirical", "percentiles": [[5, 0.5], [100, 2.0]]}))), "nodes.backend.service_ms.percentiles", "first percentile must be 0"),
         // Valid elsewhere, not here.
-        case("mix-mode", Json(|v| insert(v, "", "mode", json!("mix"))), "mode", "not available"),
+        case("mix-mode-without-weight", Json(|v| insert(v, "", "mode", json!("mix"))), "routes[0].weight", "needs a weight"),
+        case("zero-weight-in-mix-mode", Json(|v| { insert(v, "", "mode", json!("mix")); insert(v, "/routes/0", "weight", json!(0)); }), "routes[0].weight", "must be > 0"),
         case("weight-in-compare-mode", Json(|v| insert(v, "/routes/0", "weight", json!(0.5))), "routes[0].weight", "mix"),
     ]
 }

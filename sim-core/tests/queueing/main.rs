@@ -17,6 +17,7 @@ mod feature_determinism;
 mod finite_queue;
 mod hop_sums;
 mod md1;
+mod mix;
 mod mm1;
 mod mmc;
 mod mmpp;

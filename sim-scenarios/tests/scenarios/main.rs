@@ -2,8 +2,10 @@
 
 mod azure_models;
 mod azure_runs;
+mod capacity;
 mod checks;
 mod golden;
+mod mix;
 mod tls;
 
 use std::path::{Path, PathBuf};

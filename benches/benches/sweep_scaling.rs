@@ -1,0 +1,240 @@
+//! Sweep scaling: the wall time of a 100-point sweep of the shipped APIM
+//! scenario on 2 threads against 1 thread.
+//!
+//! The requirement: "a 100-point sweep of the shipped APIM scenario
+//! (`scenarios/apim-hub-proxy.json`) finishes and its wall time on 2 threads
+//! is at most 0.6 of its time on 1 thread".
+//!
+//! The scenario is the shipped file, with three fields lowered so that one
+//! sweep takes seconds to tens of seconds rather than minutes:
+//! `workload.requests` 100,000 → 10,000, `workload.warmup_requests`
+//! 10,000 → 1,000 and `replications` 4 → 2. The sweep varies
+//! `workload.arrival.rate_per_s` over 500, 510, ..., 1490 (100 points) and
+//! is run by `sim_scenarios::run_sweep` inside a dedicated rayon pool of 1
+//! thread and one of 2 threads, three times each, interleaved
+//! (1, 2, 2, 1, 1, 2: an ABBA order, so a slow drift of the machine's load
+//! weighs on both sides alike). Every run must give exactly the same states
+//! as the first (results do not depend on the thread count). The bench
+//! prints each run's wall time, the medians and the ratio t2/t1 of the
+//! medians, and exits with status 1 if the ratio is above 0.6.
+//!
+//! Each run also reports the CPU time this process used and, from
+//! `/proc/stat`, the CPU time the rest of the machine used meanwhile (Linux
+//! only; omitted elsewhere), so that a run taken while other work shared the
+//! cores can be recognised.
+//!
+//! Under `cargo test --benches` (no `--bench` argument) it runs a smoke
+//! version instead: 4 points of 2,000 requests, once per pool, checking
+//! only that both finish with identical states.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sim_scenarios::{RouteState, Scenario, Shard, Vary, run_sweep, set_path};
+
+/// The requirement: t2 / t1 at most this.
+const MAX_RATIO: f64 = 0.6;
+/// Runs per thread count in the full bench.
+const RUNS: usize = 3;
+
+/// One configuration of the bench.
+struct Config {
+    /// `--vary` spec of the sweep.
+    vary: &'static str,
+    /// `workload.requests`, warm-up included.
+    requests: u64,
+    /// `workload.warmup_requests`.
+    warmup: u64,
+    /// `replications`.
+    replications: u64,
+    /// Thread counts in the order they run.
+    order: &'static [usize],
+}
+
+const FULL: Config = Config {
+    vary: "workload.arrival.rate_per_s=500..1490:10",
+    requests: 10_000,
+    warmup: 1_000,
+    replications: 2,
+    order: &[1, 2, 2, 1, 1, 2],
+};
+
+const SMOKE: Config = Config {
+    vary: "workload.arrival.rate_per_s=500..800:100",
+    requests: 2_000,
+    warmup: 200,
+    replications: 2,
+    order: &[1, 2],
+};
+
+/// CPU time counters, in clock ticks (`USER_HZ`, 100 per second on Linux).
+#[derive(Clone, Copy)]
+struct Cpu {
+    /// This process: user + system.
+    own: u64,
+    /// The whole machine: every non-idle state.
+    busy: u64,
+}
+
+const TICKS_PER_S: f64 = 100.0;
+
+fn cpu_now() -> Option<Cpu> {
+    let own = {
+        let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name, which is in parentheses and may
+        // hold spaces: state is field 3, utime 14, stime 15.
+        let rest: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+        rest.get(11)?.parse::<u64>().ok()? + rest.get(12)?.parse::<u64>().ok()?
+    };
+    let busy = {
+        let s = std::fs::read_to_string("/proc/stat").ok()?;
+        let line = s.lines().find(|l| l.starts_with("cpu "))?;
+        let v: Vec<u64> = line.split_whitespace().skip(1).map(|x| x.parse().unwrap_or(0)).collect();
+        // user nice system idle iowait irq softirq steal (guest is in user).
+        [0, 1, 2, 5, 6, 7].iter().map(|&i| v.get(i).copied().unwrap_or(0)).sum()
+    };
+    Some(Cpu { own, busy })
+}
+
+/// One timed sweep.
+struct Run {
+    threads: usize,
+    wall_s: f64,
+    /// CPU seconds of this process and of everything else on the machine.
+    cpu_s: Option<(f64, f64)>,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+}
+
+fn main() -> ExitCode {
+    let full = std::env::args().any(|a| a == "--bench");
+    let cfg = if full { FULL } else { SMOKE };
+
+    let file: PathBuf =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/apim-hub-proxy.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    let mut base = sim_scenarios::parse_json(&file, &text).expect("the shipped scenario parses");
+    let shipped = [
+        &base["workload"]["requests"],
+        &base["workload"]["warmup_requests"],
+        &base["replications"],
+    ]
+    .map(ToString::to_string)
+    .join(", ");
+    for (path, value) in [
+        ("workload.requests", cfg.requests),
+        ("workload.warmup_requests", cfg.warmup),
+        ("replications", cfg.replications),
+    ] {
+        set_path(&mut base, path, &value.to_string()).expect("the field exists");
+    }
+    let vary = Vary::parse(cfg.vary).expect("a valid --vary");
+    let varies = [vary];
+
+    // What one point runs: every route's model and its twin without
+    // authorisation, each for every replication.
+    let scenario =
+        Scenario::from_value(&file, base.clone()).expect("the lowered scenario is valid");
+    let routes = scenario.routes();
+    let models = routes.len() + routes.iter().filter(|r| r.model_without_auth.is_some()).count();
+    let points = varies[0].values.len();
+    println!(
+        "sweep_scaling ({}): {} with {} points of {}",
+        if full { "full" } else { "smoke run: pass --bench for the real one" },
+        file.display(),
+        points,
+        cfg.vary,
+    );
+    println!(
+        "  lowered so that a sweep takes seconds, not minutes: workload.requests = {}, \
+         workload.warmup_requests = {}, replications = {} (the file has {shipped})",
+        cfg.requests, cfg.warmup, cfg.replications,
+    );
+    println!(
+        "  per point: {} routes, {} models (with twins without authorisation) x {} replications \
+         = {} engine runs of {} requests; {} engine runs in all",
+        routes.len(),
+        models,
+        cfg.replications,
+        models as u64 * cfg.replications,
+        cfg.requests,
+        models as u64 * cfg.replications * points as u64,
+    );
+
+    let pools: Vec<(usize, rayon::ThreadPool)> = [1, 2]
+        .into_iter()
+        .map(|n| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .expect("a rayon pool can be built");
+            (n, pool)
+        })
+        .collect();
+
+    let mut reference: Option<Vec<RouteState>> = None;
+    let mut runs = Vec::new();
+    for (k, &threads) in cfg.order.iter().enumerate() {
+        let pool = &pools.iter().find(|(n, _)| *n == threads).expect("a pool per count").1;
+        let before = cpu_now();
+        let (states, wall_s) = pool.install(|| {
+            let t = Instant::now();
+            let states = run_sweep(&file, &base, &varies, Shard::ALL, &|| {})
+                .unwrap_or_else(|e| panic!("the sweep fails: {e}: {:?}", e.source));
+            (states, t.elapsed().as_secs_f64())
+        });
+        let cpu_s = before.zip(cpu_now()).map(|(a, b)| {
+            let own = (b.own - a.own) as f64 / TICKS_PER_S;
+            let busy = b.busy.saturating_sub(a.busy) as f64 / TICKS_PER_S;
+            (own, (busy - own).max(0.0))
+        });
+        assert_eq!(states.len(), points * routes.len(), "one state per point and route");
+        match &reference {
+            None => reference = Some(states),
+            Some(r) => assert!(
+                *r == states,
+                "run {} on {threads} thread(s) differs from run 1: results depend on the pool",
+                k + 1
+            ),
+        }
+        let cpu = match cpu_s {
+            Some((own, other)) => format!(
+                "; CPU: this process {own:.2} s ({:.2} cores), rest of the machine {other:.2} s \
+                 ({:.2} cores)",
+                own / wall_s,
+                other / wall_s
+            ),
+            None => String::new(),
+        };
+        println!("  run {} on {threads} thread(s): {wall_s:.3} s{cpu}", k + 1);
+        runs.push(Run { threads, wall_s, cpu_s });
+    }
+    println!("  every run gave identical states ({} route states)", points * routes.len());
+
+    let med = |n: usize| median(runs.iter().filter(|r| r.threads == n).map(|r| r.wall_s).collect());
+    let (t1, t2) = (med(1), med(2));
+    let ratio = t2 / t1;
+    let other: Vec<f64> = runs.iter().filter_map(|r| r.cpu_s.map(|c| c.1 / r.wall_s)).collect();
+    println!("  median wall time: 1 thread {t1:.3} s, 2 threads {t2:.3} s");
+    println!("  ratio t2/t1 = {ratio:.3} (speed-up {:.2}x); required at most {MAX_RATIO}", t1 / t2);
+    if let Some(worst) = other.iter().copied().reduce(f64::max) {
+        println!("  busiest run: the rest of the machine used {worst:.2} cores on average");
+    }
+    if !full {
+        println!("  smoke run: the ratio is not checked");
+        return ExitCode::SUCCESS;
+    }
+    debug_assert_eq!(runs.len(), 2 * RUNS);
+    if ratio > MAX_RATIO {
+        eprintln!("FAIL: t2/t1 = {ratio:.3} > {MAX_RATIO}");
+        return ExitCode::FAILURE;
+    }
+    println!("PASS");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,72 @@
+//! The capacity search against queueing theory.
+
+use std::path::Path;
+
+use serde_json::json;
+use sim_scenarios::{Search, Slo, capacity};
+
+/// M/M/1 with service rate μ = 1000/s: the mean sojourn is 1/(μ − λ), so the
+/// highest rate with mean <= T is λ* = μ − 1/T. For T = 2.5 ms, λ* = 600/s.
+#[test]
+fn mm1_capacity_under_a_mean_slo_matches_theory() {
+    let doc = json!({
+        "name": "mm1", "seed": 11, "replications": 4,
+        "workload": { "arrival": { "kind": "poisson", "rate_per_s": 100 },
+                      "requests": 200000, "warmup_requests": 20000 },
+        "nodes": {
+            "client": { "kind": "client" },
+            "server": { "kind": "station", "servers": 1,
+                        "service_ms": { "kind": "exponential", "mean": 1.0 } }
+        },
+        "links": [ { "between": ["client", "server"], "latency_ms": { "kind": "constant", "value": 0 } } ],
+        "routes": [ { "name": "only", "path": ["client", "server"] } ]
+    });
+    let slo = Slo::parse("mean<=2.5ms").unwrap();
+    let found =
+        capacity(Path::new("mm1.json"), &doc, None, slo, Search::default(), &|| {}).unwrap();
+    let r = &found[0];
+    let cap = r.capacity_per_s.expect("a rate meets the SLO");
+    let theory = 1000.0 - 1.0 / 2.5e-3;
+    // The search's own precision, plus the estimator's noise at ρ = 0.6
+    // (about 0.3 % of the mean, i.e. about 1.3 requests/s in λ).
+    let tolerance = r.precision_per_s + 6.0;
+    assert!(r.precision_per_s <= 0.01 * cap + 1e-9, "precision {}", r.precision_per_s);
+    assert!(
+        (cap - theory).abs() <= tolerance,
+        "capacity {cap}/s, theory {theory}/s, ± {tolerance}"
+    );
+    // The bracket is consistent: the capacity meets the SLO, the next probe up does not.
+    assert!(r.metric_at_capacity_ms.unwrap() <= 2.5);
+    assert_eq!(r.bottleneck.as_deref(), Some("server"));
+    eprintln!(
+        "capacity {cap:.1}/s ± {:.1} (theory {theory}), {} runs",
+        r.precision_per_s,
+        r.probes.len()
+    );
+}
+
+#[test]
+fn an_slo_below_the_unloaded_latency_has_no_capacity() {
+    let doc = json!({
+        "name": "slow", "seed": 1, "replications": 2,
+        "workload": { "arrival": { "kind": "poisson", "rate_per_s": 10 }, "requests": 2000 },
+        "nodes": {
+            "client": { "kind": "client" },
+            "server": { "kind": "station", "servers": 1,
+                        "service_ms": { "kind": "constant", "value": 10 } }
+        },
+        "links": [ { "between": ["client", "server"], "latency_ms": { "kind": "constant", "value": 0 } } ],
+        "routes": [ { "name": "only", "path": ["client", "server"] } ]
+    });
+    let search = Search { max_steps: 12, ..Search::default() };
+    let found = capacity(
+        Path::new("slow.json"),
+        &doc,
+        None,
+        Slo::parse("p99<=5ms").unwrap(),
+        search,
+        &|| {},
+    )
+    .unwrap();
+    assert_eq!(found[0].capacity_per_s, None);
+}
