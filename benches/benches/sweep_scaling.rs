@@ -37,6 +37,8 @@ use sim_scenarios::{RouteState, Scenario, Shard, Vary, run_sweep, set_path};
 const MAX_RATIO: f64 = 0.6;
 /// Runs per thread count in the full bench.
 const RUNS: usize = 3;
+/// Other processes' average CPU use \[cores\] above which a run is noisy.
+const NOISY_CORES: f64 = 0.1;
 
 /// One configuration of the bench.
 struct Config {
@@ -225,6 +227,13 @@ fn main() -> ExitCode {
     println!("  ratio t2/t1 = {ratio:.3} (speed-up {:.2}x); required at most {MAX_RATIO}", t1 / t2);
     if let Some(worst) = other.iter().copied().reduce(f64::max) {
         println!("  busiest run: the rest of the machine used {worst:.2} cores on average");
+        if worst > NOISY_CORES {
+            println!(
+                "  WARNING: other work shared the machine (more than {NOISY_CORES} cores in some \
+                 run), so the 2-thread runs did not have two cores to themselves: the ratio \
+                 does not measure the sweep's scaling; rerun on an idle machine"
+            );
+        }
     }
     if !full {
         println!("  smoke run: the ratio is not checked");

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Compare Azure hybrid network routes by latency and capacity: a
@@ -45,7 +46,15 @@ pub(crate) struct SaveArgs {
     /// Save results in DIR (default: results/<scenario>/<UTC timestamp>/):
     /// the resolved scenario, summary.json, summary.csv, states.jsonl and
     /// each route's latency histogram (HdrHistogram log, V2 compressed).
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    // The default is signalled by an empty path, which clap's PathBuf parser
+    // rejects ("a value is required"): parse as OsString, which takes it.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 0..=1,
+        default_missing_value = "",
+        value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
+    )]
     pub(crate) out: Option<PathBuf>,
     /// Replace DIR if it exists (otherwise an existing DIR is an error).
     #[arg(long, requires = "out")]
@@ -151,7 +160,7 @@ pub(crate) struct RunArgs {
     /// Independent replications (overrides `replications`).
     #[arg(long, value_name = "N")]
     pub(crate) replications: Option<u64>,
-    /// Arrivals per route and replication, warm-up included (overrides `workload.requests`).
+    /// Arrivals per replication, warm-up included: per route, or in total in mode mix (overrides `workload.requests`).
     #[arg(long, value_name = "N")]
     pub(crate) requests: Option<u64>,
     /// Worker threads (default: one per core). Results do not depend on it.
@@ -163,6 +172,10 @@ pub(crate) struct RunArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,
+    /// Route the others are compared with, replication by replication
+    /// (default: the first route).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,

@@ -40,6 +40,8 @@ const PALETTE: [RGBColor; 10] = [
 const GRID_BOLD: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 const GRID_LIGHT: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 const SLO_COLOR: RGBColor = RGBColor(0xC0, 0x1C, 0x28);
+/// The x axis of p99-against-load charts whose x is the arrival rate.
+pub(crate) const ARRIVAL_RATE: &str = "arrival rate [requests/s]";
 
 /// Colour of the `i`-th route.
 fn route_color(i: usize) -> RGBColor {
@@ -423,12 +425,14 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
 }
 
 /// p99 latency against load for every route: x is the arrival rate
-/// \[requests/s\], y the p99 \[ms\], on a log scale when the values span
+/// \[requests/s\] or whatever a sweep varied (`x_desc` names it), y the
+/// p99 \[ms\], on a log scale when the values span
 /// more than a factor of 50 (a route near saturation), linear otherwise.
 /// One line with markers per route; a dashed horizontal line with its
 /// label when `slo_ms` is given. Non-finite points are left out.
 pub(crate) fn p99_against_load(
     title: &str,
+    x_desc: &str,
     series: &[(String, Vec<(f64, f64)>)],
     slo_ms: Option<f64>,
 ) -> String {
@@ -461,7 +465,6 @@ pub(crate) fn p99_against_load(
             .margin_right(32)
             .x_label_area_size(56)
             .y_label_area_size(72);
-        let x_desc = "arrival rate [requests/s]";
         if log {
             let (lo, hi) = log_bounds(y_min_pos, y_top);
             let (bold, light) = log_ticks(lo, hi);
@@ -849,7 +852,7 @@ mod tests {
                 vec![(100.0, 35.0), (200.0, 40.0), (400.0, 90.0), (800.0, f64::INFINITY)],
             ),
         ];
-        let svg = p99_against_load("p99 against load", &series, Some(50.0));
+        let svg = p99_against_load("p99 against load", ARRIVAL_RATE, &series, Some(50.0));
         assert_well_formed(&svg);
         for wanted in [
             "p99 against load",
@@ -869,16 +872,16 @@ mod tests {
             let lines = svg.split("<polyline").skip(1).filter(|t| t.contains(&stroke)).count();
             assert_eq!(lines, 2, "line of route {i} and its legend");
         }
-        let without = p99_against_load("p99 against load", &series, None);
+        let without = p99_against_load("p99 against load", ARRIVAL_RATE, &series, None);
         assert!(!has_text(&without, "SLO"));
     }
 
     #[test]
     fn p99_against_load_goes_logarithmic_near_saturation() {
         let series = vec![("red".to_string(), vec![(100.0, 5.0), (900.0, 40.0), (990.0, 2000.0)])];
-        let svg = p99_against_load("t", &series, None);
+        let svg = p99_against_load("t", ARRIVAL_RATE, &series, None);
         assert!(has_text(&svg, "p99 latency [ms] (log scale)"));
-        let svg = p99_against_load("t", &[], Some(100.0));
+        let svg = p99_against_load("t", ARRIVAL_RATE, &[], Some(100.0));
         assert_well_formed(&svg);
     }
 }

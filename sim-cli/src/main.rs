@@ -57,8 +57,13 @@ fn main() -> ExitCode {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        // serde_json wraps the I/O error of a JSON writer without exposing
+        // it as a source: ask it for the kind.
+        let kind = c
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()));
+        kind == Some(std::io::ErrorKind::BrokenPipe)
     })
 }
 
@@ -210,7 +215,14 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     let sims = pool.install(|| sim_scenarios::simulate(&scenario, &opts, &|| bar.inc(1)));
     bar.finish_and_clear();
     let sims = sims.with_context(|| format!("{}", args.scenario.display()))?;
-    let report = sim_scenarios::report(&scenario, seed, replications, &sims);
+    let report = sim_scenarios::report_against(
+        &scenario,
+        seed,
+        replications,
+        &sims,
+        args.baseline.as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(dir) = &target {
         let states: Vec<RouteState> = sim_scenarios::route_views(&scenario, &sims)
             .into_iter()
@@ -243,7 +255,10 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report).context("cannot write the results")?;
             writeln!(out)?;
         }
-        Format::Table => table::write(&mut out, &report)?,
+        Format::Table => {
+            table::write(&mut out, &report)?;
+            table::write_warnings(&mut out, &report)?;
+        }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

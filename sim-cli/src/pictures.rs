@@ -59,7 +59,16 @@ pub(crate) fn sweep_charts(
     if !series.is_empty() {
         files.add(
             "p99-against-load.svg",
-            charts::p99_against_load(&format!("p99 against {}", first.path), &series, None),
+            charts::p99_against_load(
+                &format!("p99 against {}", first.path),
+                if first.path == "workload.arrival.rate_per_s" {
+                    charts::ARRIVAL_RATE
+                } else {
+                    &first.path
+                },
+                &series,
+                None,
+            ),
         );
     }
     Ok(())
@@ -83,7 +92,12 @@ pub(crate) fn capacity_charts(files: &mut Files, found: &[RouteCapacity], slo: &
     };
     files.add(
         "p99-against-load.svg",
-        charts::p99_against_load("p99 against arrival rate (capacity search)", &series, slo_line),
+        charts::p99_against_load(
+            "p99 against arrival rate (capacity search)",
+            charts::ARRIVAL_RATE,
+            &series,
+            slo_line,
+        ),
     );
     Ok(())
 }

@@ -38,14 +38,20 @@ fn bottleneck(r: &RouteReport) -> String {
 pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
     writeln!(
         out,
-        "scenario {} · seed {} · {} replications × {} requests per route ({} warm-up)",
-        report.scenario, report.seed, report.replications, report.requests, report.warmup_requests
+        "scenario {} · seed {} · {} replications × {} requests {} ({} warm-up)",
+        report.scenario,
+        report.seed,
+        report.replications,
+        report.requests,
+        if report.mode == "mix" { "shared by the routes (mode mix)" } else { "per route" },
+        report.warmup_requests
     )?;
     writeln!(out)?;
     let header = [
         "route",
         "mean ms",
         "±95%",
+        "theory",
         "p50",
         "p90",
         "p99",
@@ -64,6 +70,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
                 r.name.clone(),
                 ms(l.mean),
                 ci(r),
+                r.analytic_mean_ms.map_or_else(|| "-".to_string(), ms),
                 ms(l.p50),
                 ms(l.p90),
                 ms(l.p99),
@@ -76,6 +83,34 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
         })
         .collect();
     write_grid(out, &header, &rows)?;
+
+    if report.routes.len() > 1 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "difference from {} (same demand in every replication; 95 % interval of the paired difference)",
+            report.baseline
+        )?;
+        let header = ["route", "Δ mean ms", "95% interval", "Δ p99 ms", "95% interval "];
+        let interval = |e: &sim_scenarios::Estimate| {
+            e.ci95.map_or_else(|| "-".to_string(), |[l, h]| format!("[{}, {}]", ms(l), ms(h)))
+        };
+        let rows: Vec<Vec<String>> = report
+            .routes
+            .iter()
+            .filter_map(|r| {
+                let d = r.vs_baseline.as_ref()?;
+                Some(vec![
+                    r.name.clone(),
+                    ms(d.mean.estimate),
+                    interval(&d.mean),
+                    ms(d.p99.estimate),
+                    interval(&d.p99),
+                ])
+            })
+            .collect();
+        write_grid(out, &header, &rows)?;
+    }
 
     if report.routes.iter().any(|r| r.auth_added_ms.is_some()) {
         writeln!(out)?;
@@ -138,17 +173,37 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
     Ok(())
 }
 
+/// Warnings about the results, with their advice.
+pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+    if report.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    for w in &report.warnings {
+        writeln!(out, "warning: {}", w.message)?;
+    }
+    Ok(())
+}
+
 /// The compiled model, route by route and hop by hop.
 pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Result<()> {
     writeln!(out, "scenario {} ({})", scenario.spec().name, scenario.file().display())?;
     for r in scenario.routes() {
         writeln!(out)?;
         let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();
+        let estimate = sim_scenarios::mean_latency_ms(&r.model, 0).map_or_else(
+            || "none (a station or link is overloaded)".to_string(),
+            |m| format!("{} ms", ms(m)),
+        );
         writeln!(
             out,
             "route {}: static latency floor {} ms (no queueing, no new connections)",
             r.name,
             ms(floor)
+        )?;
+        writeln!(
+            out,
+            "  queueing-theory estimate of the mean: {estimate} (exact product form for exponential FIFO stations, Allen–Cunneen otherwise)"
         )?;
         let header = ["#", "node", "kind", "connection", "floor ms", "capacity"];
         let rows: Vec<Vec<String>> = r

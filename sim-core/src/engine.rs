@@ -9,7 +9,7 @@ use crate::error::RunError;
 use crate::model::{Model, NO_DETOUR, Servers, Step, Workload};
 use crate::queue::EventList;
 use crate::rng::{StreamId, StreamRng, stream_rng};
-use crate::stats::{ResourceStats, RouteStats, RunResults};
+use crate::stats::{REPORTED_QUANTILES, ResourceStats, RouteStats, RunResults};
 use crate::time::SimTime;
 
 /// What happens at an instant. Indices keep the event small (12 bytes).
@@ -761,6 +761,10 @@ impl<'m> Engine<'m> {
                     r.stats.latency_sum_ns as f64 / r.stats.completed as f64
                 };
                 r.stats.replication_means_ns = vec![mean];
+                let (h, max) = (&r.stats.latency, r.stats.max_ns);
+                r.stats.replication_quantiles_ns = vec![REPORTED_QUANTILES.map(|q| {
+                    if r.stats.completed == 0 { 0 } else { h.value_at_quantile(q).min(max) }
+                })];
                 r.stats
             })
             .collect();

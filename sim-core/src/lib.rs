@@ -14,6 +14,11 @@
 //! are HdrHistograms whose counts add. Memory is bounded by the model and the
 //! number of messages in flight, never by the number of requests simulated.
 //!
+//! Each route normally has its own arrival process. A **mix**
+//! ([`ModelBuilder::mix`]) makes the routes of one model share a single
+//! arrival process instead, each arrival drawing its route by weight (e.g.
+//! 70 % on one route, 30 % on another, through shared stations).
+//!
 //! Time is an integer number of nanoseconds ([`SimTime`]); the pending-event
 //! list orders by (time, insertion sequence). Each random source draws from
 //! its own ChaCha8 stream named after the source ([`StreamId`]).
@@ -85,8 +90,8 @@ pub use model::{
 pub use rng::{StreamId, StreamRng, stream_rng};
 pub use run::{RunOptions, run, run_with_progress, simulate_replication};
 pub use stats::{
-    HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, ResourceStats,
-    RouteStats, RunResults, mean_ci95, student_t_975,
+    HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, REPORTED_QUANTILES,
+    ResourceStats, RouteStats, RunResults, mean_ci95, student_t_975,
 };
 pub use time::{SimDuration, SimTime};
 

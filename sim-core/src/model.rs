@@ -274,6 +274,7 @@ pub struct Workload {
     pub(crate) request_bytes: Dist,
     pub(crate) response_bytes: Dist,
     pub(crate) round_trip: bool,
+    pub(crate) stream_name: Option<String>,
 }
 
 impl Workload {
@@ -288,6 +289,7 @@ impl Workload {
             request_bytes: zero.clone(),
             response_bytes: zero,
             round_trip: false,
+            stream_name: None,
         }
     }
 
@@ -315,9 +317,30 @@ impl Workload {
         self
     }
 
+    /// Names the random streams of arrivals and message sizes after
+    /// `name` instead of the route. Routes of *different* models whose
+    /// workloads share a name see the same arrival instants and sizes in
+    /// each replication (common random numbers): their differences are
+    /// then due to the routes, not to the demand. Two routes of one model
+    /// must not share a name (they would collide, see [`ModelError`]).
+    pub fn with_stream_name(mut self, name: impl Into<String>) -> Self {
+        self.stream_name = Some(name.into());
+        self
+    }
+
     /// The arrival process.
     pub fn arrivals(&self) -> &Arrivals {
         &self.arrivals
+    }
+
+    /// Request sizes \[bytes\].
+    pub fn request_bytes(&self) -> &Dist {
+        &self.request_bytes
+    }
+
+    /// Response sizes \[bytes\].
+    pub fn response_bytes(&self) -> &Dist {
+        &self.response_bytes
     }
 
     /// Arrivals per replication, warm-up included.
@@ -412,6 +435,11 @@ impl Setup {
     pub fn delay_ns(&self) -> &Dist {
         &self.delay_ns
     }
+
+    /// The terminating hop and the CPU it spends per new connection \[ns\].
+    pub fn terminator_cpu(&self) -> Option<(usize, &Dist)> {
+        self.terminator.as_ref().map(|(h, d)| (usize::from(*h), d))
+    }
 }
 
 /// A nested call a hop makes, with some probability, after serving a
@@ -482,6 +510,11 @@ impl Detour {
     /// Its outbound legs.
     pub fn legs(&self) -> &[Leg] {
         &self.legs
+    }
+
+    /// Its request and response sizes \[bytes\].
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.request_bytes, self.response_bytes)
     }
 }
 
@@ -610,6 +643,7 @@ pub struct Route {
     /// Every detour, in path order: (hop, detour).
     pub(crate) detours: Vec<(u16, Detour)>,
     pub(crate) timeout_ns: Option<u64>,
+    pub(crate) return_legs: Option<Vec<Leg>>,
 }
 
 impl Route {
@@ -628,20 +662,46 @@ impl Route {
         &self.workload
     }
 
+    /// The component name of the route's demand streams: its workload's
+    /// stream name if set (common random numbers across models), else the
+    /// route's own.
+    fn demand_source(&self) -> String {
+        match &self.workload.stream_name {
+            Some(n) => format!("workload/{n}"),
+            None => format!("route/{}", self.name),
+        }
+    }
+
     pub(crate) fn arrival_stream(&self) -> StreamId {
-        StreamId::named(&format!("route/{}", self.name), "arrivals")
+        StreamId::named(&self.demand_source(), "arrivals")
     }
 
     pub(crate) fn size_stream(&self) -> StreamId {
-        StreamId::named(&format!("route/{}", self.name), "sizes")
+        StreamId::named(&self.demand_source(), "sizes")
+    }
+
+    /// A hop named by role: its node and how many times the path visited
+    /// that node before. With a shared workload stream name, the same node
+    /// on different routes (the client, APIM) draws its connection and call
+    /// decisions from the same stream: common random numbers again.
+    fn hop_source(&self, hop: u16) -> String {
+        let name = &self.hops[usize::from(hop)].name;
+        let occurrence = self.hops[..usize::from(hop)].iter().filter(|h| h.name == *name).count();
+        format!("{}/node/{name}/{occurrence}", self.demand_source())
     }
 
     pub(crate) fn setup_stream(&self, hop: u16) -> StreamId {
-        StreamId::named(&format!("route/{}/hop/{hop}", self.name), "setup")
+        StreamId::named(&self.hop_source(hop), "setup")
     }
 
     pub(crate) fn detour_stream(&self, hop: u16, name: &str) -> StreamId {
-        StreamId::named(&format!("route/{}/hop/{hop}/detour/{name}", self.name), "branch")
+        StreamId::named(&format!("{}/detour/{name}", self.hop_source(hop)), "branch")
+    }
+
+    /// The explicit return path of responses, if any (else they take the
+    /// reversed path).
+    pub fn return_path(&self) -> Option<&[Leg]> {
+        self.return_legs.as_deref()
     }
 
     /// Requests still in flight this long after arrival time out.
@@ -985,6 +1045,7 @@ impl ModelBuilder {
             setups,
             detours,
             timeout_ns: r.timeout.map(SimDuration::as_nanos),
+            return_legs: r.return_legs.clone(),
         })
     }
 

@@ -12,6 +12,10 @@ use hdrhistogram::Histogram;
 /// separately).
 pub const HISTOGRAM_MAX_NS: u64 = 3_600_000_000_000;
 
+/// The quantiles every report gives, with an interval each: p50, p90, p99,
+/// p99.9.
+pub const REPORTED_QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
+
 /// Significant decimal digits every histogram keeps.
 pub const HISTOGRAM_SIGFIG: u8 = 3;
 
@@ -142,6 +146,8 @@ pub struct RouteStats {
     pub(crate) span_ns: u128,
     /// Mean latency of each replication \[ns\], in replication order.
     pub(crate) replication_means_ns: Vec<f64>,
+    /// [`REPORTED_QUANTILES`] of each replication \[ns\], in replication order.
+    pub(crate) replication_quantiles_ns: Vec<[u64; 4]>,
     pub(crate) hops: Vec<HopStats>,
 }
 
@@ -158,6 +164,7 @@ impl RouteStats {
             max_ns: 0,
             span_ns: 0,
             replication_means_ns: Vec::new(),
+            replication_quantiles_ns: Vec::new(),
             hops: hop_names.map(|n| HopStats::new(&n)).collect(),
         }
     }
@@ -250,6 +257,27 @@ impl RouteStats {
         &self.hops
     }
 
+    /// The [`REPORTED_QUANTILES`] of each replication \[ms\], in replication
+    /// order (each capped at that replication's exact maximum).
+    pub fn replication_quantiles_ms(&self) -> Vec<[f64; 4]> {
+        self.replication_quantiles_ns.iter().map(|q| q.map(|v| ms(v as f64))).collect()
+    }
+
+    /// The 95 % confidence interval of the `i`-th of [`REPORTED_QUANTILES`]
+    /// \[ms\]: each replication's sample quantile is one independent
+    /// observation, and the interval is Student's t on those (the method of
+    /// independent replications, Law, *Simulation Modeling and Analysis*,
+    /// 5th ed., §9.4; it needs enough samples per replication for the
+    /// quantile itself to be stable). `None` with fewer than two replications.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `i >= 4`.
+    pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
+        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
+        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
+    }
+
     /// Mean latency of each replication \[ms\].
     pub fn replication_means_ms(&self) -> Vec<f64> {
         self.replication_means_ns.iter().map(|&m| ms(m)).collect()
@@ -265,6 +293,7 @@ impl RouteStats {
         self.max_ns = self.max_ns.max(other.max_ns);
         self.span_ns += other.span_ns;
         self.replication_means_ns.extend_from_slice(&other.replication_means_ns);
+        self.replication_quantiles_ns.extend_from_slice(&other.replication_quantiles_ns);
         for (a, b) in self.hops.iter_mut().zip(&other.hops) {
             a.merge(b);
         }

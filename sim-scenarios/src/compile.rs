@@ -228,7 +228,17 @@ fn compile(value: Value) -> Result<Compiled, Invalid> {
     let without_auth = nodes(&spec, rate, false)?;
     let links = links(&spec, &with_auth)?;
     check_gateways(&with_auth, &links)?;
-    let routes = crate::routes::routes(&spec, &with_auth, &without_auth, &links, &workload)?;
+    // Compare mode: every route's model draws its arrivals and sizes from
+    // the same named streams, so all routes see the same demand in each
+    // replication (common random numbers; their differences are then due
+    // to the routes). A mix model shares one arrival process already.
+    let per_route =
+        if spec.mode == Mode::Compare && spec.workload.common_random_numbers != Some(false) {
+            workload.clone().with_stream_name("demand")
+        } else {
+            workload.clone()
+        };
+    let routes = crate::routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)?;
     let mix = if spec.mode == Mode::Mix {
         Some(crate::routes::mix(&spec, &with_auth, &without_auth, &links, &workload, &routes)?)
     } else {

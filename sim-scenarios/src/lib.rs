@@ -30,6 +30,7 @@
 //! assert!((direct.latency_ms.mean - 2.5).abs() < 0.25);
 //! ```
 
+mod analytic;
 mod azure;
 mod capacity;
 mod compile;
@@ -39,20 +40,22 @@ mod report;
 mod routes;
 mod spec;
 mod sweep;
+mod warnings;
 
 mod catalog;
 pub use catalog::{
     FIGURES, Figure, SOURCES, Source, Tag, figure, markdown_table, source, try_figure, value,
 };
 
+pub use analytic::{erlang_c, mean_latency_ms};
 pub use azure::{Kind, NODE_KINDS, ONPREM_CA, PUBLIC_CA};
 pub use capacity::{CapacityReport, Probe, RouteCapacity, Search, Slo, SloMetric, capacity};
 pub use compile::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, Scenario, parse_json};
 pub use error::ScenarioError;
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use report::{
-    AuthCost, HopReport, LatencyReport, RouteReport, RunReport, SCHEMA_VERSION, Simulated, report,
-    route_views, run, simulate,
+    AuthCost, Difference, Estimate, HopReport, LatencyReport, RouteReport, RunReport,
+    SCHEMA_VERSION, Simulated, report, report_against, route_views, run, simulate,
 };
 pub use routes::{CompiledRoute, Finding, HopPlan, Severity};
 pub use spec::{
@@ -63,3 +66,4 @@ pub use sweep::{
     MAX_POINTS, PointError, ROW_COLUMNS, ResourceState, RouteState, Row, Shard, SweepError, Vary,
     csv_header, decode_histogram, encode_histogram, grid, merge_states, run_sweep,
 };
+pub use warnings::{SATURATED, UNSTABLE, Warning, WarningKind};

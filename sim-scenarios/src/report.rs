@@ -54,7 +54,11 @@ pub struct RunReport {
     pub requests: u64,
     pub warmup_requests: u64,
     pub mode: String,
+    #[serde(default)]
+    pub baseline: String,
     pub routes: Vec<RouteReport>,
+    #[serde(default)]
+    pub warnings: Vec<crate::warnings::Warning>,
 }
 
 /// One route's results.
@@ -71,6 +75,10 @@ pub struct RouteReport {
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
     pub auth_added_ms: Option<AuthCost>,
+    #[serde(default)]
+    pub vs_baseline: Option<Difference>,
+    #[serde(default)]
+    pub analytic_mean_ms: Option<f64>,
     pub findings: Vec<Finding>,
     pub hops: Vec<HopReport>,
 }
@@ -92,10 +100,47 @@ pub struct LatencyReport {
     pub mean: f64,
     pub mean_ci95: Option<[f64; 2]>,
     pub p50: f64,
+    #[serde(default)]
+    pub p50_ci95: Option<[f64; 2]>,
     pub p90: f64,
+    #[serde(default)]
+    pub p90_ci95: Option<[f64; 2]>,
     pub p99: f64,
+    #[serde(default)]
+    pub p99_ci95: Option<[f64; 2]>,
     pub p999: f64,
+    #[serde(default)]
+    pub p999_ci95: Option<[f64; 2]>,
     pub max: f64,
+}
+
+/// A route minus the baseline route, replication by replication (both
+/// routes saw the same demand: common random numbers) \[ms\].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct Difference {
+    pub baseline: String,
+    pub mean: Estimate,
+    pub p99: Estimate,
+}
+
+/// A point estimate with its 95 % interval (`null` with one replication).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub struct Estimate {
+    pub estimate: f64,
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl Estimate {
+    /// The mean of paired differences and its Student-t interval.
+    fn of(diffs: &[f64]) -> Estimate {
+        let n = diffs.len().max(1) as f64;
+        Estimate {
+            estimate: diffs.iter().sum::<f64>() / n,
+            ci95: sim_core::mean_ci95(diffs).map(|i| [i.low, i.high]),
+        }
+    }
 }
 
 /// Where a route's time goes at one node.
@@ -222,6 +267,58 @@ fn route_sims<'a>(
 
 /// The report of a simulated scenario.
 pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
+    report_against(scenario, seed, replications, sims, None)
+        .expect("the first route is always a valid baseline")
+}
+
+/// As [`report`], with differences taken against route `baseline`
+/// (default: the first route).
+///
+/// # Errors
+///
+/// Fails with the route names when `baseline` names no route.
+pub fn report_against(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u64,
+    sims: &Simulated,
+    baseline: Option<&str>,
+) -> Result<RunReport, String> {
+    let names: Vec<&str> = scenario.routes().iter().map(|r| r.name.as_str()).collect();
+    let base = match baseline {
+        None => 0,
+        Some(b) => names.iter().position(|n| *n == b).ok_or_else(|| {
+            format!("--baseline {b}: no such route; routes: {}", names.join(", "))
+        })?,
+    };
+    let per_rep: Vec<(Vec<f64>, Vec<f64>)> = route_sims(scenario, sims)
+        .into_iter()
+        .map(|(_, res, _, i)| {
+            let st = &res.routes()[i];
+            (
+                st.replication_means_ms(),
+                st.replication_quantiles_ms().iter().map(|q| q[2]).collect(),
+            )
+        })
+        .collect();
+    let mut report = report_inner(scenario, seed, replications, sims);
+    report.baseline = names[base].to_string();
+    for (k, r) in report.routes.iter_mut().enumerate() {
+        if k == base {
+            continue;
+        }
+        let diff = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<f64>>();
+        r.vs_baseline = Some(Difference {
+            baseline: names[base].to_string(),
+            mean: Estimate::of(&diff(&per_rep[k].0, &per_rep[base].0)),
+            p99: Estimate::of(&diff(&per_rep[k].1, &per_rep[base].1)),
+        });
+    }
+    report.warnings = crate::warnings::check(&report);
+    Ok(report)
+}
+
+fn report_inner(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
     let spec = scenario.spec();
     RunReport {
         schema_version: SCHEMA_VERSION,
@@ -233,6 +330,8 @@ pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulate
         requests: spec.workload.requests,
         warmup_requests: spec.workload.warmup_requests,
         mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
+        baseline: String::new(),
+        warnings: Vec::new(),
         routes: scenario
             .routes()
             .iter()
@@ -248,6 +347,10 @@ pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulate
                     }
                 });
                 report.findings = r.findings.clone();
+                // Mix routes share their load: estimated only alone.
+                if scenario.mix_model().is_none() {
+                    report.analytic_mean_ms = crate::analytic::mean_latency_ms(model, i);
+                }
                 report
             })
             .collect(),
@@ -258,6 +361,7 @@ pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulate
 fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteReport {
     let route = &model.routes()[i];
     let stats = &res.routes()[i];
+    let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]);
     let mut hops = Vec::new();
     // (name, utilisation) of every capacity-limited resource on the route.
     let mut limited: Vec<(String, f64)> = Vec::new();
@@ -310,15 +414,21 @@ fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteRep
             mean: stats.mean_ms(),
             mean_ci95: stats.mean_ci95_ms().map(|(l, h)| [l, h]),
             p50: quantile(0.50),
+            p50_ci95: ci(0),
             p90: quantile(0.90),
+            p90_ci95: ci(1),
             p99: quantile(0.99),
+            p99_ci95: ci(2),
             p999: quantile(0.999),
+            p999_ci95: ci(3),
             max,
         },
         throughput_per_s: stats.throughput_per_s(),
         bottleneck_utilization: bottleneck.as_ref().map(|b| b.1),
         bottleneck: bottleneck.map(|b| b.0),
         auth_added_ms: None,
+        vs_baseline: None,
+        analytic_mean_ms: None,
         findings: Vec::new(),
         hops,
     }

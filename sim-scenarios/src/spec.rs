@@ -64,9 +64,11 @@ pub enum Mode {
 pub struct WorkloadSpec {
     /// The arrival process.
     pub arrival: ArrivalSpec,
-    /// Arrivals per route and replication, warm-up included.
+    /// Arrivals per route and replication, warm-up included (in mode `mix`:
+    /// over all routes together).
     pub requests: u64,
-    /// Leading arrivals simulated but not measured.
+    /// Leading arrivals simulated but not measured (in mode `mix`: counted
+    /// over all routes together).
     #[serde(default)]
     pub warmup_requests: u64,
     /// Request sizes \[bytes\] (default 0).
@@ -78,6 +80,12 @@ pub struct WorkloadSpec {
     /// Whether responses travel back along the reversed path.
     #[serde(default)]
     pub round_trip: bool,
+    /// In compare mode, whether every route sees the same arrivals and
+    /// sizes in each replication (common random numbers, default true):
+    /// route differences are then measured without demand noise. Set false
+    /// only to see how much that matters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_random_numbers: Option<bool>,
 }
 
 /// An arrival process: `{"kind": "poisson", "rate_per_s": 2000}`.
@@ -238,7 +246,9 @@ pub struct RouteSpec {
     /// trips only); default: the reversed path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_path: Option<Vec<String>>,
-    /// Share of the workload in `mix` mode.
+    /// Share of the workload in `mix` mode: a relative weight > 0 (each
+    /// arrival takes this route with probability weight / Σ weights);
+    /// required in `mix`, an error in `compare`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
 }

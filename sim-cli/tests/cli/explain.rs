@@ -54,6 +54,15 @@ fn check_explain(scenario: &str, calls: &[&str]) {
             .and_then(|t| t.split(" ms").next())
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(|| panic!("{scenario}/{name}: no floor in {heading:?}"));
+        // The queueing-theory estimate of the mean, above the floor.
+        let estimate_line = lines.next().unwrap();
+        let estimate: f64 = estimate_line
+            .split("of the mean: ")
+            .nth(1)
+            .and_then(|t| t.split(" ms").next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("{scenario}/{name}: no estimate in {estimate_line:?}"));
+        assert!(estimate >= floor_total, "{scenario}/{name}: estimate {estimate} below the floor");
         let header = cells(lines.next().unwrap());
         assert_eq!(header, ["#", "node", "kind", "connection", "floor ms", "capacity"]);
         let mut floors = 0.0;

@@ -6,11 +6,17 @@
 
 mod azure_bad_input;
 mod bad_input;
+mod capacity;
 mod determinism;
 mod explain;
+mod out;
+mod pipes;
+mod report_svg;
 mod run_json;
 mod run_table;
 mod scenarios;
+mod shards;
+mod sweep;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +32,28 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 /// lowered too.
 const SMALL: [&str; 6] =
     ["--requests", "5000", "--replications", "2", "--set", "workload.warmup_requests=500"];
+
+/// [`SMALL`] as `--set` overrides, for the commands without the shorthand
+/// flags (sweep, capacity).
+const SMALL_SETS: [&str; 6] = [
+    "--set",
+    "workload.requests=5000",
+    "--set",
+    "workload.warmup_requests=500",
+    "--set",
+    "replications=2",
+];
+
+/// Smaller still, for tests of the shape of a sweep (grids, shards, thread
+/// counts) rather than of its numbers.
+const TINY_SETS: [&str; 6] = [
+    "--set",
+    "workload.requests=2000",
+    "--set",
+    "workload.warmup_requests=200",
+    "--set",
+    "replications=2",
+];
 
 /// Exit code when a check failed on valid input, e.g. `validate` found a
 /// route whose initiator does not trust the terminator's CA.
@@ -45,6 +73,12 @@ fn root() -> PathBuf {
 /// The reference scenario every other test builds on.
 fn reference() -> PathBuf {
     root().join("scenarios/generic-green-red.json")
+}
+
+/// Topology A (two routes, green and red): what the sweep, capacity and
+/// `--out` tests run.
+fn apim() -> PathBuf {
+    root().join("scenarios/apim-hub-proxy.json")
 }
 
 /// Every shipped scenario, found at test time so a new file is covered
@@ -75,4 +109,56 @@ fn stdout_of(cmd: &mut Command) -> String {
     assert!(out.status.success(), "{cmd:?} exited with {:?}\nstderr:\n{stderr}", out.status);
     assert!(stderr.is_empty(), "{cmd:?} wrote on stderr:\n{stderr}");
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// Runs `cmd`, expects exit `code` with nothing on stdout, and returns
+/// stderr.
+fn failure_of(cmd: &mut Command, code: i32) -> String {
+    let out = cmd.output().expect("aznetsim runs");
+    let stderr = String::from_utf8(out.stderr).expect("stderr is UTF-8");
+    assert_eq!(out.status.code(), Some(code), "{cmd:?}\nstderr:\n{stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{cmd:?} wrote on stdout:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    stderr
+}
+
+/// Splits CSV text (RFC 4180: quoted fields may hold commas, quotes and
+/// line breaks) into records of fields.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, '\r') => {}
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(!quoted, "unterminated quoted field in:\n{text}");
+    assert!(record.is_empty() && field.is_empty(), "the last line has no line end:\n{text}");
+    records
+}
+
+/// The names of the entries of `dir`, sorted (hidden ones included).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

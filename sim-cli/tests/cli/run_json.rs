@@ -28,7 +28,34 @@ struct Report {
     requests: u64,
     warmup_requests: u64,
     mode: String,
+    baseline: String,
     routes: Vec<Route>,
+    warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Warning {
+    kind: String,
+    message: String,
+    #[serde(flatten)]
+    details: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Difference {
+    baseline: String,
+    mean: Estimate,
+    p99: Estimate,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Estimate {
+    estimate: f64,
+    #[serde(deserialize_with = "nullable")]
+    ci95: Option<[f64; 2]>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -40,6 +67,10 @@ struct Route {
     rejected: u64,
     timed_out: u64,
     latency_ms: Latency,
+    #[serde(deserialize_with = "nullable")]
+    vs_baseline: Option<Difference>,
+    #[serde(deserialize_with = "nullable")]
+    analytic_mean_ms: Option<f64>,
     throughput_per_s: f64,
     #[serde(deserialize_with = "nullable")]
     bottleneck: Option<String>,
@@ -76,9 +107,17 @@ struct Latency {
     #[serde(deserialize_with = "nullable")]
     mean_ci95: Option<[f64; 2]>,
     p50: f64,
+    #[serde(deserialize_with = "nullable")]
+    p50_ci95: Option<[f64; 2]>,
     p90: f64,
+    #[serde(deserialize_with = "nullable")]
+    p90_ci95: Option<[f64; 2]>,
     p99: f64,
+    #[serde(deserialize_with = "nullable")]
+    p99_ci95: Option<[f64; 2]>,
     p999: f64,
+    #[serde(deserialize_with = "nullable")]
+    p999_ci95: Option<[f64; 2]>,
     max: f64,
 }
 
@@ -146,6 +185,48 @@ fn reference_run_matches_the_documented_schema() {
         // Generic stations: no authorisation twin, nothing for the checks.
         assert!(r.auth_added_ms.is_none(), "{}", r.name);
         assert!(r.findings.is_empty(), "{}: {:?}", r.name, r.findings);
+        // The queueing-theory estimate is close at this load.
+        let est = r.analytic_mean_ms.expect("no station is overloaded");
+        assert!(
+            (r.latency_ms.mean - est).abs() < 0.05 * est,
+            "{}: {} vs {est}",
+            r.name,
+            r.latency_ms.mean
+        );
+        // 4,500 measured requests per replication are too few for p99.9,
+        // and the report says so with advice.
+        assert!(
+            report
+                .warnings
+                .iter()
+                .any(|w| w.kind == "too_few_samples" && w.message.contains(&r.name)),
+            "{:?}",
+            report.warnings
+        );
+        // Percentile intervals bracket their estimate; the baseline (the
+        // first route) has no difference with itself, the others do.
+        for (p, ci) in [
+            (r.latency_ms.p50, r.latency_ms.p50_ci95),
+            (r.latency_ms.p90, r.latency_ms.p90_ci95),
+            (r.latency_ms.p99, r.latency_ms.p99_ci95),
+            (r.latency_ms.p999, r.latency_ms.p999_ci95),
+        ] {
+            let [lo, hi] = ci.expect("two replications give an interval");
+            assert!(
+                lo <= hi && (lo - p).abs() < p && (hi - p).abs() < p,
+                "{}: {p} in [{lo}, {hi}]?",
+                r.name
+            );
+        }
+        match &r.vs_baseline {
+            None => assert_eq!(r.name, report.baseline),
+            Some(d) => {
+                assert_eq!(d.baseline, report.baseline);
+                let [lo, hi] = d.mean.ci95.expect("an interval");
+                assert!(lo <= d.mean.estimate && d.mean.estimate <= hi);
+                assert!(d.p99.estimate.is_finite());
+            }
+        }
         assert_eq!(r.hops.iter().map(|h| h.rejected).sum::<u64>(), r.rejected, "{}", r.name);
 
         assert_percentiles_ordered(r);

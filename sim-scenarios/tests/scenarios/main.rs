@@ -1,9 +1,11 @@
 //! Integration tests of scenario loading and running.
 
+mod analytic;
 mod azure_models;
 mod azure_runs;
 mod capacity;
 mod checks;
+mod crn;
 mod golden;
 mod mix;
 mod tls;

@@ -1,0 +1,105 @@
+//! `sweep --shard K/N --out DIR` then `merge`: the shards of a sweep, run
+//! anywhere and joined later, print exactly what the whole sweep prints;
+//! results that are not slices of one sweep are refused.
+
+use std::path::{Path, PathBuf};
+
+use super::{EXIT_INVALID, TINY_SETS, apim, aznetsim, failure_of, parse_csv, stdout_of};
+
+/// A 2-D grid of five points (the second field has one value): shards of
+/// three get two, two and one points.
+const GRID: [&str; 4] =
+    ["--vary", "workload.arrival.rate_per_s=500..1500:250", "--vary", "nodes.apim.units=2"];
+
+fn sweep(extra: &[&str]) -> String {
+    stdout_of(aznetsim().arg("sweep").arg(apim()).args(TINY_SETS).args(GRID).args(extra))
+}
+
+/// Runs shard `k` of `n` into `dir` and returns its stdout.
+fn shard(k: usize, n: usize, dir: &Path, extra: &[&str]) -> String {
+    stdout_of(
+        aznetsim()
+            .arg("sweep")
+            .arg(apim())
+            .args(TINY_SETS)
+            .args(GRID)
+            .arg(format!("--shard={k}/{n}"))
+            .arg("--out")
+            .arg(dir)
+            .arg("--quiet")
+            .args(extra),
+    )
+}
+
+fn merge(dirs: &[PathBuf], extra: &[&str]) -> String {
+    stdout_of(aznetsim().arg("merge").args(dirs).args(extra))
+}
+
+#[test]
+fn sharded_and_merged_equals_the_unsharded_sweep_byte_for_byte() {
+    let whole_csv = sweep(&[]);
+    let whole_jsonl = sweep(&["--format", "jsonl"]);
+    assert_eq!(parse_csv(&whole_csv).len(), 1 + 5 * 2, "{whole_csv}");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<PathBuf> = (0..3).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in dirs.iter().enumerate() {
+        let own = shard(k, 3, dir, &[]);
+        // A shard prints its own points (K, K+N, ...), with the header.
+        let points: Vec<usize> =
+            parse_csv(&own)[1..].iter().map(|r| r[0].parse().unwrap()).collect();
+        let want: Vec<usize> = (0..5).filter(|p| p % 3 == k).flat_map(|p| [p, p]).collect();
+        assert_eq!(points, want, "shard {k}/3:\n{own}");
+        assert!(dir.join("manifest.json").is_file() && dir.join("states.jsonl").is_file());
+    }
+
+    assert_eq!(merge(&dirs, &[]), whole_csv, "merged CSV differs from the unsharded sweep");
+    assert_eq!(
+        merge(&dirs, &["--format", "jsonl"]),
+        whole_jsonl,
+        "merged JSON Lines differ from the unsharded sweep"
+    );
+    // The order of the directories does not matter.
+    let shuffled = [dirs[2].clone(), dirs[0].clone(), dirs[1].clone()];
+    assert_eq!(merge(&shuffled, &[]), whole_csv);
+}
+
+#[test]
+fn merging_slices_of_different_experiments_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("seed-42"), tmp.path().join("seed-7"));
+    shard(0, 5, &a, &[]);
+    shard(1, 5, &b, &["--set", "seed=7"]);
+    let stderr = failure_of(aznetsim().arg("merge").arg(&a).arg(&b), EXIT_INVALID);
+    assert!(
+        stderr.contains(&format!(
+            "{}: not from the same experiment as {}",
+            b.display(),
+            a.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("seed"), "the message says what must match: {stderr}");
+}
+
+#[test]
+fn merging_the_same_shard_twice_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shard-0");
+    shard(0, 5, &dir, &[]);
+    let stderr = failure_of(aznetsim().arg("merge").arg(&dir).arg(&dir), EXIT_INVALID);
+    assert!(stderr.contains("point 0 route 'green': replication 0 appears twice"), "{stderr}");
+}
+
+#[test]
+fn merging_a_directory_that_holds_no_results_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let stderr = failure_of(aznetsim().arg("merge").arg(tmp.path()), EXIT_INVALID);
+    assert!(
+        stderr.contains(&format!(
+            "is {} a results directory written with --out?",
+            tmp.path().display()
+        )),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,189 @@
+//! Warnings about a run's results, each with the change that fixes it.
+//!
+//! They are checks on what was measured, not on the scenario (that is
+//! `validate`'s job): too few samples for a percentile, a saturated
+//! station, a route that cannot carry its load, a warm-up too short for
+//! the load, too few replications for an interval.
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::RunReport;
+
+/// Utilisation above which a station is called saturated.
+pub const SATURATED: f64 = 0.9;
+
+/// Utilisation from which a station is taken as unable to keep up.
+pub const UNSTABLE: f64 = 0.98;
+
+/// What a warning is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// A percentile rests on too few samples per replication to be stable:
+    /// fewer than 100 / (1 − q) (e.g. p99.9 wants 100,000).
+    TooFewSamples {
+        /// The route.
+        route: String,
+        /// The percentile, e.g. "p99.9".
+        percentile: String,
+        /// Completed requests per replication.
+        per_replication: u64,
+        /// What the percentile wants.
+        wanted: u64,
+    },
+    /// A station is busy more than 90 % of the time: latency is dominated
+    /// by its queue and grows sharply with any more load.
+    Saturated {
+        /// The route that crosses it.
+        route: String,
+        /// The station or link.
+        resource: String,
+        /// Its utilisation.
+        utilization: f64,
+    },
+    /// A resource on the route was busy all the time: its queue was still
+    /// growing at the end (unstable: the route cannot carry this load).
+    Unstable {
+        /// The route.
+        route: String,
+        /// The resource that never caught up.
+        resource: String,
+        /// Its utilisation (at or near 1).
+        utilization: f64,
+    },
+    /// The warm-up is under 5 % of the requests on a heavily loaded route:
+    /// the measured requests may still include the empty-start transient.
+    ShortWarmup {
+        /// The route.
+        route: String,
+        /// Warm-up requests.
+        warmup: u64,
+        /// Requests per replication.
+        requests: u64,
+    },
+    /// One replication: no interval can be computed.
+    OneReplication,
+    /// At low load the simulated mean is far from the queueing-theory
+    /// estimate: the model is probably not what was meant (a unit slip, a
+    /// heavy tail, a mis-set law).
+    AnalyticMismatch {
+        /// The route.
+        route: String,
+        /// Simulated mean \[ms\].
+        simulated_ms: f64,
+        /// Estimated mean \[ms\].
+        estimated_ms: f64,
+    },
+}
+
+/// A warning and its advice.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    /// What it is about.
+    #[serde(flatten)]
+    pub kind: WarningKind,
+    /// What is wrong and what to change.
+    pub message: String,
+}
+
+impl std::fmt::Display for WarningKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WarningKind::TooFewSamples { route, percentile, per_replication, wanted } => write!(
+                f,
+                "route {route}: {percentile} rests on {per_replication} requests per replication; it wants at least {wanted}: raise workload.requests (or --requests) or read a lower percentile"
+            ),
+            WarningKind::Saturated { route, resource, utilization } => write!(
+                f,
+                "route {route}: {resource} is {:.0}% busy: its queue dominates latency and any more load makes it much worse; add capacity (servers, instances, units) or lower the rate",
+                utilization * 100.0
+            ),
+            WarningKind::Unstable { route, resource, utilization } => write!(
+                f,
+                "route {route}: {resource} was {:.1}% busy: its queue was still growing at the end, so the route cannot carry this load and its latency depends on how long the run is; lower the rate or add capacity there",
+                utilization * 100.0
+            ),
+            WarningKind::ShortWarmup { route, warmup, requests } => write!(
+                f,
+                "route {route}: warm-up of {warmup} of {requests} requests on a heavily loaded route may leave the empty-start transient in the results; raise workload.warmup_requests to at least 10 % of the requests"
+            ),
+            WarningKind::AnalyticMismatch { route, simulated_ms, estimated_ms } => write!(
+                f,
+                "route {route}: simulated mean {simulated_ms:.3} ms but queueing theory estimates {estimated_ms:.3} ms at this low load; check units and laws (aznetsim explain shows the compiled model)"
+            ),
+            WarningKind::OneReplication => write!(
+                f,
+                "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
+            ),
+        }
+    }
+}
+
+/// The warnings a report deserves.
+pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
+    let mut kinds = Vec::new();
+    let reps = report.replications.max(1);
+    if report.replications < 2 {
+        kinds.push(WarningKind::OneReplication);
+    }
+    for r in &report.routes {
+        let per_rep = r.completed / reps;
+        for (name, q) in [("p99", 0.99_f64), ("p99.9", 0.999)] {
+            let wanted = (100.0 / (1.0 - q)).round() as u64;
+            if per_rep < wanted {
+                kinds.push(WarningKind::TooFewSamples {
+                    route: r.name.clone(),
+                    percentile: name.into(),
+                    per_replication: per_rep,
+                    wanted,
+                });
+                break;
+            }
+        }
+        if let (Some(b), Some(u)) = (&r.bottleneck, r.bottleneck_utilization)
+            && u > SATURATED
+            && u < UNSTABLE
+        {
+            kinds.push(WarningKind::Saturated {
+                route: r.name.clone(),
+                resource: b.clone(),
+                utilization: u,
+            });
+        }
+        // A resource busy (nearly) all the time over the arrival window had
+        // a queue that never emptied: the load exceeds its capacity.
+        if let (Some(b), Some(u)) = (&r.bottleneck, r.bottleneck_utilization)
+            && u >= UNSTABLE
+        {
+            kinds.push(WarningKind::Unstable {
+                route: r.name.clone(),
+                resource: b.clone(),
+                utilization: u,
+            });
+        }
+        // At low load the estimate is close for any service law; a large gap
+        // means the model is not what the user meant.
+        if let Some(est) = r.analytic_mean_ms
+            && r.bottleneck_utilization.is_none_or(|u| u < 0.5)
+            && est > 0.0
+            && (r.latency_ms.mean - est).abs() > 0.25 * est
+        {
+            kinds.push(WarningKind::AnalyticMismatch {
+                route: r.name.clone(),
+                simulated_ms: r.latency_ms.mean,
+                estimated_ms: est,
+            });
+        }
+        if r.bottleneck_utilization.is_some_and(|u| u > 0.8)
+            && report.warmup_requests * 20 < report.requests
+        {
+            kinds.push(WarningKind::ShortWarmup {
+                route: r.name.clone(),
+                warmup: report.warmup_requests,
+                requests: report.requests,
+            });
+        }
+    }
+    kinds.into_iter().map(|k| Warning { message: k.to_string(), kind: k }).collect()
+}
