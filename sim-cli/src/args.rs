@@ -64,6 +64,15 @@ pub(crate) struct SaveArgs {
     pub(crate) report: bool,
 }
 
+/// The estimate `--precision` applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PrecisionOnArg {
+    /// The mean latency.
+    Mean,
+    /// The 99th percentile.
+    P99,
+}
+
 /// Sweep output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RowFormat {
@@ -176,6 +185,16 @@ pub(crate) struct RunArgs {
     /// (default: the first route).
     #[arg(long, value_name = "NAME")]
     pub(crate) baseline: Option<String>,
+    /// Add replications (in batches of the scenario's count) until every
+    /// route's 95 % interval has at most this relative half-width, e.g. 1%.
+    #[arg(long, value_name = "PCT")]
+    pub(crate) precision: Option<String>,
+    /// Which estimate --precision applies to.
+    #[arg(long, value_enum, default_value_t = PrecisionOnArg::Mean, value_name = "ESTIMATE", requires = "precision")]
+    pub(crate) precision_on: PrecisionOnArg,
+    /// Stop adding replications here even if --precision is not reached.
+    #[arg(long, value_name = "N", default_value_t = 200, requires = "precision")]
+    pub(crate) max_replications: u64,
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,

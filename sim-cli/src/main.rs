@@ -20,13 +20,13 @@ use clap::Parser;
 use serde_json::Value;
 use sim_core::RunOptions;
 use sim_scenarios::{
-    CapacityReport, Finding, RouteState, Scenario, Search, Severity, Shard, Slo, Vary, csv_header,
-    grid, merge_states, parse_assignment, parse_json, run_sweep, set_path,
+    CapacityReport, Finding, PrecisionOn, RouteState, Scenario, Search, Severity, Shard, Slo, Vary,
+    csv_header, grid, merge_states, parse_assignment, parse_json, run_sweep, set_path,
 };
 
 use crate::args::{
-    CapacityArgs, Cli, Command, ExplainArgs, Format, MergeArgs, RowFormat, RunArgs, SaveArgs,
-    SweepArgs, ValidateArgs,
+    CapacityArgs, Cli, Command, ExplainArgs, Format, MergeArgs, PrecisionOnArg, RowFormat, RunArgs,
+    SaveArgs, SweepArgs, ValidateArgs,
 };
 use crate::save::{Files, Manifest};
 
@@ -202,6 +202,8 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
     }
     let value = load_value(&args.scenario, &args.set, &extra)?;
     let scenario = Scenario::from_value(&args.scenario, value.clone())?;
+    let (scenario, detected_warmup) = sim_scenarios::resolve_auto_warmup(&scenario)
+        .with_context(|| format!("{}", args.scenario.display()))?;
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
     let pool = pool(args.threads)?;
@@ -211,11 +213,42 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
         scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
     let total = replications * models;
     let bar = progress::bar(total, "replications", show);
-    let opts = RunOptions::new(seed, replications);
-    let sims = pool.install(|| sim_scenarios::simulate(&scenario, &opts, &|| bar.inc(1)));
+    let precision = args.precision.as_deref().map(parse_precision).transpose()?;
+    let (sims, outcome) = match precision {
+        None => {
+            let opts = RunOptions::new(seed, replications);
+            let sims = pool.install(|| sim_scenarios::simulate(&scenario, &opts, &|| bar.inc(1)));
+            (sims, None)
+        }
+        Some(t) => {
+            if args.max_replications < 2 {
+                bail!("--max-replications must be at least 2 for an interval");
+            }
+            bar.set_length(args.max_replications * models);
+            let on = match args.precision_on {
+                PrecisionOnArg::Mean => PrecisionOn::Mean,
+                PrecisionOnArg::P99 => PrecisionOn::P99,
+            };
+            match pool.install(|| {
+                sim_scenarios::simulate_to_precision(
+                    &scenario,
+                    seed,
+                    replications,
+                    t,
+                    on,
+                    args.max_replications,
+                    &|| bar.inc(1),
+                )
+            }) {
+                Ok((sims, outcome)) => (Ok(sims), Some(outcome)),
+                Err(e) => (Err(e), None),
+            }
+        }
+    };
     bar.finish_and_clear();
     let sims = sims.with_context(|| format!("{}", args.scenario.display()))?;
-    let report = sim_scenarios::report_against(
+    let replications = outcome.as_ref().map_or(replications, |o| o.replications);
+    let mut report = sim_scenarios::report_against(
         &scenario,
         seed,
         replications,
@@ -223,6 +256,8 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
         args.baseline.as_deref(),
     )
     .map_err(anyhow::Error::msg)?;
+    report.precision = outcome;
+    report.warmup_auto = detected_warmup.is_some();
     if let Some(dir) = &target {
         let states: Vec<RouteState> = sim_scenarios::route_views(&scenario, &sims)
             .into_iter()
@@ -315,6 +350,20 @@ fn cmd_explain(args: &ExplainArgs) -> Result<ExitCode> {
     table::write_explain(&mut out, &scenario)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `1%` or `0.01`: a relative half-width.
+fn parse_precision(s: &str) -> Result<f64> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    };
+    match v {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => bail!(
+            "--precision {s}: expected a relative half-width such as 1% or 0.01 (between 0 and 100 %)"
+        ),
+    }
 }
 
 fn cmd_sweep(args: &SweepArgs) -> Result<ExitCode> {

@@ -46,6 +46,13 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
         if report.mode == "mix" { "shared by the routes (mode mix)" } else { "per route" },
         report.warmup_requests
     )?;
+    if report.warmup_auto {
+        writeln!(
+            out,
+            "warm-up detected by MSER-5 on five pilot replications: {} requests",
+            report.warmup_requests
+        )?;
+    }
     writeln!(out)?;
     let header = [
         "route",
@@ -175,6 +182,27 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
 
 /// Warnings about the results, with their advice.
 pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+    if let Some(p) = &report.precision {
+        writeln!(out)?;
+        let worst =
+            p.worst_relative_half_width.map_or("-".into(), |w| format!("{:.2}%", w * 100.0));
+        if p.reached {
+            writeln!(
+                out,
+                "precision reached: every route's 95 % interval of the {:?} within ±{:.2}% (worst {worst}) after {} replications",
+                p.on,
+                p.target * 100.0,
+                p.replications
+            )?;
+        } else {
+            writeln!(
+                out,
+                "precision NOT reached: worst ±{worst} against ±{:.2}% after {} replications (--max-replications); raise it or the requests per replication",
+                p.target * 100.0,
+                p.replications
+            )?;
+        }
+    }
     if report.warnings.is_empty() {
         return Ok(());
     }

@@ -207,6 +207,16 @@ pub(crate) struct Engine<'m> {
     replication: u64,
     /// Set when an instant would not fit the clock; the run stops.
     overflowed: bool,
+    /// Pilot runs: batch means of every completion's latency, per route.
+    trace: Option<Trace>,
+}
+
+/// Batch means of latencies in completion order, for warm-up detection.
+#[derive(Debug)]
+pub(crate) struct Trace {
+    batch: usize,
+    /// Per route: running (sum, count) of the open batch, closed means.
+    routes: Vec<((f64, usize), Vec<f64>)>,
 }
 
 impl<'m> Engine<'m> {
@@ -279,11 +289,31 @@ impl<'m> Engine<'m> {
             window_end_ns: None,
             replication,
             overflowed: false,
+            trace: None,
         }
     }
 
     /// Runs until every request has completed or been rejected.
+    /// Runs like [`Engine::run`] but returns, per route, the means \[ms\] of
+    /// consecutive batches of `batch` completions (warm-up included), in
+    /// completion order.
+    pub(crate) fn run_traced(mut self, batch: usize) -> Result<Vec<Vec<f64>>, RunError> {
+        self.trace = Some(Trace {
+            batch: batch.max(1),
+            routes: (0..self.routes.len()).map(|_| ((0.0, 0), Vec::new())).collect(),
+        });
+        self.drive()?;
+        let trace = self.trace.take().expect("set above");
+        Ok(trace.routes.into_iter().map(|(_, means)| means).collect())
+    }
+
     pub(crate) fn run(mut self) -> Result<RunResults, RunError> {
+        self.drive()?;
+        Ok(self.finish())
+    }
+
+    /// The event loop: until every request has completed or been rejected.
+    fn drive(&mut self) -> Result<(), RunError> {
         if self.mix.is_some() {
             self.schedule_mix_arrival();
         } else {
@@ -311,7 +341,7 @@ impl<'m> Engine<'m> {
                 Event::Capacity(i) => self.on_capacity(i as usize),
             }
         }
-        Ok(self.finish())
+        Ok(())
     }
 
     fn schedule_arrival(&mut self, r: usize) {
@@ -676,6 +706,15 @@ impl<'m> Engine<'m> {
 
     fn complete(&mut self, m: u32) {
         let msg = self.messages[m as usize];
+        if let Some(t) = &mut self.trace {
+            let ((sum, n), means) = &mut t.routes[msg.route as usize];
+            *sum += (self.now - msg.born_ns) as f64;
+            *n += 1;
+            if *n == t.batch {
+                means.push(*sum / *n as f64 / 1e6);
+                (*sum, *n) = (0.0, 0);
+            }
+        }
         let timeout = self.model.routes[msg.route as usize].timeout_ns;
         let now = self.now;
         let latency = now - msg.born_ns;

@@ -88,7 +88,9 @@ pub use model::{
     RouteBuilder, Servers, Setup, Station, StationId, Workload,
 };
 pub use rng::{StreamId, StreamRng, stream_rng};
-pub use run::{RunOptions, run, run_with_progress, simulate_replication};
+pub use run::{
+    RunOptions, mser_truncation, pilot_batch_means, run, run_with_progress, simulate_replication,
+};
 pub use stats::{
     HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, REPORTED_QUANTILES,
     ResourceStats, RouteStats, RunResults, mean_ci95, student_t_975,

@@ -252,12 +252,13 @@ fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
     if w.requests == 0 {
         return Err(Invalid::new("workload.requests", "must be at least 1"));
     }
-    if w.warmup_requests >= w.requests {
+    if w.warmup_requests.count() >= w.requests {
         return Err(Invalid::new(
             "workload.warmup_requests",
             format!(
                 "warm-up ({}) must be smaller than workload.requests ({}): lower it (e.g. --set workload.warmup_requests=N) or raise the request count",
-                w.warmup_requests, w.requests
+                w.warmup_requests.count(),
+                w.requests
             ),
         ));
     }
@@ -274,7 +275,7 @@ fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
         ));
     }
     let mut out = Workload::new(arrivals, w.requests)
-        .with_warmup(w.warmup_requests)
+        .with_warmup(w.warmup_requests.count())
         .with_round_trip(w.round_trip);
     if let Some(d) = &w.request_bytes {
         out = out.with_request_bytes(dist(d, "workload.request_bytes", Unit::Bytes)?);

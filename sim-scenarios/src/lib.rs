@@ -36,10 +36,12 @@ mod capacity;
 mod compile;
 mod error;
 mod overrides;
+mod precision;
 mod report;
 mod routes;
 mod spec;
 mod sweep;
+mod warmup;
 mod warnings;
 
 mod catalog;
@@ -53,6 +55,7 @@ pub use capacity::{CapacityReport, Probe, RouteCapacity, Search, Slo, SloMetric,
 pub use compile::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, Scenario, parse_json};
 pub use error::ScenarioError;
 pub use overrides::{OverrideError, parse_assignment, set_path};
+pub use precision::{PrecisionOn, PrecisionOutcome, simulate_to_precision};
 pub use report::{
     AuthCost, Difference, Estimate, HopReport, LatencyReport, RouteReport, RunReport,
     SCHEMA_VERSION, Simulated, report, report_against, route_views, run, simulate,
@@ -60,10 +63,11 @@ pub use report::{
 pub use routes::{CompiledRoute, Finding, HopPlan, Severity};
 pub use spec::{
     ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
-    RouteSpec, ScenarioSpec, StationSpec, WorkloadSpec,
+    RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
 };
 pub use sweep::{
     MAX_POINTS, PointError, ROW_COLUMNS, ResourceState, RouteState, Row, Shard, SweepError, Vary,
     csv_header, decode_histogram, encode_histogram, grid, merge_states, run_sweep,
 };
+pub use warmup::{PILOT_REPLICATION, WarmupError, resolve_auto_warmup};
 pub use warnings::{SATURATED, UNSTABLE, Warning, WarningKind};

@@ -17,6 +17,13 @@
 //! | `routes[i].offered` | measured requests that arrived (all replications) |
 //! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
 //! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max` |
+//! | `baseline` | the route the others are compared with (`--baseline`, default the first) |
+//! | `warmup_auto` | true when `warmup_requests` was `"auto"` and the count was detected (MSER-5 on five pilot replications) |
+//! | `precision` | with `--precision`: `{target, on, replications, reached, worst_relative_half_width}`; `null` otherwise |
+//! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch` |
+//! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
+//! | `routes[i].vs_baseline.{baseline, mean, p99}` | this route minus the baseline, replication by replication (both saw the same demand: common random numbers): `{estimate, ci95}`; `null` for the baseline itself |
+//! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (exact product form for exponential FIFO stations and Poisson arrivals; Allen–Cunneen and Pollaczek–Khinchine otherwise); `null` when a station is overloaded, and in mode mix |
 //! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
 //! | `routes[i].throughput_per_s` | completed requests per second of the measurement span |
 //! | `routes[i].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
@@ -59,6 +66,11 @@ pub struct RunReport {
     pub routes: Vec<RouteReport>,
     #[serde(default)]
     pub warnings: Vec<crate::warnings::Warning>,
+    #[serde(default)]
+    pub precision: Option<crate::precision::PrecisionOutcome>,
+    /// `warmup_requests` was detected (MSER-5), not given.
+    #[serde(default)]
+    pub warmup_auto: bool,
 }
 
 /// One route's results.
@@ -328,10 +340,12 @@ fn report_inner(scenario: &Scenario, seed: u64, replications: u64, sims: &Simula
         seed,
         replications,
         requests: spec.workload.requests,
-        warmup_requests: spec.workload.warmup_requests,
+        warmup_requests: spec.workload.warmup_requests.count(),
         mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
         baseline: String::new(),
         warnings: Vec::new(),
+        precision: None,
+        warmup_auto: false,
         routes: scenario
             .routes()
             .iter()

@@ -68,9 +68,10 @@ pub struct WorkloadSpec {
     /// over all routes together).
     pub requests: u64,
     /// Leading arrivals simulated but not measured (in mode `mix`: counted
-    /// over all routes together).
+    /// over all routes together), or `"auto"`: detected by MSER-5 on a
+    /// pilot replication before the run.
     #[serde(default)]
-    pub warmup_requests: u64,
+    pub warmup_requests: Warmup,
     /// Request sizes \[bytes\] (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_bytes: Option<DistSpec>,
@@ -290,4 +291,52 @@ pub struct ClientSpec {
     /// Probability that a request finds a warm connection (default: catalog).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_reuse: Option<f64>,
+}
+
+/// `warmup_requests`: a count, or `"auto"` (MSER-5 on a pilot run).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warmup {
+    /// Discard this many leading arrivals.
+    Requests(u64),
+    /// Detect the end of the transient: MSER-5 on a pilot replication.
+    Auto,
+}
+
+impl Default for Warmup {
+    fn default() -> Self {
+        Warmup::Requests(0)
+    }
+}
+
+impl Warmup {
+    /// The count, with `"auto"` counting as 0 until it is resolved.
+    pub fn count(self) -> u64 {
+        match self {
+            Warmup::Requests(n) => n,
+            Warmup::Auto => 0,
+        }
+    }
+}
+
+impl Serialize for Warmup {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Warmup::Requests(n) => s.serialize_u64(*n),
+            Warmup::Auto => s.serialize_str("auto"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Warmup {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) if s == "auto" => Ok(Warmup::Auto),
+            Value::Number(n) if n.as_u64().is_some() => {
+                Ok(Warmup::Requests(n.as_u64().unwrap_or(0)))
+            }
+            other => Err(serde::de::Error::custom(format!(
+                "expected a whole number of requests or \"auto\", got {other}"
+            ))),
+        }
+    }
 }

@@ -8,7 +8,9 @@ mod checks;
 mod crn;
 mod golden;
 mod mix;
+mod precision;
 mod tls;
+mod warmup;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,104 @@
+//! Running until the results are precise enough.
+//!
+//! Replications are added in fixed batches (the scenario's replication
+//! count each time) until every route's 95 % interval — of the mean, or of
+//! p99 — has a relative half-width at or below the target, or a maximum
+//! number of replications is reached. Each batch continues the replication
+//! numbering, so the streams are those a single run of that many
+//! replications would use: the same command always gives the same bytes.
+
+use serde::{Deserialize, Serialize};
+use sim_core::{RunError, RunOptions};
+
+use crate::compile::Scenario;
+use crate::report::{Simulated, route_views, simulate};
+
+/// Which estimate must be precise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrecisionOn {
+    /// The mean latency.
+    Mean,
+    /// The 99th percentile.
+    P99,
+}
+
+/// A precision target and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionOutcome {
+    /// Target relative half-width of the 95 % interval (0.01 = 1 %).
+    pub target: f64,
+    /// Which estimate.
+    pub on: PrecisionOn,
+    /// Replications run in the end.
+    pub replications: u64,
+    /// Whether every route met the target (false: the maximum was reached).
+    pub reached: bool,
+    /// The worst route's relative half-width at the end.
+    pub worst_relative_half_width: Option<f64>,
+}
+
+/// The worst relative half-width over the routes, `None` when an interval
+/// cannot be computed (one replication, or an estimate of 0).
+fn worst(scenario: &Scenario, sims: &Simulated, on: PrecisionOn) -> Option<f64> {
+    route_views(scenario, sims)
+        .into_iter()
+        .map(|(_, res, i)| {
+            let st = &res.routes()[i];
+            let (est, ci) = match on {
+                PrecisionOn::Mean => (st.mean_ms(), st.mean_ci95_ms()),
+                PrecisionOn::P99 => {
+                    let qs = st.replication_quantiles_ms();
+                    let m = qs.iter().map(|q| q[2]).sum::<f64>() / qs.len().max(1) as f64;
+                    (m, st.quantile_ci95_ms(2))
+                }
+            };
+            let (lo, hi) = ci?;
+            (est > 0.0).then(|| (hi - lo) / 2.0 / est)
+        })
+        .try_fold(0.0_f64, |w, r| r.map(|r| w.max(r)))
+}
+
+/// Simulates in batches of `batch` replications until the target is met
+/// or `max_replications` is reached.
+///
+/// # Errors
+///
+/// As [`simulate`].
+pub fn simulate_to_precision(
+    scenario: &Scenario,
+    seed: u64,
+    batch: u64,
+    target: f64,
+    on: PrecisionOn,
+    max_replications: u64,
+    on_replication_done: &(dyn Fn() + Sync),
+) -> Result<(Simulated, PrecisionOutcome), RunError> {
+    let batch = batch.max(2);
+    let mut done = batch.min(max_replications.max(2));
+    let mut sims = simulate(scenario, &RunOptions::new(seed, done), on_replication_done)?;
+    loop {
+        let w = worst(scenario, &sims, on);
+        let reached = w.is_some_and(|w| w <= target);
+        if reached || done >= max_replications {
+            let outcome = PrecisionOutcome {
+                target,
+                on,
+                replications: done,
+                reached,
+                worst_relative_half_width: w,
+            };
+            return Ok((sims, outcome));
+        }
+        let more = batch.min(max_replications - done);
+        let opts = RunOptions { seed, replications: more, first_replication: done };
+        let next = simulate(scenario, &opts, on_replication_done)?;
+        for ((a, ta), (b, tb)) in sims.iter_mut().zip(&next) {
+            a.merge(b);
+            if let (Some(ta), Some(tb)) = (ta.as_mut(), tb.as_ref()) {
+                ta.merge(tb);
+            }
+        }
+        done += more;
+    }
+}
