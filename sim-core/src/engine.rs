@@ -804,6 +804,13 @@ impl<'m> Engine<'m> {
                 r.stats.replication_quantiles_ns = vec![REPORTED_QUANTILES.map(|q| {
                     if r.stats.completed == 0 { 0 } else { h.value_at_quantile(q).min(max) }
                 })];
+                for hop in &mut r.stats.hops {
+                    let t = &hop.time;
+                    hop.replication_quantiles_ns = vec![
+                        REPORTED_QUANTILES
+                            .map(|q| if hop.completed == 0 { 0 } else { t.value_at_quantile(q) }),
+                    ];
+                }
                 r.stats
             })
             .collect();

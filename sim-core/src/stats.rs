@@ -48,6 +48,8 @@ pub struct HopStats {
     /// Per completed request, the total time spent at this hop (wait +
     /// service + link + serialisation + handshake + sub-calls).
     pub(crate) time: LatencyHistogram,
+    /// [`REPORTED_QUANTILES`] of the hop time in each replication \[ns\].
+    pub(crate) replication_quantiles_ns: Vec<[u64; 4]>,
 }
 
 impl HopStats {
@@ -63,7 +65,25 @@ impl HopStats {
             completed: 0,
             rejected: 0,
             time: new_histogram(),
+            replication_quantiles_ns: Vec::new(),
         }
+    }
+
+    /// The `q`-quantile of the time a request spends at this hop \[ms\].
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.completed == 0 { 0.0 } else { ms(self.time.value_at_quantile(q) as f64) }
+    }
+
+    /// The 95 % interval of the `i`-th of [`REPORTED_QUANTILES`] of the hop
+    /// time \[ms\], by independent replications (as
+    /// [`RouteStats::quantile_ci95_ms`]).
+    ///
+    /// # Panics
+    ///
+    /// Panics if `i >= 4`.
+    pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
+        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
+        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
     }
 
     fn per_request_ms(&self, sum_ns: u128) -> f64 {
@@ -127,6 +147,7 @@ impl HopStats {
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.time.add(&other.time).expect("histograms share bounds");
+        self.replication_quantiles_ns.extend_from_slice(&other.replication_quantiles_ns);
     }
 }
 

@@ -38,6 +38,7 @@
 //! | `routes[i].hops[j].busy_servers_mean` | mean number of messages in service (`null` for a client) |
 //! | `routes[i].hops[j].link_utilization` | busy fraction of the busier direction of the link to the next node (`null` unless it has a bandwidth) |
 //! | `routes[i].hops[j].rejected` | measured requests rejected at this node |
+//! | `routes[i].hops[j].{time_p50_ms,time_p99_ms}` and `…_ci95` | percentiles of the time a request spends at this hop (all six components, both directions), with their 95 % intervals across replications |
 
 use serde::{Deserialize, Serialize};
 use sim_core::{RunError, RunOptions, RunResults};
@@ -170,6 +171,14 @@ pub struct HopReport {
     pub busy_servers_mean: Option<f64>,
     pub link_utilization: Option<f64>,
     pub rejected: u64,
+    #[serde(default)]
+    pub time_p50_ms: f64,
+    #[serde(default)]
+    pub time_p50_ci95: Option<[f64; 2]>,
+    #[serde(default)]
+    pub time_p99_ms: f64,
+    #[serde(default)]
+    pub time_p99_ci95: Option<[f64; 2]>,
 }
 
 /// Runs every route of `scenario` (all replications, on the current rayon
@@ -406,6 +415,10 @@ fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteRep
             busy_servers_mean: station.and_then(|s| s.busy_mean()),
             link_utilization,
             rejected: hs.rejected(),
+            time_p50_ms: hs.quantile_ms(0.5),
+            time_p50_ci95: hs.quantile_ci95_ms(0).map(|(l, h)| [l, h]),
+            time_p99_ms: hs.quantile_ms(0.99),
+            time_p99_ci95: hs.quantile_ci95_ms(2).map(|(l, h)| [l, h]),
         });
     }
     // The first of equal maxima wins, so the choice is deterministic.

@@ -141,6 +141,12 @@ struct Hop {
     #[serde(deserialize_with = "nullable")]
     link_utilization: Option<f64>,
     rejected: u64,
+    time_p50_ms: f64,
+    #[serde(deserialize_with = "nullable")]
+    time_p50_ci95: Option<[f64; 2]>,
+    time_p99_ms: f64,
+    #[serde(deserialize_with = "nullable")]
+    time_p99_ci95: Option<[f64; 2]>,
 }
 
 /// Runs the reference scenario with `args` and parses its JSON.
@@ -188,6 +194,13 @@ fn reference_run_matches_the_documented_schema() {
         // Generic stations: no authorisation twin, nothing for the checks.
         assert!(r.auth_added_ms.is_none(), "{}", r.name);
         assert!(r.findings.is_empty(), "{}: {:?}", r.name, r.findings);
+        // Per-hop percentiles come with intervals, and p50 <= p99.
+        for h in &r.hops {
+            assert!(h.time_p50_ms <= h.time_p99_ms, "{}: {}", r.name, h.node);
+            let [lo, hi] = h.time_p99_ci95.expect("two replications");
+            assert!(lo <= hi, "{}: {}", r.name, h.node);
+            assert!(h.time_p50_ci95.is_some());
+        }
         // The queueing-theory estimate is close at this load.
         let est = r.analytic_mean_ms.expect("no station is overloaded");
         assert!(
