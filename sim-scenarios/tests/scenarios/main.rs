@@ -11,6 +11,7 @@ mod mix;
 mod precision;
 mod tls;
 mod warmup;
+mod warnings;
 
 use std::path::{Path, PathBuf};
 
