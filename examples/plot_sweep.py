@@ -14,12 +14,13 @@ The CSV columns are: point, one column per --vary path, route, then offered,
 completed, rejected, timed_out, mean_ms, p50_ms, p90_ms, p99_ms, p999_ms,
 max_ms, throughput_per_s, bottleneck, bottleneck_utilization. The x axis is
 the first varied column; when a sweep varies more than one field, each
-combination of the other fields is its own series ("green (2)").
+combination of the other fields is its own series ("green (nodes.apim.units=2)").
 """
 
 import argparse
 import csv
 import math
+import os
 import sys
 from xml.sax.saxutils import escape
 
@@ -54,7 +55,7 @@ def read_sweep(stream, metric):
         if len(row) != len(header):
             sys.exit("plot_sweep: line %d has %d fields, the header %d"
                      % (line, len(row), len(header)))
-        rest = ", ".join(row[2:route_at])
+        rest = ", ".join("%s=%s" % pv for pv in zip(varied[1:], row[2:route_at]))
         name = row[route_at] + (" (%s)" % rest if rest else "")
         try:
             y = float(row[y_at])
@@ -119,9 +120,11 @@ def nice_ticks(lo, hi, count=5):
 
 def svg_chart(x_name, metric, series, numeric, path):
     """A line chart: one polyline with markers per series, a legend."""
-    w, h = 900, 520
-    left, right, top_m, bottom = 80, 220, 50, 60
-    pw, ph = w - left - right, h - top_m - bottom
+    # The legend's width follows the longest name (about 7.5 px a character).
+    longest = max(len(name) for name, _ in series)
+    left, right, top_m, bottom = 80, 70 + int(7.5 * longest), 50, 60
+    pw, ph = 620, 410
+    w, h = left + pw + right, top_m + ph + bottom
     if numeric:
         xs = [x for _, pts in series for _, x, _ in pts]
         x_ticks = nice_ticks(min(xs), max(xs))
@@ -201,11 +204,18 @@ def main():
             x_name, metric, series, numeric = read_sweep(f, args.metric)
     else:
         x_name, metric, series, numeric = read_sweep(sys.stdin, args.metric)
-    text_chart(x_name, metric, series, sys.stdout)
     if args.svg:
         svg_chart(x_name, metric, series, numeric, args.svg)
         sys.stderr.write("plot_sweep: wrote %s\n" % args.svg)
+    text_chart(x_name, metric, series, sys.stdout)
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BrokenPipeError:
+        # The reader stopped early (| head): not an error. Point stdout at
+        # /dev/null so that Python's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

@@ -35,8 +35,8 @@ pub(crate) enum Command {
     Sweep(SweepArgs),
     /// Find the highest arrival rate each route sustains within a latency SLO.
     Capacity(CapacityArgs),
-    /// Join results directories (sweep shards, or runs of one scenario)
-    /// by merging their histograms exactly.
+    /// Join the shards of a sweep (or re-read one results directory) by
+    /// merging their histograms exactly; every shard must be given.
     Merge(MergeArgs),
 }
 

@@ -98,7 +98,7 @@ fn load_value(path: &Path, sets: &[String], extra: &[(String, String)]) -> Resul
     let mut value = parse_json(path, &text)?;
     for s in sets {
         let (p, v) = parse_assignment(s)?;
-        set_path(&mut value, &p, &v).with_context(|| format!("{}", path.display()))?;
+        set_path(&mut value, &p, &v).with_context(|| format!("{}: --set", path.display()))?;
     }
     for (p, v) in extra {
         set_path(&mut value, p, v).with_context(|| format!("{}", path.display()))?;
@@ -409,8 +409,12 @@ fn cmd_sweep(args: &SweepArgs) -> Result<ExitCode> {
 fn cmd_merge(args: &MergeArgs) -> Result<ExitCode> {
     let mut all = Vec::new();
     let mut first: Option<(PathBuf, Manifest)> = None;
+    let mut shards_seen = std::collections::BTreeSet::new();
     for dir in &args.dirs {
         let (m, states) = save::read_dir(dir)?;
+        if !shards_seen.insert(m.shard.index) && m.shard.count > 1 {
+            bail!("{}: shard {}/{} is given twice", dir.display(), m.shard.index, m.shard.count);
+        }
         if let Some((d0, m0)) = &first {
             if !m0.same_experiment(&m) {
                 bail!(
@@ -425,6 +429,16 @@ fn cmd_merge(args: &MergeArgs) -> Result<ExitCode> {
         all.extend(states);
     }
     let (_, m) = first.expect("clap requires at least one directory");
+    let missing: Vec<String> = (0..m.shard.count)
+        .filter(|k| !shards_seen.contains(k))
+        .map(|k| format!("{k}/{}", m.shard.count))
+        .collect();
+    if !missing.is_empty() {
+        bail!(
+            "shards {} are missing: merge needs every shard of the sweep (--shard K/N for K = 0..N-1)",
+            missing.join(", ")
+        );
+    }
     let states = merge_states(all)?;
     let paths: Vec<String> = m.varies.iter().map(|v| v.path.clone()).collect();
     let mut out = std::io::stdout().lock();

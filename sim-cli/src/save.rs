@@ -44,7 +44,16 @@ impl Files {
 /// `results/<scenario>/<UTC timestamp>/`.
 pub(crate) fn target_dir(out: &Path, scenario: &str) -> PathBuf {
     if out.as_os_str().is_empty() {
-        Path::new("results").join(sanitize(scenario)).join(utc_timestamp(SystemTime::now()))
+        let base = Path::new("results").join(sanitize(scenario));
+        let stamp = utc_timestamp(SystemTime::now());
+        // Two runs in the same second get -2, -3, ... rather than a clash.
+        let mut dir = base.join(&stamp);
+        let mut n = 2;
+        while dir.exists() {
+            dir = base.join(format!("{stamp}-{n}"));
+            n += 1;
+        }
+        dir
     } else {
         out.to_path_buf()
     }

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 /// Why an override could not be applied.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("--set {path}: {message}")]
+#[error("{path}: {message}")]
 pub struct OverrideError {
     /// The path as given.
     pub path: String,

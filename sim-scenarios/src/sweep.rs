@@ -567,8 +567,7 @@ pub fn merge_states(states: Vec<RouteState>) -> Result<Vec<RouteState>, SweepErr
 }
 
 /// A point that could not run: its values and why.
-#[derive(Debug, thiserror::Error)]
-#[error("{what} ({values})")]
+#[derive(Debug)]
 pub struct PointError {
     /// Which run: "sweep point 3", "capacity search, route red".
     pub what: String,
@@ -577,8 +576,23 @@ pub struct PointError {
     /// `path=value` pairs of the point.
     pub values: String,
     /// What went wrong.
-    #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for PointError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.values.is_empty() {
+            write!(f, "{}", self.what)
+        } else {
+            write!(f, "{} ({})", self.what, self.values)
+        }
+    }
+}
+
+impl std::error::Error for PointError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(self.source.as_ref())
+    }
 }
 
 /// Runs the points of `shard` of the grid over `base` (a scenario document
@@ -641,7 +655,12 @@ fn run_point(
     };
     let mut doc = base.clone();
     for (v, x) in varies.iter().zip(values) {
-        crate::overrides::set_path(&mut doc, &v.path, x).map_err(|e| fail(Box::new(e)))?;
+        crate::overrides::set_path(&mut doc, &v.path, x).map_err(|e| {
+            fail(Box::new(crate::overrides::OverrideError {
+                path: format!("--vary {}", e.path),
+                message: e.message,
+            }))
+        })?;
     }
     let scenario =
         crate::compile::Scenario::from_value(file, doc).map_err(|e| fail(Box::new(e)))?;

@@ -88,7 +88,16 @@ fn merging_the_same_shard_twice_is_refused() {
     let dir = tmp.path().join("shard-0");
     shard(0, 5, &dir, &[]);
     let stderr = failure_of(aznetsim().arg("merge").arg(&dir).arg(&dir), EXIT_INVALID);
-    assert!(stderr.contains("point 0 route 'green': replication 0 appears twice"), "{stderr}");
+    assert!(stderr.contains("shard 0/5 is given twice"), "{stderr}");
+}
+
+#[test]
+fn merging_an_incomplete_set_of_shards_names_the_missing_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("shard-0");
+    shard(0, 3, &dir, &[]);
+    let stderr = failure_of(aznetsim().arg("merge").arg(&dir), EXIT_INVALID);
+    assert!(stderr.contains("shards 1/3, 2/3 are missing"), "{stderr}");
 }
 
 #[test]
