@@ -43,7 +43,7 @@ pub(crate) enum Command {
 /// Options shared by commands that save results.
 #[derive(Debug, Args)]
 pub(crate) struct SaveArgs {
-    /// Save results in DIR (default: results/<scenario>/<UTC timestamp>/):
+    /// Save results in DIR (default: results/SCENARIO/UTC-TIMESTAMP/):
     /// the resolved scenario, summary.json, summary.csv, states.jsonl and
     /// each route's latency histogram (HdrHistogram log, V2 compressed).
     // The default is signalled by an empty path, which clap's PathBuf parser

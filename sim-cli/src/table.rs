@@ -62,6 +62,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
         "p50",
         "p90",
         "p99",
+        "±95% ",
         "p99.9",
         "max",
         "req/s",
@@ -81,6 +82,10 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
                 ms(l.p50),
                 ms(l.p90),
                 ms(l.p99),
+                l.p99_ci95.map_or_else(
+                    || "-".to_string(),
+                    |[lo, hi]| format!("±{}", ms((hi - lo) / 2.0)),
+                ),
                 ms(l.p999),
                 ms(l.max),
                 format!("{:.0}", r.throughput_per_s),
