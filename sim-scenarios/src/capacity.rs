@@ -7,7 +7,10 @@
 //! (common random numbers: the measured latency then grows with the load
 //! without sampling noise between candidates). It doubles (or halves) from
 //! the scenario's own rate until it brackets the SLO, then bisects until
-//! the bracket is narrower than the requested relative precision. The
+//! the bracket is narrower than the requested relative precision. When no
+//! lower rate meets the SLO it also looks upward until the route saturates,
+//! since latency can fall with load (e.g. a token cache whose hit ratio
+//! grows with the rate); the search assumes one window where the SLO holds. The
 //! result is the highest rate seen to meet the SLO; `precision_per_s` is
 //! the width of the final bracket, and the bottleneck is the busiest
 //! resource at the lowest rate seen to break it.
@@ -265,7 +268,8 @@ fn search_route(
     on_probe: &(dyn Fn() + Sync),
 ) -> Result<RouteCapacity, PointError> {
     let mut probes: Vec<Probe> = Vec::new();
-    let mut eval = |factor: f64| -> Result<bool, PointError> {
+    // Each probe: whether the SLO held, and whether the route saturated.
+    let mut eval = |factor: f64| -> Result<(bool, bool), PointError> {
         let rate = rate0 * factor;
         let fail = |source: Box<dyn std::error::Error + Send + Sync>| PointError {
             what: format!("capacity search, route {name}, run {}", probes.len() + 1),
@@ -292,7 +296,7 @@ fn search_route(
             bottleneck_utilization: row.bottleneck_utilization,
         });
         on_probe();
-        Ok(met)
+        Ok((met, row.bottleneck_utilization.is_some_and(|u| u >= 0.98)))
     };
     // Bracket: lo meets the SLO, hi breaks it (factors of the base rate).
     // Rates stay where a run's horizon is sensible: at most 1e9 per second,
@@ -305,7 +309,7 @@ fn search_route(
         if rate0 * f > 1e9 || rate0 * f < min_rate {
             break;
         }
-        if eval(f)? {
+        if eval(f)?.0 {
             lo = Some(f);
             if hi.is_some() {
                 break;
@@ -319,10 +323,43 @@ fn search_route(
             f /= 2.0;
         }
     }
+    // Latency that falls with load (a token cache derived from users: more
+    // requests per user, fewer misses per request) can break the SLO at low
+    // rates and meet it at higher ones: before giving up, look upward from
+    // the scenario's rate until the route saturates.
+    if lo.is_none() {
+        let mut f = 2.0;
+        for _ in 0..search.max_steps {
+            if rate0 * f > 1e9 {
+                break;
+            }
+            let (met, saturated) = eval(f)?;
+            if met {
+                lo = Some(f);
+                hi = None;
+                // Then find where it breaks above.
+                let mut g = f * 2.0;
+                while rate0 * g <= 1e9 {
+                    if eval(g)?.0 {
+                        lo = Some(g);
+                        g *= 2.0;
+                    } else {
+                        hi = Some(g);
+                        break;
+                    }
+                }
+                break;
+            }
+            if saturated {
+                break;
+            }
+            f *= 2.0;
+        }
+    }
     if let (Some(mut l), Some(mut h)) = (lo, hi) {
         while (h - l) > search.relative_precision * l {
             let mid = (l + h) / 2.0;
-            if eval(mid)? { l = mid } else { h = mid }
+            if eval(mid)?.0 { l = mid } else { h = mid }
         }
         lo = Some(l);
         hi = Some(h);

@@ -70,3 +70,29 @@ fn an_slo_below_the_unloaded_latency_has_no_capacity() {
     .unwrap();
     assert_eq!(found[0].capacity_per_s, None);
 }
+
+/// With a token cache sized by users, fewer requests per user miss at
+/// higher rates, so p99 falls with load until the backend saturates: the
+/// SLO breaks at the scenario's own rate and holds higher up. The search
+/// looks upward and finds that window.
+#[test]
+fn latency_that_falls_with_load_is_searched_upward() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/apim-hub-proxy.json");
+    let mut doc =
+        sim_scenarios::parse_json(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+    for (p, v) in [
+        ("workload.requests", "10000"),
+        ("workload.warmup_requests", "1000"),
+        ("replications", "2"),
+    ] {
+        sim_scenarios::set_path(&mut doc, p, v).unwrap();
+    }
+    let slo = Slo::parse("p99<=165ms").unwrap();
+    let found = capacity(&file, &doc, Some("green"), slo, Search::default(), &|| {}).unwrap();
+    let r = &found[0];
+    let first = &r.probes[0];
+    assert!(!first.met, "the SLO breaks at the scenario's own rate: {first:?}");
+    let cap = r.capacity_per_s.expect("found above the scenario's rate");
+    assert!(cap > 1000.0, "capacity {cap}");
+    assert!(r.metric_at_capacity_ms.unwrap() <= 165.0);
+}
