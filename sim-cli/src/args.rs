@@ -40,6 +40,17 @@ pub(crate) enum Command {
     Merge(MergeArgs),
 }
 
+/// How a command runs: threads and progress. Neither changes the results.
+#[derive(Debug, Args)]
+pub(crate) struct ExecArgs {
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// No progress bar on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
 /// Options shared by commands that save results.
 #[derive(Debug, Args)]
 pub(crate) struct SaveArgs {
@@ -99,12 +110,8 @@ pub(crate) struct SweepArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = RowFormat::Csv, value_name = "FORMAT")]
     pub(crate) format: RowFormat,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub(crate) threads: Option<usize>,
-    /// No progress bar on stderr.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
     #[command(flatten)]
     pub(crate) save: SaveArgs,
 }
@@ -129,12 +136,8 @@ pub(crate) struct CapacityArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub(crate) threads: Option<usize>,
-    /// No progress bar on stderr.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
     #[command(flatten)]
     pub(crate) save: SaveArgs,
 }
@@ -172,9 +175,6 @@ pub(crate) struct RunArgs {
     /// Arrivals per replication, warm-up included: per route, or in total in mode mix (overrides `workload.requests`).
     #[arg(long, value_name = "N")]
     pub(crate) requests: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub(crate) threads: Option<usize>,
     /// Override any scenario field by its JSON path, e.g. workload.arrival.rate_per_s=5000.
     #[arg(long, value_name = "PATH=VALUE")]
     pub(crate) set: Vec<String>,
@@ -195,9 +195,8 @@ pub(crate) struct RunArgs {
     /// Stop adding replications here even if --precision is not reached.
     #[arg(long, value_name = "N", default_value_t = 200, requires = "precision")]
     pub(crate) max_replications: u64,
-    /// No progress bar on stderr.
-    #[arg(long, short)]
-    pub(crate) quiet: bool,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
     #[command(flatten)]
     pub(crate) save: SaveArgs,
 }

@@ -68,6 +68,21 @@ fn render(size: (u32, u32), draw: impl FnOnce(&Root<'_>) -> DrawResult) -> Strin
 
 /// Roughly how wide `text` is at plotters font `size` in pixels, for the
 /// layout decisions made here (proportional sans-serif, ~0.55 em a char).
+/// The legend every line chart shares: upper left, on a light box.
+fn draw_legend<'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
+) -> DrawResult {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .margin(12)
+        .label_font((FONT, LABEL_SIZE))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.35))
+        .draw()?;
+    Ok(())
+}
+
 fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size / 1.24 * 0.55
 }
@@ -251,14 +266,7 @@ pub(crate) fn latency_distribution(
                 move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)),
             );
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .margin(12)
-            .label_font((FONT, LABEL_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.35))
-            .draw()?;
+        draw_legend(&mut chart)?;
         Ok(())
     })
 }
@@ -554,14 +562,7 @@ where
                 + Text::new(label, (-7, -6), style),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .margin(12)
-        .label_font((FONT, LABEL_SIZE))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.35))
-        .draw()?;
+    draw_legend(chart)?;
     Ok(())
 }
 

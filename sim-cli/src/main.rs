@@ -206,9 +206,9 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
         .with_context(|| format!("{}", args.scenario.display()))?;
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
-    let pool = pool(args.threads)?;
+    let pool = pool(args.exec.threads)?;
     let target = save_target(&args.save, &spec.name)?;
-    let show = !args.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
+    let show = !args.exec.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
     let models: u64 =
         scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
     let total = replications * models;
@@ -272,11 +272,11 @@ fn cmd_run(args: &RunArgs) -> Result<ExitCode> {
             pictures::run_charts(&mut files, &report, &states)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
-        if !args.quiet {
+        if !args.exec.quiet {
             eprintln!("aznetsim: results saved in {}", dir.display());
         }
     }
-    if !args.quiet {
+    if !args.exec.quiet {
         for f in scenario.routes().iter().flat_map(|r| &r.findings) {
             if f.severity == Severity::Error {
                 eprintln!("aznetsim: warning: {} (aznetsim validate fails on this)", f.message);
@@ -378,9 +378,9 @@ fn cmd_sweep(args: &SweepArgs) -> Result<ExitCode> {
     if shard != Shard::ALL && target.is_none() {
         bail!("--shard needs --out DIR: each shard saves its results for aznetsim merge");
     }
-    let pool = pool(args.threads)?;
+    let pool = pool(args.exec.threads)?;
     let mine = (0..points).filter(|p| shard.owns(*p)).count() as u64;
-    let bar = progress::bar(mine, "points", !args.quiet && std::io::stderr().is_terminal());
+    let bar = progress::bar(mine, "points", !args.exec.quiet && std::io::stderr().is_terminal());
     let states = pool.install(|| run_sweep(&args.scenario, &value, &varies, shard, &|| bar.inc(1)));
     bar.finish_and_clear();
     let states = merge_states(states?)?;
@@ -396,7 +396,7 @@ fn cmd_sweep(args: &SweepArgs) -> Result<ExitCode> {
             pictures::sweep_charts(&mut files, &states, &varies)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
-        if !args.quiet {
+        if !args.exec.quiet {
             eprintln!("aznetsim: results saved in {}", dir.display());
         }
     }
@@ -459,8 +459,8 @@ fn cmd_capacity(args: &CapacityArgs) -> Result<ExitCode> {
     }
     let name = value["name"].as_str().unwrap_or_default().to_string();
     let target = save_target(&args.save, &name)?;
-    let pool = pool(args.threads)?;
-    let show = !args.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
+    let pool = pool(args.exec.threads)?;
+    let show = !args.exec.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
     let bar = progress::spinner("simulations", show);
     let search = Search { relative_precision: args.precision, ..Search::default() };
     let found = pool.install(|| {
