@@ -70,6 +70,16 @@ pub enum Severity {
     Warning,
 }
 
+impl std::fmt::Display for Severity {
+    /// The lowercase label used in tables, messages and JSON.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
 /// Something a route check found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
