@@ -32,42 +32,45 @@
 
 mod analytic;
 mod azure;
-mod capacity;
 mod compile;
 mod error;
-mod overrides;
-mod precision;
+mod experiment;
+mod file;
 mod report;
-mod routes;
-mod spec;
-mod sweep;
-mod warmup;
-mod warnings;
+mod run;
 
-mod catalog;
-pub use catalog::{
+pub use azure::catalog::{
     FIGURES, Figure, SOURCES, Source, Tag, figure, markdown_table, source, try_figure, value,
 };
 
 pub use analytic::{erlang_c, mean_latency_ms};
+pub use azure::checks::{Finding, Severity};
 pub use azure::{Kind, NODE_KINDS, ONPREM_CA, PUBLIC_CA};
-pub use capacity::{CapacityReport, Probe, RouteCapacity, Search, Slo, SloMetric, capacity};
-pub use compile::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS, Scenario, parse_json};
+pub use compile::Scenario;
+pub use compile::plan::HopPlan;
+pub use compile::routes::CompiledRoute;
 pub use error::ScenarioError;
-pub use overrides::{OverrideError, parse_assignment, set_path};
-pub use precision::{PrecisionOn, PrecisionOutcome, simulate_to_precision};
-pub use report::{
-    AuthCost, Difference, Estimate, HopReport, LatencyReport, RouteReport, RunReport,
-    SCHEMA_VERSION, Simulated, report, report_against, route_views, run, simulate,
+pub use experiment::capacity::{
+    CapacityReport, Probe, RouteCapacity, Search, Slo, SloMetric, capacity,
 };
-pub use routes::{CompiledRoute, Finding, HopPlan, Severity};
-pub use spec::{
+pub use experiment::precision::simulate_to_precision;
+pub use experiment::run;
+pub use experiment::sweep::{MAX_POINTS, PointError, Shard, Vary, grid, run_sweep};
+pub use file::json::parse_json;
+pub use file::limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
+pub use file::overrides::{OverrideError, parse_assignment, set_path};
+pub use file::spec::{
     ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
     RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
 };
-pub use sweep::{
-    MAX_POINTS, PointError, ROW_COLUMNS, ResourceState, RouteState, Row, Shard, SweepError, Vary,
-    csv_header, decode_histogram, encode_histogram, grid, merge_states, run_sweep,
+pub use report::rows::{ROW_COLUMNS, Row, csv_header};
+pub use report::state::{
+    ResourceState, RouteState, SweepError, decode_histogram, encode_histogram, merge_states,
 };
-pub use warmup::{PILOT_REPLICATION, WarmupError, resolve_auto_warmup};
-pub use warnings::{SATURATED, UNSTABLE, Warning, WarningKind};
+pub use report::warnings::{SATURATED, UNSTABLE, Warning, WarningKind};
+pub use report::{
+    AuthCost, Difference, Estimate, HopReport, LatencyReport, PrecisionOn, PrecisionOutcome,
+    RouteReport, RunReport, SCHEMA_VERSION, report, report_against,
+};
+pub use run::warmup::{PILOT_REPLICATION, WarmupError, resolve_auto_warmup};
+pub use run::{Simulated, route_views, simulate};

@@ -40,11 +40,16 @@
 //! | `routes[i].hops[j].rejected` | measured requests rejected at this node |
 //! | `routes[i].hops[j].{time_p50_ms,time_p99_ms}` and `…_ci95` | percentiles of the time a request spends at this hop (all six components, both directions), with their 95 % intervals across replications |
 
-use serde::{Deserialize, Serialize};
-use sim_core::{RunError, RunOptions, RunResults};
+pub(crate) mod rows;
+pub(crate) mod state;
+pub(crate) mod warnings;
 
+use serde::{Deserialize, Serialize};
+use sim_core::RunResults;
+
+use crate::azure::checks::Finding;
 use crate::compile::Scenario;
-use crate::routes::Finding;
+use crate::run::{Simulated, route_sims};
 
 /// Version of the JSON wire format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -66,9 +71,9 @@ pub struct RunReport {
     pub baseline: String,
     pub routes: Vec<RouteReport>,
     #[serde(default)]
-    pub warnings: Vec<crate::warnings::Warning>,
+    pub warnings: Vec<warnings::Warning>,
     #[serde(default)]
-    pub precision: Option<crate::precision::PrecisionOutcome>,
+    pub precision: Option<PrecisionOutcome>,
     /// `warmup_requests` was detected (MSER-5), not given.
     #[serde(default)]
     pub warmup_auto: bool,
@@ -181,111 +186,6 @@ pub struct HopReport {
     pub time_p99_ci95: Option<[f64; 2]>,
 }
 
-/// Runs every route of `scenario` (all replications, on the current rayon
-/// pool) and reports the results. `on_replication_done` is called from any
-/// thread after each route replication (in mode `mix`, a replication of the
-/// shared model counts once per route it carries, and of its twin once per
-/// route with authorisation: the same total as in mode `compare`).
-///
-/// # Errors
-///
-/// Fails when a replication's simulated time would pass the end of the
-/// engine's clock (an extreme law or a hopelessly overloaded station).
-pub fn run(
-    scenario: &Scenario,
-    seed: u64,
-    replications: u64,
-    on_replication_done: &(dyn Fn() + Sync),
-) -> Result<RunReport, RunError> {
-    let sims = simulate(scenario, &RunOptions::new(seed, replications), on_replication_done)?;
-    Ok(report(scenario, seed, replications, &sims))
-}
-
-/// The raw results of one scenario run: for each compiled route, its
-/// results and those of its twin without authorisation (if it has one); in
-/// mode `mix`, one entry: the shared model's and its twin's. Read it
-/// through [`route_views`].
-pub type Simulated = Vec<(RunResults, Option<RunResults>)>;
-
-/// Simulates every route of `scenario` and its twin without authorisation,
-/// all in parallel on the current rayon pool.
-///
-/// # Errors
-///
-/// As [`run`].
-pub fn simulate(
-    scenario: &Scenario,
-    opts: &RunOptions,
-    on_replication_done: &(dyn Fn() + Sync),
-) -> Result<Simulated, RunError> {
-    use rayon::prelude::*;
-    // The twin shares the seed, so the difference between the two is what
-    // authorisation costs (common random numbers). A mix runs one model
-    // holding every route, and its twin; each of its replications counts as
-    // many route replications as it carries.
-    let routes = scenario.routes();
-    let with_auth = routes.iter().filter(|r| r.model_without_auth.is_some()).count();
-    let jobs: Vec<(bool, &sim_core::Model, usize)> = match scenario.mix_model() {
-        Some(mix) => std::iter::once((false, mix, routes.len()))
-            .chain(scenario.mix_model_without_auth().map(|m| (true, m, with_auth)))
-            .collect(),
-        None => routes
-            .iter()
-            .flat_map(|r| {
-                std::iter::once((false, &r.model, 1))
-                    .chain(r.model_without_auth.as_ref().map(|m| (true, m, 1)))
-            })
-            .collect(),
-    };
-    let done: Vec<RunResults> = jobs
-        .par_iter()
-        .map(|(_, m, ticks)| {
-            let done = || (0..*ticks).for_each(|_| on_replication_done());
-            sim_core::run_with_progress(m, opts, &done)
-        })
-        .collect::<Result<_, _>>()?;
-    let mut out: Simulated = Vec::new();
-    for ((is_twin, _, _), r) in jobs.iter().zip(done) {
-        if *is_twin {
-            out.last_mut().expect("a twin follows its route").1 = Some(r);
-        } else {
-            out.push((r, None));
-        }
-    }
-    Ok(out)
-}
-
-/// Each route of a simulated scenario as (model, results, index of the
-/// route in that model): what per-route summaries are computed from.
-pub fn route_views<'a>(
-    scenario: &'a Scenario,
-    sims: &'a Simulated,
-) -> Vec<(&'a sim_core::Model, &'a RunResults, usize)> {
-    route_sims(scenario, sims).into_iter().map(|(model, res, _, i)| (model, res, i)).collect()
-}
-
-/// Each route as (model, results, twin's results if the route has
-/// authorisation, index of the route in that model). In mode `mix`, route
-/// `i` is route `i` of the one shared model.
-fn route_sims<'a>(
-    scenario: &'a Scenario,
-    sims: &'a Simulated,
-) -> Vec<(&'a sim_core::Model, &'a RunResults, Option<&'a RunResults>, usize)> {
-    let routes = scenario.routes().iter().enumerate();
-    match (scenario.mix_model(), sims.first()) {
-        (Some(mix), Some((res, twin))) => routes
-            .map(|(i, r)| {
-                let twin = twin.as_ref().filter(|_| r.model_without_auth.is_some());
-                (mix, res, twin, i)
-            })
-            .collect(),
-        _ => routes
-            .zip(sims)
-            .map(|((_, r), (res, twin))| (&r.model, res, twin.as_ref(), 0))
-            .collect(),
-    }
-}
-
 /// The report of a simulated scenario.
 pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
     report_against(scenario, seed, replications, sims, None)
@@ -335,11 +235,16 @@ pub fn report_against(
             p99: Estimate::of(&diff(&per_rep[k].1, &per_rep[base].1)),
         });
     }
-    report.warnings = crate::warnings::check(&report);
+    report.warnings = warnings::check(&report);
     Ok(report)
 }
 
-fn report_inner(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
+pub(crate) fn report_inner(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u64,
+    sims: &Simulated,
+) -> RunReport {
     let spec = scenario.spec();
     RunReport {
         schema_version: SCHEMA_VERSION,
@@ -381,7 +286,7 @@ fn report_inner(scenario: &Scenario, seed: u64, replications: u64, sims: &Simula
 }
 
 /// The report of route `i` of `model`.
-fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteReport {
+pub(crate) fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteReport {
     let route = &model.routes()[i];
     let stats = &res.routes()[i];
     let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]);
@@ -459,4 +364,29 @@ fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteRep
         findings: Vec::new(),
         hops,
     }
+}
+
+/// Which estimate must be precise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrecisionOn {
+    /// The mean latency.
+    Mean,
+    /// The 99th percentile.
+    P99,
+}
+
+/// A precision target and what came of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionOutcome {
+    /// Target relative half-width of the 95 % interval (0.01 = 1 %).
+    pub target: f64,
+    /// Which estimate.
+    pub on: PrecisionOn,
+    /// Replications run in the end.
+    pub replications: u64,
+    /// Whether every route met the target (false: the maximum was reached).
+    pub reached: bool,
+    /// The worst route's relative half-width at the end.
+    pub worst_relative_half_width: Option<f64>,
 }

@@ -22,8 +22,10 @@ use serde_json::Value;
 use sim_core::RunOptions;
 
 use crate::compile::Scenario;
-use crate::overrides::set_path;
-use crate::sweep::{PointError, RouteState, Row};
+use crate::experiment::sweep::PointError;
+use crate::file::overrides::set_path;
+use crate::report::rows::Row;
+use crate::report::state::RouteState;
 
 /// What the SLO constrains.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -87,7 +89,8 @@ impl Slo {
         match self.metric {
             SloMetric::Mean => row.mean_ms,
             SloMetric::Quantile(q) => {
-                let h = crate::sweep::decode_histogram(&state.histogram).expect("encoded here");
+                let h =
+                    crate::report::state::decode_histogram(&state.histogram).expect("encoded here");
                 if state.completed == 0 {
                     f64::INFINITY
                 } else {
@@ -281,9 +284,8 @@ fn search_route(
             Scenario::from_value(file, scaled(doc, factor)).map_err(|e| fail(Box::new(e)))?;
         let spec = scenario.spec();
         let opts = RunOptions::new(spec.seed, spec.replications);
-        let sims =
-            crate::report::simulate(&scenario, &opts, &|| {}).map_err(|e| fail(Box::new(e)))?;
-        let (model, results, index) = crate::report::route_views(&scenario, &sims)[0];
+        let sims = crate::run::simulate(&scenario, &opts, &|| {}).map_err(|e| fail(Box::new(e)))?;
+        let (model, results, index) = crate::run::route_views(&scenario, &sims)[0];
         let state = RouteState::from_results(probes.len(), &[], model, results, index, 0);
         let row = state.row().map_err(|e| fail(Box::new(e)))?;
         let met = slo.is_met(&row, &state);

@@ -7,40 +7,15 @@
 //! numbering, so the streams are those a single run of that many
 //! replications would use: the same command always gives the same bytes.
 
-use serde::{Deserialize, Serialize};
 use sim_core::{RunError, RunOptions};
 
 use crate::compile::Scenario;
-use crate::report::{Simulated, route_views, simulate};
-
-/// Which estimate must be precise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PrecisionOn {
-    /// The mean latency.
-    Mean,
-    /// The 99th percentile.
-    P99,
-}
-
-/// A precision target and what came of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrecisionOutcome {
-    /// Target relative half-width of the 95 % interval (0.01 = 1 %).
-    pub target: f64,
-    /// Which estimate.
-    pub on: PrecisionOn,
-    /// Replications run in the end.
-    pub replications: u64,
-    /// Whether every route met the target (false: the maximum was reached).
-    pub reached: bool,
-    /// The worst route's relative half-width at the end.
-    pub worst_relative_half_width: Option<f64>,
-}
+use crate::report::{PrecisionOn, PrecisionOutcome};
+use crate::run::{Simulated, route_views, simulate};
 
 /// The worst relative half-width over the routes, `None` when an interval
 /// cannot be computed (one replication, or an estimate of 0).
-fn worst(scenario: &Scenario, sims: &Simulated, on: PrecisionOn) -> Option<f64> {
+pub(crate) fn worst(scenario: &Scenario, sims: &Simulated, on: PrecisionOn) -> Option<f64> {
     route_views(scenario, sims)
         .into_iter()
         .map(|(_, res, i)| {

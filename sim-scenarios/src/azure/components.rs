@@ -1,226 +1,17 @@
-//! Azure (and on-premises) component kinds: what each one compiles to.
-//!
-//! Every kind becomes a `sim-core` station (or, for a client, a bare origin)
-//! whose capacity and latency come from the catalog (`catalog/figures.rs`,
-//! each figure with its source) unless the scenario overrides them. A
-//! component's *capacity* (what it can process per second) is its servers
-//! and service times; its *latency* (a pipeline delay such as a firewall's
-//! per-traversal latency) is a station delay that occupies no server.
-//!
-//! Kinds also carry the TLS facts the route checks need: who terminates
-//! TCP and TLS (proxies and servers do; L4 firewalls and gateways pass
-//! through), which CA issued the terminator's certificate, and which CAs an
-//! initiator trusts.
+//! Each component kind: its file structure and what it compiles to.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim_core::{Dist, Servers, Station};
 
-use crate::catalog::value;
-use crate::compile::{Unit, dist, fmt_num, key_path, typed};
+use crate::azure::catalog::value;
+use crate::azure::tls::{CertificateKey, TlsSpec, TlsVersion, initiator, terminator};
+use crate::azure::{Call, Context, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA};
 use crate::error::Invalid;
-use crate::spec::{ClientSpec, DistSpec, StationSpec};
-
-/// The CA name meaning "a certificate every client trusts".
-pub const PUBLIC_CA: &str = "public";
-
-/// Default CA of on-premises certificates.
-pub const ONPREM_CA: &str = "onprem-root";
-
-/// Every node kind a scenario may use.
-pub const NODE_KINDS: &[&str] = &[
-    "client",
-    "station",
-    "azure_firewall",
-    "apim",
-    "app_gateway",
-    "vnet_gateway",
-    "onprem_firewall",
-    "onprem_api_gateway",
-    "backend",
-    "identity_provider",
-];
-
-/// What a node is, for checks and explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Where requests start.
-    Client,
-    /// A generic station.
-    Station,
-    /// Azure Firewall (stateful, L4 for this traffic: passes TLS through).
-    AzureFirewall,
-    /// API Management gateway (terminates TLS, calls onwards).
-    Apim,
-    /// Application Gateway v2 (terminates TLS, re-encrypts to the backend).
-    AppGateway,
-    /// VPN or ExpressRoute virtual network gateway.
-    VnetGateway,
-    /// An on-premises firewall (stateful, passes TLS through).
-    OnpremFirewall,
-    /// An on-premises API gateway (terminates TLS, calls onwards).
-    OnpremApiGateway,
-    /// The API itself (terminates TLS).
-    Backend,
-    /// An identity provider's token endpoint (terminates TLS).
-    IdentityProvider,
-}
-
-impl Kind {
-    /// The kind's name in scenario files.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Client => "client",
-            Kind::Station => "station",
-            Kind::AzureFirewall => "azure_firewall",
-            Kind::Apim => "apim",
-            Kind::AppGateway => "app_gateway",
-            Kind::VnetGateway => "vnet_gateway",
-            Kind::OnpremFirewall => "onprem_firewall",
-            Kind::OnpremApiGateway => "onprem_api_gateway",
-            Kind::Backend => "backend",
-            Kind::IdentityProvider => "identity_provider",
-        }
-    }
-
-    /// A stateful firewall: requests and responses must cross the same one.
-    pub fn is_stateful_firewall(self) -> bool {
-        matches!(self, Kind::AzureFirewall | Kind::OnpremFirewall)
-    }
-
-    /// A proxy: terminates the incoming connection and opens the next one.
-    pub fn is_proxy(self) -> bool {
-        matches!(self, Kind::Apim | Kind::AppGateway | Kind::OnpremApiGateway)
-    }
-
-    /// Lives on-premises (reached from Azure through a VNet gateway).
-    pub fn is_onprem(self) -> bool {
-        matches!(self, Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend)
-    }
-}
-
-/// The server side of TLS at a node.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Terminator {
-    /// The CA that issued the node's certificate.
-    pub certificate_ca: String,
-    /// Round trips of the TLS handshake (TLS 1.2: 2, TLS 1.3: 1).
-    pub tls_rtts: f64,
-    /// The TLS version, for explanations.
-    pub tls_version: TlsVersion,
-    /// Server CPU per full handshake \[ms\].
-    pub handshake_cpu_ms: f64,
-}
-
-/// The client side of connections a node opens.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Initiator {
-    /// CAs whose certificates it accepts.
-    pub trusts: Vec<String>,
-    /// Whether a custom CA can be installed at all (some Azure services
-    /// cannot be given one).
-    pub custom_ca_support: bool,
-    /// Probability that a request finds a warm connection.
-    pub connection_reuse: f64,
-}
-
-/// A nested call a node makes (a token exchange, a JWKS fetch, a protocol
-/// transition), along `via` (node names after the caller).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Call {
-    /// What the call is for.
-    pub name: String,
-    /// The nodes it walks through, the caller excluded, the callee last.
-    pub via: Vec<String>,
-    /// JSON path of `via`, for errors.
-    pub via_path: String,
-    /// Probability that a request makes it (a cache miss).
-    pub probability: f64,
-    /// Request and response sizes \[bytes\].
-    pub bytes: (u64, u64),
-    /// Whether it is end-user authorisation (removed in the no-auth twin).
-    pub is_auth: bool,
-}
-
-/// A node compiled from the scenario.
-#[derive(Debug, Clone)]
-pub(crate) struct NodeModel {
-    /// Its kind.
-    pub kind: Kind,
-    /// The station it becomes; `None` for a client.
-    pub station: Option<Station>,
-    /// The same station without authorisation work (validate-jwt CPU);
-    /// equal to `station` for kinds without any.
-    pub station_without_auth: Option<Station>,
-    /// TLS server side, for nodes that terminate.
-    pub terminator: Option<Terminator>,
-    /// TLS client side, for nodes that open connections.
-    pub initiator: Option<Initiator>,
-    /// Nested calls it makes.
-    pub calls: Vec<Call>,
-    /// Requests through this node fail after this long \[ms\].
-    pub timeout_ms: Option<f64>,
-    /// A human summary of its capacity, with the catalog keys behind it.
-    pub capacity: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum FirewallSku {
-    Basic,
-    Standard,
-    Premium,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Idps {
-    Off,
-    Alert,
-    Deny,
-}
-
-/// TLS protocol version a terminator negotiates: `"1.2"` or `"1.3"` (a bare
-/// number is accepted too, since `--set x.tls_version=1.3` reads as one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub(crate) enum TlsVersion {
-    /// TLS 1.2: a full handshake costs 2 round trips.
-    #[serde(rename = "1.2")]
-    V12,
-    /// TLS 1.3: a full handshake costs 1 round trip.
-    #[serde(rename = "1.3")]
-    V13,
-}
-
-impl<'de> Deserialize<'de> for TlsVersion {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let v = Value::deserialize(d)?;
-        let text = v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|n| n.to_string()));
-        match text.as_deref() {
-            Some("1.2") => Ok(TlsVersion::V12),
-            Some("1.3") => Ok(TlsVersion::V13),
-            _ => Err(serde::de::Error::custom(format!(
-                "unknown TLS version {v}, expected \"1.2\" or \"1.3\""
-            ))),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum CertificateKey {
-    Rsa2048,
-    EcdsaP256,
-}
-
-/// Server-side TLS settings shared by terminating kinds (fields of their
-/// node objects: `certificate_ca`, `tls_version`, `certificate_key`).
-#[derive(Debug, Clone, Default)]
-struct TlsSpec {
-    certificate_ca: Option<String>,
-    tls_version: Option<TlsVersion>,
-    certificate_key: Option<CertificateKey>,
-}
+use crate::file::json::{fmt_num, key_path, typed};
+use crate::file::laws::{Unit, dist, exp_ms, lognormal_median};
+use crate::file::limits::{count, fraction, positive};
+use crate::file::spec::{ClientSpec, DistSpec, StationSpec};
 
 macro_rules! tls_of {
     ($s:expr) => {
@@ -232,9 +23,25 @@ macro_rules! tls_of {
     };
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FirewallSku {
+    Basic,
+    Standard,
+    Premium,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Idps {
+    Off,
+    Alert,
+    Deny,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct FirewallSpec {
+pub(crate) struct FirewallSpec {
     kind: String,
     sku: FirewallSku,
     #[serde(default)]
@@ -255,7 +62,7 @@ struct FirewallSpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
-enum ApimTier {
+pub(crate) enum ApimTier {
     Developer,
     Basic,
     Standard,
@@ -282,7 +89,7 @@ impl ApimTier {
 /// A nested call to an identity provider with a token cache.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct TokenCallSpec {
+pub(crate) struct TokenCallSpec {
     /// Nodes the call walks through, the identity provider last.
     via: Vec<String>,
     /// Share of requests that find a cached token.
@@ -302,7 +109,7 @@ struct TokenCallSpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ValidateJwtSpec {
+pub(crate) struct ValidateJwtSpec {
     #[serde(default)]
     cpu_ms: Option<f64>,
     /// Where JWKS keys are fetched from (nodes after APIM, the provider last).
@@ -312,7 +119,7 @@ struct ValidateJwtSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ApimPolicies {
+pub(crate) struct ApimPolicies {
     #[serde(default)]
     validate_jwt: Option<ValidateJwtSpec>,
     #[serde(default)]
@@ -323,7 +130,7 @@ struct ApimPolicies {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ApimSpec {
+pub(crate) struct ApimSpec {
     kind: String,
     tier: ApimTier,
     #[serde(default)]
@@ -348,14 +155,14 @@ struct ApimSpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
-enum AppGatewaySku {
+pub(crate) enum AppGatewaySku {
     StandardV2,
     WafV2,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct AppGatewaySpec {
+pub(crate) struct AppGatewaySpec {
     kind: String,
     sku: AppGatewaySku,
     #[serde(default)]
@@ -378,14 +185,14 @@ struct AppGatewaySpec {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
-enum GatewayType {
+pub(crate) enum GatewayType {
     Vpn,
     Expressroute,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct VnetGatewaySpec {
+pub(crate) struct VnetGatewaySpec {
     kind: String,
     gateway: GatewayType,
     sku: String,
@@ -397,7 +204,7 @@ struct VnetGatewaySpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct OnpremFirewallSpec {
+pub(crate) struct OnpremFirewallSpec {
     kind: String,
     #[serde(default)]
     instances: Option<u32>,
@@ -409,7 +216,7 @@ struct OnpremFirewallSpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct OnpremApiGatewaySpec {
+pub(crate) struct OnpremApiGatewaySpec {
     kind: String,
     #[serde(default)]
     nodes: Option<u32>,
@@ -434,7 +241,7 @@ struct OnpremApiGatewaySpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct BackendSpec {
+pub(crate) struct BackendSpec {
     kind: String,
     #[serde(default)]
     servers: Option<Value>,
@@ -454,7 +261,7 @@ struct BackendSpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct IdentityProviderSpec {
+pub(crate) struct IdentityProviderSpec {
     kind: String,
     #[serde(default)]
     token_ms: Option<DistSpec>,
@@ -466,49 +273,7 @@ struct IdentityProviderSpec {
     certificate_key: Option<CertificateKey>,
 }
 
-/// What a node needs to know about the scenario to compile.
-pub(crate) struct Context {
-    /// Mean arrival rate of the workload \[1/s\] (for per-request shares of
-    /// periodic work such as JWKS refreshes).
-    pub(crate) rate_per_s: f64,
-    /// Whether authorisation work is modelled (false: the no-auth twin).
-    pub(crate) with_auth: bool,
-}
-
-/// Lognormal with median `median_ms` and shape `sigma`, in nanoseconds.
-fn lognormal_median(median_ms: f64, sigma: f64) -> Dist {
-    Dist::lognormal((median_ms * 1e6).ln(), sigma).expect("catalog medians are positive")
-}
-
-fn exp_ms(mean_ms: f64) -> Dist {
-    Dist::exponential(mean_ms * 1e6).expect("catalog means are positive")
-}
-
-fn positive(v: Option<f64>, default: f64, path: String, unit: &str) -> Result<f64, Invalid> {
-    match v {
-        None => Ok(default),
-        Some(x) if x.is_finite() && x > 0.0 && x <= 1e12 => Ok(x),
-        Some(x) => Err(Invalid::new(path, format!("must be > 0 {unit}, got {}", fmt_num(x)))),
-    }
-}
-
-fn fraction(v: Option<f64>, default: f64, path: String) -> Result<f64, Invalid> {
-    match v {
-        None => Ok(default),
-        Some(x) if (0.0..=1.0).contains(&x) => Ok(x),
-        Some(x) => Err(Invalid::new(path, format!("must be between 0 and 1, got {}", fmt_num(x)))),
-    }
-}
-
-fn count(v: Option<u32>, default: u32, max: u32, path: String, what: &str) -> Result<u32, Invalid> {
-    let c = v.unwrap_or(default);
-    if c == 0 || c > max {
-        return Err(Invalid::new(path, format!("{what} must be from 1 to {max}, got {c}")));
-    }
-    Ok(c)
-}
-
-fn latency(
+pub(crate) fn latency(
     spec: &Option<DistSpec>,
     path: &str,
     field: &str,
@@ -520,47 +285,10 @@ fn latency(
     }
 }
 
-fn terminator(t: &TlsSpec, default_ca: &str, cpu_ms: Option<f64>) -> Terminator {
-    let tls_version = t.tls_version.unwrap_or(TlsVersion::V12);
-    let key_cpu = match t.certificate_key.unwrap_or(CertificateKey::Rsa2048) {
-        CertificateKey::Rsa2048 => value("tls.rsa2048_handshake_cpu_ms"),
-        CertificateKey::EcdsaP256 => value("tls.ecdsa_p256_handshake_cpu_ms"),
-    };
-    Terminator {
-        certificate_ca: t.certificate_ca.clone().unwrap_or_else(|| default_ca.to_string()),
-        tls_rtts: match tls_version {
-            TlsVersion::V12 => value("tls.tls12_handshake_rtts"),
-            TlsVersion::V13 => value("tls.tls13_handshake_rtts"),
-        },
-        tls_version,
-        handshake_cpu_ms: cpu_ms.unwrap_or(key_cpu),
-    }
-}
-
-fn initiator(
-    trusts: &Option<Vec<String>>,
-    default: &[&str],
-    reuse: Option<f64>,
-    path: &str,
-    custom_ca_support: bool,
-) -> Result<Initiator, Invalid> {
-    Ok(Initiator {
-        trusts: trusts
-            .clone()
-            .unwrap_or_else(|| default.iter().map(|s| (*s).to_string()).collect()),
-        custom_ca_support,
-        connection_reuse: fraction(
-            reuse,
-            value("tls.connection_reuse"),
-            key_path(path, "connection_reuse"),
-        )?,
-    })
-}
-
 /// Miss probability of a token cache: given directly, or derived from the
 /// number of users and the token lifetime (each user misses once per
 /// lifetime: misses/s = users / lifetime, requests/s = rate).
-fn token_call(
+pub(crate) fn token_call(
     name: &str,
     spec: &TokenCallSpec,
     path: &str,
@@ -624,7 +352,7 @@ pub(crate) fn compile_node(
         "client" => client(&typed::<ClientSpec>(value_json, path)?, path)?,
         "station" => {
             let s = typed::<StationSpec>(value_json, path)?;
-            let st = crate::compile::station(name, &s, path)?;
+            let st = crate::file::laws::station(name, &s, path)?;
             plain(Kind::Station, st, String::new())
         }
         "azure_firewall" => firewall(name, &typed(value_json, path)?, path)?,
@@ -645,7 +373,7 @@ pub(crate) fn compile_node(
     Ok(model)
 }
 
-fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
+pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
     NodeModel {
         kind,
         station_without_auth: Some(station.clone()),
@@ -658,7 +386,7 @@ fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
     }
 }
 
-fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
     let custom = s.custom_ca_support.unwrap_or(true);
     let init = initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, custom)?;
     if !custom && let Some(ca) = init.trusts.iter().find(|c| *c != PUBLIC_CA) {
@@ -681,7 +409,7 @@ fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
     })
 }
 
-fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeModel, Invalid> {
     let sku = match s.sku {
         FirewallSku::Basic => "basic",
         FirewallSku::Standard => "standard",
@@ -761,7 +489,12 @@ fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeModel, Inval
     ))
 }
 
-fn apim(name: &str, s: &ApimSpec, path: &str, ctx: &Context) -> Result<NodeModel, Invalid> {
+pub(crate) fn apim(
+    name: &str,
+    s: &ApimSpec,
+    path: &str,
+    ctx: &Context,
+) -> Result<NodeModel, Invalid> {
     let tier = s.tier.key();
     let max_units = value(&format!("apim.{tier}.max_units")) as u32;
     let units = count(s.units, 1, max_units, key_path(path, "units"), &format!("{tier} units"))?;
@@ -839,7 +572,11 @@ fn apim(name: &str, s: &ApimSpec, path: &str, ctx: &Context) -> Result<NodeModel
     })
 }
 
-fn app_gateway(name: &str, s: &AppGatewaySpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn app_gateway(
+    name: &str,
+    s: &AppGatewaySpec,
+    path: &str,
+) -> Result<NodeModel, Invalid> {
     let instances = count(
         s.instances,
         value("app_gateway.min_instances") as u32,
@@ -888,7 +625,7 @@ fn app_gateway(name: &str, s: &AppGatewaySpec, path: &str) -> Result<NodeModel, 
 }
 
 /// VPN SKUs accepted, as written in scenario files and as catalog keys.
-const VPN_SKUS: &[(&str, &str)] = &[
+pub(crate) const VPN_SKUS: &[(&str, &str)] = &[
     ("VpnGw1AZ", "vpngw1az"),
     ("VpnGw2AZ", "vpngw2az"),
     ("VpnGw3AZ", "vpngw3az"),
@@ -897,14 +634,18 @@ const VPN_SKUS: &[(&str, &str)] = &[
 ];
 
 /// ExpressRoute gateway SKUs accepted.
-const ER_SKUS: &[(&str, &str)] = &[
+pub(crate) const ER_SKUS: &[(&str, &str)] = &[
     ("ErGw1AZ", "ergw1az"),
     ("ErGw2AZ", "ergw2az"),
     ("ErGw3AZ", "ergw3az"),
     ("ErGwScale", "ergwscale"),
 ];
 
-fn vnet_gateway(name: &str, s: &VnetGatewaySpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn vnet_gateway(
+    name: &str,
+    s: &VnetGatewaySpec,
+    path: &str,
+) -> Result<NodeModel, Invalid> {
     let skus = match s.gateway {
         GatewayType::Vpn => VPN_SKUS,
         GatewayType::Expressroute => ER_SKUS,
@@ -977,7 +718,11 @@ fn vnet_gateway(name: &str, s: &VnetGatewaySpec, path: &str) -> Result<NodeModel
     ))
 }
 
-fn onprem_firewall(name: &str, s: &OnpremFirewallSpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn onprem_firewall(
+    name: &str,
+    s: &OnpremFirewallSpec,
+    path: &str,
+) -> Result<NodeModel, Invalid> {
     let instances = count(s.instances, 1, 1000, key_path(path, "instances"), "instances")?;
     let gbps = positive(
         s.throughput_gbps,
@@ -1001,7 +746,7 @@ fn onprem_firewall(name: &str, s: &OnpremFirewallSpec, path: &str) -> Result<Nod
     Ok(plain(Kind::OnpremFirewall, st, format!("{instances} × {} Gbps", fmt_num(gbps))))
 }
 
-fn onprem_api_gateway(
+pub(crate) fn onprem_api_gateway(
     name: &str,
     s: &OnpremApiGatewaySpec,
     path: &str,
@@ -1052,9 +797,9 @@ fn onprem_api_gateway(
     Ok(model)
 }
 
-fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeModel, Invalid> {
+pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeModel, Invalid> {
     let servers = match &s.servers {
-        Some(v) => crate::compile::servers(v, &key_path(path, "servers"))?,
+        Some(v) => crate::file::laws::servers(v, &key_path(path, "servers"))?,
         None => Servers::finite(8).expect("8"),
     };
     let service = latency(&s.service_ms, path, "service_ms", || {
@@ -1080,7 +825,7 @@ fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeModel, Invalid
     Ok(model)
 }
 
-fn identity_provider(
+pub(crate) fn identity_provider(
     name: &str,
     s: &IdentityProviderSpec,
     path: &str,

@@ -4,17 +4,20 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
 use sim_core::{
     Detour, Direction, Dist, Leg, LinkId, Model, RouteBuilder, Setup, SimDuration, StationId,
     Workload,
 };
 
+use crate::azure::catalog::value;
+use crate::azure::checks::{Finding, findings};
+use crate::azure::network::{LinkMap, known, unordered};
+use crate::azure::tls::{rtt_ms, segments};
 use crate::azure::{Kind, NodeModel};
-use crate::catalog::value;
-use crate::compile::{LinkMap, index_path, key_path, known, unordered};
+use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
-use crate::spec::{Mode, RouteSpec, ScenarioSpec};
+use crate::file::json::{fmt_num, index_path, key_path};
+use crate::file::spec::{Mode, RouteSpec, ScenarioSpec};
 
 /// One route of a scenario: its own model carrying the whole workload
 /// alone (what mode `compare` simulates), its plan and its findings.
@@ -38,59 +41,6 @@ pub struct CompiledRoute {
     pub findings: Vec<Finding>,
 }
 
-/// A hop as planned, for `explain`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HopPlan {
-    /// The node.
-    pub node: String,
-    /// Its kind.
-    pub kind: String,
-    /// What it does with connections: "origin", "passes TLS through", or
-    /// "terminates TCP+TLS (CA …, TLS …)".
-    pub connection: String,
-    /// Static latency floor of this hop \[ms\]: mean pipeline delay and
-    /// service at the node (both directions on a round trip) plus the mean
-    /// latency of the link to the next node.
-    pub floor_ms: f64,
-    /// Its capacity.
-    pub capacity: String,
-    /// The connection it may open before passing a request on.
-    pub new_connection: Option<String>,
-    /// Nested calls it makes.
-    pub calls: Vec<String>,
-}
-
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// The route cannot work as designed (`validate` exits 1).
-    Error,
-    /// The route works but breaks a usual policy.
-    Warning,
-}
-
-impl std::fmt::Display for Severity {
-    /// The lowercase label used in tables, messages and JSON.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        })
-    }
-}
-
-/// Something a route check found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// How serious.
-    pub severity: Severity,
-    /// Which check: `tls_trust`, `firewall_bypass`, `apim_egress`.
-    pub check: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
 /// The one model of a `mix` scenario: every route, sharing stations and
 /// links by name, fed by the workload's single arrival process, each
 /// arrival drawing its route by weight.
@@ -103,14 +53,7 @@ pub(crate) struct CompiledMix {
 }
 
 /// Most a route's `weight` may be: weights are relative shares.
-const MAX_WEIGHT: f64 = 1e9;
-
-/// A TLS connection on a path: the initiator's hop and the terminator's hop.
-#[derive(Debug, Clone, Copy)]
-struct Segment {
-    initiator: usize,
-    terminator: usize,
-}
+pub(crate) const MAX_WEIGHT: f64 = 1e9;
 
 pub(crate) fn routes(
     spec: &ScenarioSpec,
@@ -157,7 +100,7 @@ pub(crate) fn routes(
                     wpath,
                     format!(
                         "must be > 0 and at most {MAX_WEIGHT:e} (a relative share of the workload), got {}",
-                        crate::compile::fmt_num(w)
+                        fmt_num(w)
                     ),
                 ));
             }
@@ -220,7 +163,7 @@ pub(crate) fn mix(
 }
 
 /// Nodes exist, consecutive nodes are linked, a client only starts a path.
-fn check_path(
+pub(crate) fn check_path(
     r: &RouteSpec,
     path: &str,
     nodes: &BTreeMap<String, NodeModel>,
@@ -266,7 +209,7 @@ fn check_path(
 
 /// A return path starts at the destination, ends at the origin, and follows
 /// links.
-fn check_return_path(
+pub(crate) fn check_return_path(
     r: &RouteSpec,
     path: &str,
     nodes: &BTreeMap<String, NodeModel>,
@@ -306,52 +249,8 @@ fn check_return_path(
     Ok(())
 }
 
-/// TLS connections along a path: from each initiator (the client, then each
-/// proxy) to the next node that terminates TLS; L4 devices in between pass
-/// the connection through.
-fn segments(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut initiator = nodes[&r.path[0]].initiator.as_ref().map(|_| 0);
-    for (j, name) in r.path.iter().enumerate().skip(1) {
-        let node = &nodes[name];
-        if node.terminator.is_some() {
-            if let Some(i) = initiator {
-                out.push(Segment { initiator: i, terminator: j });
-            }
-            initiator = node.initiator.as_ref().map(|_| j);
-        }
-    }
-    out
-}
-
-fn mean_ms(d: Option<&Dist>) -> f64 {
-    d.and_then(Dist::mean).unwrap_or(0.0) / 1e6
-}
-
-fn link_mean_ms(links: &LinkMap, a: &str, b: &str) -> f64 {
-    links.get(&unordered(a, b)).map_or(0.0, |l| mean_ms(Some(l.link.latency_ns())))
-}
-
-/// Static round trip between two hops of a path \[ms\]: link latencies both
-/// ways and the pipeline delays of the devices in between.
-fn rtt_ms(
-    r: &RouteSpec,
-    nodes: &BTreeMap<String, NodeModel>,
-    links: &LinkMap,
-    seg: Segment,
-) -> f64 {
-    let p = &r.path;
-    let links_ms: f64 =
-        (seg.initiator..seg.terminator).map(|k| 2.0 * link_mean_ms(links, &p[k], &p[k + 1])).sum();
-    let devices_ms: f64 = (seg.initiator + 1..seg.terminator)
-        .filter_map(|k| nodes[&p[k]].station.as_ref())
-        .map(|s| mean_ms(s.delay_ns()) + mean_ms(s.response_delay_ns()))
-        .sum();
-    links_ms + devices_ms
-}
-
 /// The model of one route alone.
-fn build(
+pub(crate) fn build(
     r: &RouteSpec,
     path: &str,
     nodes: &BTreeMap<String, NodeModel>,
@@ -366,14 +265,14 @@ fn build(
 /// Stations and links already in a model under construction, by name:
 /// routes added to one model share them.
 #[derive(Debug, Default)]
-struct Ids {
+pub(crate) struct Ids {
     stations: BTreeMap<String, StationId>,
     links: BTreeMap<(String, String), LinkId>,
 }
 
 /// Adds route `r` to `b`, with the stations and links it uses that `ids`
 /// does not hold yet.
-fn add_route(
+pub(crate) fn add_route(
     b: &mut sim_core::ModelBuilder,
     ids: &mut Ids,
     r: &RouteSpec,
@@ -473,170 +372,4 @@ fn add_route(
     }
     b.route(route);
     Ok(())
-}
-
-fn plan(
-    r: &RouteSpec,
-    nodes: &BTreeMap<String, NodeModel>,
-    links: &LinkMap,
-    round_trip: bool,
-) -> Vec<HopPlan> {
-    let segs = segments(r, nodes);
-    let last = r.path.len() - 1;
-    r.path
-        .iter()
-        .enumerate()
-        .map(|(j, name)| {
-            let node = &nodes[name];
-            let both = round_trip && j < last;
-            let station_ms = node.station.as_ref().map_or(0.0, |s| {
-                let req = mean_ms(s.delay_ns()) + mean_ms(Some(s.service_ns()));
-                let resp = mean_ms(s.response_delay_ns()) + mean_ms(Some(s.response_service_ns()));
-                req + if both { resp } else { 0.0 }
-            });
-            let link_ms = if j < last {
-                link_mean_ms(links, name, &r.path[j + 1]) * if round_trip { 2.0 } else { 1.0 }
-            } else {
-                0.0
-            };
-            let connection = match (&node.terminator, node.kind) {
-                (_, Kind::Client) => "origin".to_string(),
-                (Some(t), _) => format!(
-                    "terminates TCP+TLS (certificate from CA '{}', TLS {})",
-                    t.certificate_ca,
-                    match t.tls_version {
-                        crate::azure::TlsVersion::V12 => "1.2",
-                        crate::azure::TlsVersion::V13 => "1.3",
-                    }
-                ),
-                (None, _) => "passes TCP/TLS through".to_string(),
-            };
-            let new_connection = segs.iter().find(|s| s.initiator == j).map(|s| {
-                let init = node.initiator.as_ref().expect("initiator");
-                let term = nodes[&r.path[s.terminator]].terminator.as_ref().expect("terminator");
-                let rtt = rtt_ms(r, nodes, links, *s);
-                format!(
-                    "to {} ({} RTT of {:.3} ms = {:.3} ms, + {:.3} ms CPU there) with probability {:.2}",
-                    r.path[s.terminator],
-                    value("tcp.handshake_rtts") + term.tls_rtts,
-                    rtt,
-                    (value("tcp.handshake_rtts") + term.tls_rtts) * rtt,
-                    term.handshake_cpu_ms,
-                    1.0 - init.connection_reuse
-                )
-            });
-            HopPlan {
-                node: name.clone(),
-                kind: node.kind.name().to_string(),
-                connection,
-                floor_ms: station_ms + link_ms,
-                capacity: node.capacity.clone(),
-                new_connection,
-                calls: node
-                    .calls
-                    .iter()
-                    .map(|c| format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability))
-                    .collect(),
-            }
-        })
-        .collect()
-}
-
-/// Certificate trust on every TLS connection, firewall inspection of
-/// spoke traffic, and APIM egress through the firewall.
-fn findings(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for seg in segments(r, nodes) {
-        let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
-        let init = nodes[iname].initiator.as_ref().expect("initiator");
-        let ca = &nodes[tname].terminator.as_ref().expect("terminator").certificate_ca;
-        if init.trusts.contains(ca) {
-            continue;
-        }
-        let fix = if init.custom_ca_support {
-            format!(
-                "add \"{ca}\" to nodes.{iname}.trusts, or put an Application Gateway in front of '{tname}' with '{ca}' as a trusted root certificate"
-            )
-        } else {
-            format!(
-                "'{iname}' cannot be given a custom CA (custom_ca_support: false): put an Application Gateway in front of '{tname}' with '{ca}' as a trusted root certificate, so that '{iname}' only sees a certificate from a public CA"
-            )
-        };
-        out.push(Finding {
-            severity: Severity::Error,
-            check: "tls_trust".into(),
-            message: format!(
-                "route '{}', hop {} → {}: '{iname}' does not trust CA '{ca}', which issued the certificate of '{tname}'; fix: {fix}",
-                r.name, seg.initiator, seg.terminator
-            ),
-        });
-    }
-    // Inspection is only a question where the landing zone has a firewall.
-    let has_firewall = nodes.values().any(|n| n.kind == Kind::AzureFirewall);
-    let first = &nodes[&r.path[0]];
-    if has_firewall && first.kind == Kind::Client {
-        let next = &r.path[1];
-        if !nodes[next].kind.is_stateful_firewall() {
-            out.push(Finding {
-                severity: Severity::Warning,
-                check: "firewall_bypass".into(),
-                message: format!(
-                    "route '{}': traffic from '{}' reaches '{next}' without crossing a firewall (e.g. directly over VNet peering), so the hub firewall does not inspect it; route it through the firewall if policy requires all spoke traffic to be inspected",
-                    r.name, r.path[0]
-                ),
-            });
-        }
-    }
-    for (j, name) in r.path.iter().enumerate() {
-        let node = &nodes[name];
-        if node.kind != Kind::Apim {
-            continue;
-        }
-        if let Some(next) = r.path.get(j + 1)
-            && nodes[next].kind != Kind::AzureFirewall
-        {
-            out.push(Finding {
-                severity: Severity::Warning,
-                check: "apim_egress".into(),
-                message: format!(
-                    "route '{}': APIM '{name}' reaches '{next}' without going through the Azure Firewall; force APIM egress through the firewall (except the ApiManagement service tag)",
-                    r.name
-                ),
-            });
-        }
-        for call in &node.calls {
-            if call
-                .via
-                .first()
-                .is_some_and(|h| nodes.get(h).is_some_and(|n| n.kind != Kind::AzureFirewall))
-            {
-                out.push(Finding {
-                    severity: Severity::Warning,
-                    check: "apim_egress".into(),
-                    message: format!(
-                        "route '{}': APIM '{name}''s {} call leaves through '{}', not the Azure Firewall; send-request egress must go through the firewall too",
-                        r.name, call.name, call.via[0]
-                    ),
-                });
-            }
-        }
-    }
-    if let Some(back) = &r.return_path {
-        let firewalls = |p: &[String]| -> BTreeSet<String> {
-            p.iter().filter(|n| nodes[n.as_str()].kind.is_stateful_firewall()).cloned().collect()
-        };
-        let (there, back_fw) = (firewalls(&r.path), firewalls(back));
-        for fw in there.symmetric_difference(&back_fw) {
-            let (seen, missed) =
-                if there.contains(fw) { ("request", "response") } else { ("response", "request") };
-            out.push(Finding {
-                severity: Severity::Error,
-                check: "asymmetric_path".into(),
-                message: format!(
-                    "route '{}': the {seen} crosses stateful firewall '{fw}' but the {missed} does not; the firewall drops packets of sessions it has not seen: make the return path cross the same firewalls as the request"
-                , r.name),
-            });
-        }
-    }
-    out
 }

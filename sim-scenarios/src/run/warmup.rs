@@ -13,7 +13,7 @@ use sim_core::{RunError, mser_truncation, pilot_batch_means};
 
 use crate::compile::Scenario;
 use crate::error::ScenarioError;
-use crate::spec::Warmup;
+use crate::file::spec::Warmup;
 
 /// Replication index of the pilot run: far from those of real runs.
 pub const PILOT_REPLICATION: u64 = 1 << 63;

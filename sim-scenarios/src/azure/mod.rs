@@ -1,0 +1,192 @@
+//! Azure (and on-premises) component kinds: what each one compiles to.
+//!
+//! Every kind becomes a `sim-core` station (or, for a client, a bare origin)
+//! whose capacity and latency come from the catalog (`catalog/figures.rs`,
+//! each figure with its source) unless the scenario overrides them. A
+//! component's *capacity* (what it can process per second) is its servers
+//! and service times; its *latency* (a pipeline delay such as a firewall's
+//! per-traversal latency) is a station delay that occupies no server.
+//!
+//! Kinds also carry the TLS facts the route checks need: who terminates
+//! TCP and TLS (proxies and servers do; L4 firewalls and gateways pass
+//! through), which CA issued the terminator's certificate, and which CAs an
+//! initiator trusts.
+
+pub(crate) mod catalog;
+pub(crate) mod checks;
+pub(crate) mod components;
+pub(crate) mod network;
+pub(crate) mod tls;
+
+use std::collections::BTreeMap;
+
+use sim_core::Station;
+
+use crate::error::Invalid;
+use crate::file::json::key_path;
+use crate::file::spec::ScenarioSpec;
+use components::compile_node;
+use tls::{Initiator, Terminator};
+
+/// The CA name meaning "a certificate every client trusts".
+pub const PUBLIC_CA: &str = "public";
+
+/// Default CA of on-premises certificates.
+pub const ONPREM_CA: &str = "onprem-root";
+
+/// Every node kind a scenario may use.
+pub const NODE_KINDS: &[&str] = &[
+    "client",
+    "station",
+    "azure_firewall",
+    "apim",
+    "app_gateway",
+    "vnet_gateway",
+    "onprem_firewall",
+    "onprem_api_gateway",
+    "backend",
+    "identity_provider",
+];
+
+/// What a node is, for checks and explanations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Where requests start.
+    Client,
+    /// A generic station.
+    Station,
+    /// Azure Firewall (stateful, L4 for this traffic: passes TLS through).
+    AzureFirewall,
+    /// API Management gateway (terminates TLS, calls onwards).
+    Apim,
+    /// Application Gateway v2 (terminates TLS, re-encrypts to the backend).
+    AppGateway,
+    /// VPN or ExpressRoute virtual network gateway.
+    VnetGateway,
+    /// An on-premises firewall (stateful, passes TLS through).
+    OnpremFirewall,
+    /// An on-premises API gateway (terminates TLS, calls onwards).
+    OnpremApiGateway,
+    /// The API itself (terminates TLS).
+    Backend,
+    /// An identity provider's token endpoint (terminates TLS).
+    IdentityProvider,
+}
+
+impl Kind {
+    /// The kind's name in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Client => "client",
+            Kind::Station => "station",
+            Kind::AzureFirewall => "azure_firewall",
+            Kind::Apim => "apim",
+            Kind::AppGateway => "app_gateway",
+            Kind::VnetGateway => "vnet_gateway",
+            Kind::OnpremFirewall => "onprem_firewall",
+            Kind::OnpremApiGateway => "onprem_api_gateway",
+            Kind::Backend => "backend",
+            Kind::IdentityProvider => "identity_provider",
+        }
+    }
+
+    /// A stateful firewall: requests and responses must cross the same one.
+    pub fn is_stateful_firewall(self) -> bool {
+        matches!(self, Kind::AzureFirewall | Kind::OnpremFirewall)
+    }
+
+    /// A proxy: terminates the incoming connection and opens the next one.
+    pub fn is_proxy(self) -> bool {
+        matches!(self, Kind::Apim | Kind::AppGateway | Kind::OnpremApiGateway)
+    }
+
+    /// Lives on-premises (reached from Azure through a VNet gateway).
+    pub fn is_onprem(self) -> bool {
+        matches!(self, Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend)
+    }
+}
+
+/// A nested call a node makes (a token exchange, a JWKS fetch, a protocol
+/// transition), along `via` (node names after the caller).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Call {
+    /// What the call is for.
+    pub name: String,
+    /// The nodes it walks through, the caller excluded, the callee last.
+    pub via: Vec<String>,
+    /// JSON path of `via`, for errors.
+    pub via_path: String,
+    /// Probability that a request makes it (a cache miss).
+    pub probability: f64,
+    /// Request and response sizes \[bytes\].
+    pub bytes: (u64, u64),
+    /// Whether it is end-user authorisation (removed in the no-auth twin).
+    pub is_auth: bool,
+}
+
+/// A node compiled from the scenario.
+#[derive(Debug, Clone)]
+pub(crate) struct NodeModel {
+    /// Its kind.
+    pub kind: Kind,
+    /// The station it becomes; `None` for a client.
+    pub station: Option<Station>,
+    /// The same station without authorisation work (validate-jwt CPU);
+    /// equal to `station` for kinds without any.
+    pub station_without_auth: Option<Station>,
+    /// TLS server side, for nodes that terminate.
+    pub terminator: Option<Terminator>,
+    /// TLS client side, for nodes that open connections.
+    pub initiator: Option<Initiator>,
+    /// Nested calls it makes.
+    pub calls: Vec<Call>,
+    /// Requests through this node fail after this long \[ms\].
+    pub timeout_ms: Option<f64>,
+    /// A human summary of its capacity, with the catalog keys behind it.
+    pub capacity: String,
+}
+
+/// What a node needs to know about the scenario to compile.
+pub(crate) struct Context {
+    /// Mean arrival rate of the workload \[1/s\] (for per-request shares of
+    /// periodic work such as JWKS refreshes).
+    pub(crate) rate_per_s: f64,
+    /// Whether authorisation work is modelled (false: the no-auth twin).
+    pub(crate) with_auth: bool,
+}
+
+/// Compiles every node (`with_auth` false: the twin without authorisation
+/// work, used to measure what authorisation adds).
+pub(crate) fn nodes(
+    spec: &ScenarioSpec,
+    rate_per_s: f64,
+    with_auth: bool,
+) -> Result<BTreeMap<String, NodeModel>, Invalid> {
+    if spec.nodes.is_empty() {
+        return Err(Invalid::new("nodes", "a scenario needs at least one node"));
+    }
+    let ctx = Context { rate_per_s, with_auth };
+    let mut out = BTreeMap::new();
+    for (name, value) in &spec.nodes {
+        let path = key_path("nodes", name);
+        if name.trim().is_empty() {
+            return Err(Invalid::new(path, "node names must not be empty"));
+        }
+        if !value.is_object() {
+            return Err(Invalid::new(path, "a node must be a JSON object with a kind"));
+        }
+        let kind = value
+            .get("kind")
+            .ok_or_else(|| {
+                Invalid::new(
+                    key_path(&path, "kind"),
+                    format!("missing; expected one of: {}", NODE_KINDS.join(", ")),
+                )
+            })?
+            .as_str()
+            .ok_or_else(|| Invalid::new(key_path(&path, "kind"), "must be a string"))?;
+        let node = compile_node(name, kind, value, &path, &ctx)?;
+        out.insert(name.clone(), node);
+    }
+    Ok(out)
+}

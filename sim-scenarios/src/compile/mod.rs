@@ -1,0 +1,128 @@
+//! From a parsed scenario file to validated `sim-core` models.
+//!
+//! All validation of user input happens here, before any simulation: every
+//! error carries the JSON path of the offending value and says what would be
+//! valid.
+
+pub(crate) mod plan;
+pub(crate) mod routes;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::azure::network::{check_gateways, links};
+use crate::azure::nodes;
+use crate::error::{Invalid, ScenarioError};
+use crate::file::json::{parse_json, typed};
+use crate::file::laws::workload;
+use crate::file::limits::MAX_REPLICATIONS;
+use crate::file::spec::{Mode, ScenarioSpec};
+use routes::{CompiledMix, CompiledRoute};
+
+/// A validated scenario, compiled into one `sim-core` model per route, and
+/// in mode `mix` into one more model holding every route.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    file: PathBuf,
+    spec: ScenarioSpec,
+    routes: Vec<CompiledRoute>,
+    mix: Option<CompiledMix>,
+}
+
+impl Scenario {
+    /// Reads, parses and validates a scenario file.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the file cannot be read, is not JSON, or describes an
+    /// invalid scenario; the error names the file and the JSON path.
+    pub fn load(file: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(file)
+            .map_err(|source| ScenarioError::Io { file: file.to_path_buf(), source })?;
+        let value = parse_json(file, &text)?;
+        Self::from_value(file, value)
+    }
+
+    /// Validates an already-parsed JSON document (e.g. after overrides).
+    ///
+    /// # Errors
+    ///
+    /// Fails when the document describes an invalid scenario.
+    pub fn from_value(file: &Path, value: Value) -> Result<Self, ScenarioError> {
+        compile(value)
+            .map_err(|e| e.in_file(file.to_path_buf()))
+            .map(|(spec, routes, mix)| Scenario { file: file.to_path_buf(), spec, routes, mix })
+    }
+
+    /// The file it came from.
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The scenario as parsed (after any overrides).
+    pub fn spec(&self) -> &ScenarioSpec {
+        &self.spec
+    }
+
+    /// The compiled routes, in file order.
+    pub fn routes(&self) -> &[CompiledRoute] {
+        &self.routes
+    }
+
+    /// In mode `mix`, the one model every route shares: route `i` of the
+    /// model is route `i` of the file, stations and links are shared by
+    /// name, and each arrival of the workload takes a route by weight (see
+    /// [`sim_core::ModelBuilder::mix`]). `None` in mode `compare`.
+    pub fn mix_model(&self) -> Option<&sim_core::Model> {
+        self.mix.as_ref().map(|m| &m.model)
+    }
+
+    /// In mode `mix`, the shared model without authorisation work, when a
+    /// route has any: run with the same seed, it measures what
+    /// authorisation adds to each route.
+    pub fn mix_model_without_auth(&self) -> Option<&sim_core::Model> {
+        self.mix.as_ref().and_then(|m| m.model_without_auth.as_ref())
+    }
+}
+
+pub(crate) type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>);
+
+pub(crate) fn compile(value: Value) -> Result<Compiled, Invalid> {
+    if !value.is_object() {
+        return Err(Invalid::new(".", "a scenario must be a JSON object"));
+    }
+    let spec: ScenarioSpec = typed(&value, ".")?;
+    if spec.name.trim().is_empty() {
+        return Err(Invalid::new("name", "must not be empty"));
+    }
+    if spec.replications == 0 || spec.replications > MAX_REPLICATIONS {
+        return Err(Invalid::new(
+            "replications",
+            format!("must be between 1 and {MAX_REPLICATIONS}, got {}", spec.replications),
+        ));
+    }
+    let workload = workload(&spec)?;
+    let rate = workload.arrivals().mean_rate_per_s();
+    let with_auth = nodes(&spec, rate, true)?;
+    let without_auth = nodes(&spec, rate, false)?;
+    let links = links(&spec, &with_auth)?;
+    check_gateways(&with_auth, &links)?;
+    // Compare mode: every route's model draws its arrivals and sizes from
+    // the same named streams, so all routes see the same demand in each
+    // replication (common random numbers; their differences are then due
+    // to the routes). A mix model shares one arrival process already.
+    let per_route =
+        if spec.mode == Mode::Compare && spec.workload.common_random_numbers != Some(false) {
+            workload.clone().with_stream_name("demand")
+        } else {
+            workload.clone()
+        };
+    let routes = routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)?;
+    let mix = if spec.mode == Mode::Mix {
+        Some(routes::mix(&spec, &with_auth, &without_auth, &links, &workload, &routes)?)
+    } else {
+        None
+    };
+    Ok((spec, routes, mix))
+}

@@ -1,0 +1,32 @@
+//! Drivers built on running and reporting: a plain run, runs to a
+//! precision, sweeps and shards, capacity searches.
+
+pub(crate) mod capacity;
+pub(crate) mod precision;
+pub(crate) mod sweep;
+
+use sim_core::{RunError, RunOptions};
+
+use crate::compile::Scenario;
+use crate::report::{RunReport, report};
+use crate::run::simulate;
+
+/// Runs every route of `scenario` (all replications, on the current rayon
+/// pool) and reports the results. `on_replication_done` is called from any
+/// thread after each route replication (in mode `mix`, a replication of the
+/// shared model counts once per route it carries, and of its twin once per
+/// route with authorisation: the same total as in mode `compare`).
+///
+/// # Errors
+///
+/// Fails when a replication's simulated time would pass the end of the
+/// engine's clock (an extreme law or a hopelessly overloaded station).
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    replications: u64,
+    on_replication_done: &(dyn Fn() + Sync),
+) -> Result<RunReport, RunError> {
+    let sims = simulate(scenario, &RunOptions::new(seed, replications), on_replication_done)?;
+    Ok(report(scenario, seed, replications, &sims))
+}

@@ -1,0 +1,465 @@
+//! Laws, arrival processes, stations and the workload of a scenario file,
+//! as `sim-core` types, with exact JSON paths in every error.
+
+use serde_json::Value;
+use sim_core::{Arrivals, Dist, Servers, Station, Workload};
+
+use crate::error::Invalid;
+use crate::file::json::{fmt_num, index_path, key_path};
+use crate::file::limits::{MAX_BYTES, MAX_DURATION_MS, MAX_HORIZON_S};
+use crate::file::spec::{ArrivalKind, ArrivalSpec, DistKind, DistSpec, ScenarioSpec, StationSpec};
+
+pub(crate) fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
+    let w = &spec.workload;
+    if w.requests == 0 {
+        return Err(Invalid::new("workload.requests", "must be at least 1"));
+    }
+    if w.warmup_requests.count() >= w.requests {
+        return Err(Invalid::new(
+            "workload.warmup_requests",
+            format!(
+                "warm-up ({}) must be smaller than workload.requests ({}): lower it (e.g. --set workload.warmup_requests=N) or raise the request count",
+                w.warmup_requests.count(),
+                w.requests
+            ),
+        ));
+    }
+    let arrivals = arrivals(&w.arrival, "workload.arrival")?;
+    let horizon_s = w.requests as f64 / arrivals.mean_rate_per_s();
+    if horizon_s > MAX_HORIZON_S {
+        return Err(Invalid::new(
+            "workload.requests",
+            format!(
+                "{} requests at {} per second would span {horizon_s:.3e} simulated seconds; the limit is {MAX_HORIZON_S:e}: raise the rate or lower the count",
+                w.requests,
+                arrivals.mean_rate_per_s()
+            ),
+        ));
+    }
+    let mut out = Workload::new(arrivals, w.requests)
+        .with_warmup(w.warmup_requests.count())
+        .with_round_trip(w.round_trip);
+    if let Some(d) = &w.request_bytes {
+        out = out.with_request_bytes(dist(d, "workload.request_bytes", Unit::Bytes)?);
+    }
+    if let Some(d) = &w.response_bytes {
+        out = out.with_response_bytes(dist(d, "workload.response_bytes", Unit::Bytes)?);
+    }
+    Ok(out)
+}
+
+pub(crate) fn rate(v: &Value, path: &str) -> Result<f64, Invalid> {
+    let r = v.as_f64().ok_or_else(|| {
+        Invalid::new(path, format!("expected a number of requests per second, got {v}"))
+    })?;
+    if !(1e-6..=1e9).contains(&r) {
+        return Err(Invalid::new(
+            path,
+            format!("must be between 1e-6 and 1e9 requests per second, got {}", fmt_num(r)),
+        ));
+    }
+    Ok(r)
+}
+
+pub(crate) fn duration_field(v: Option<f64>, path: String, kind: &str) -> Result<f64, Invalid> {
+    let v =
+        v.ok_or_else(|| Invalid::new(&path, format!("arrival kind '{kind}' needs this field")))?;
+    if !(v.is_finite() && v > 0.0 && v <= MAX_DURATION_MS) {
+        return Err(Invalid::new(
+            path,
+            format!("must be > 0 and at most {MAX_DURATION_MS:e} ms, got {}", fmt_num(v)),
+        ));
+    }
+    Ok(v)
+}
+
+pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid> {
+    let rate_path = key_path(path, "rate_per_s");
+    let rate_value = a.rate_per_s.as_ref().ok_or_else(|| {
+        Invalid::new(&rate_path, "missing: every arrival process needs rate_per_s")
+    })?;
+    let refuse = |field: &str, present: bool| -> Result<(), Invalid> {
+        if present {
+            Err(Invalid::new(
+                key_path(path, field),
+                format!("does not apply to arrival kind '{}'", arrival_kind_name(a.kind)),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let core = match a.kind {
+        ArrivalKind::Poisson | ArrivalKind::Constant => {
+            refuse("mean_sojourn_ms", a.mean_sojourn_ms.is_some())?;
+            refuse("on_ms", a.on_ms.is_some())?;
+            refuse("off_ms", a.off_ms.is_some())?;
+            let r = rate(rate_value, &rate_path)?;
+            if a.kind == ArrivalKind::Poisson {
+                Arrivals::poisson(r)
+            } else {
+                Arrivals::constant(r)
+            }
+        }
+        ArrivalKind::OnOff => {
+            refuse("mean_sojourn_ms", a.mean_sojourn_ms.is_some())?;
+            let r = rate(rate_value, &rate_path)?;
+            let on = duration_field(a.on_ms, key_path(path, "on_ms"), "on_off")?;
+            let off = duration_field(a.off_ms, key_path(path, "off_ms"), "on_off")?;
+            Arrivals::mmpp2([r, 0.0], [on, off])
+        }
+        ArrivalKind::Mmpp2 => {
+            refuse("on_ms", a.on_ms.is_some())?;
+            refuse("off_ms", a.off_ms.is_some())?;
+            let rates = rate_value.as_array().filter(|r| r.len() == 2).ok_or_else(|| {
+                Invalid::new(
+                    &rate_path,
+                    "mmpp2 needs two rates, one per state: [high, low] requests per second",
+                )
+            })?;
+            let mut rs = [0.0; 2];
+            for (i, v) in rates.iter().enumerate() {
+                let p = index_path(&rate_path, i);
+                let r = v.as_f64().filter(|r| (0.0..=1e9).contains(r)).ok_or_else(|| {
+                    Invalid::new(&p, format!("must be between 0 and 1e9 per second, got {v}"))
+                })?;
+                rs[i] = r;
+            }
+            if rs.iter().all(|&r| r < 1e-6) {
+                return Err(Invalid::new(
+                    rate_path,
+                    "at least one rate must be >= 1e-6 per second",
+                ));
+            }
+            let sojourn_path = key_path(path, "mean_sojourn_ms");
+            let s = a.mean_sojourn_ms.ok_or_else(|| {
+                Invalid::new(&sojourn_path, "mmpp2 needs the mean time in each state [ms]")
+            })?;
+            for (i, v) in s.iter().enumerate() {
+                duration_field(Some(*v), index_path(&sojourn_path, i), "mmpp2")?;
+            }
+            Arrivals::mmpp2(rs, s)
+        }
+    };
+    core.map_err(|e| Invalid::new(path, e.to_string()))
+}
+
+pub(crate) fn arrival_kind_name(k: ArrivalKind) -> &'static str {
+    match k {
+        ArrivalKind::Poisson => "poisson",
+        ArrivalKind::Constant => "constant",
+        ArrivalKind::Mmpp2 => "mmpp2",
+        ArrivalKind::OnOff => "on_off",
+    }
+}
+
+/// The unit of a distribution's field: it scales parameters into engine
+/// units and bounds them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Unit {
+    /// Milliseconds in the file, nanoseconds in the engine.
+    Millis,
+    /// Bytes in both.
+    Bytes,
+}
+
+impl Unit {
+    fn scale(self) -> f64 {
+        match self {
+            Unit::Millis => 1e6,
+            Unit::Bytes => 1.0,
+        }
+    }
+
+    fn max(self) -> f64 {
+        match self {
+            Unit::Millis => MAX_DURATION_MS,
+            Unit::Bytes => MAX_BYTES,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Unit::Millis => "ms",
+            Unit::Bytes => "bytes",
+        }
+    }
+}
+
+pub(crate) const DIST_KINDS: &str =
+    "constant, exponential, uniform, normal, lognormal, gamma, erlang, pareto, empirical";
+
+pub(crate) fn dist_kind_name(k: DistKind) -> &'static str {
+    match k {
+        DistKind::Constant => "constant",
+        DistKind::Exponential => "exponential",
+        DistKind::Uniform => "uniform",
+        DistKind::Normal => "normal",
+        DistKind::Lognormal => "lognormal",
+        DistKind::Gamma => "gamma",
+        DistKind::Erlang => "erlang",
+        DistKind::Pareto => "pareto",
+        DistKind::Empirical => "empirical",
+    }
+}
+
+/// The parameter sets each law accepts (a law matches exactly one set).
+pub(crate) fn dist_field_sets(k: DistKind) -> &'static [&'static [&'static str]] {
+    match k {
+        DistKind::Constant => &[&["value"]],
+        DistKind::Exponential => &[&["mean"]],
+        DistKind::Uniform => &[&["low", "high"]],
+        DistKind::Normal => &[&["mean", "sd"]],
+        DistKind::Lognormal => &[&["mean", "p99"], &["mu", "sigma"]],
+        DistKind::Gamma => &[&["shape", "mean"]],
+        DistKind::Erlang => &[&["k", "mean"]],
+        DistKind::Pareto => &[&["scale", "shape"]],
+        DistKind::Empirical => &[&["percentiles"]],
+    }
+}
+
+impl DistSpec {
+    fn present(&self) -> Vec<&'static str> {
+        let fields: [(&'static str, bool); 12] = [
+            ("value", self.value.is_some()),
+            ("mean", self.mean.is_some()),
+            ("low", self.low.is_some()),
+            ("high", self.high.is_some()),
+            ("sd", self.sd.is_some()),
+            ("p99", self.p99.is_some()),
+            ("mu", self.mu.is_some()),
+            ("sigma", self.sigma.is_some()),
+            ("shape", self.shape.is_some()),
+            ("scale", self.scale.is_some()),
+            ("k", self.k.is_some()),
+            ("percentiles", self.percentiles.is_some()),
+        ];
+        fields.iter().filter(|f| f.1).map(|f| f.0).collect()
+    }
+}
+
+/// Checks a law's parameters field by field and builds it in engine units.
+pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
+    let kind = spec.kind.ok_or_else(|| {
+        Invalid::new(key_path(path, "kind"), format!("missing; expected one of: {DIST_KINDS}"))
+    })?;
+    let name = dist_kind_name(kind);
+    let present = spec.present();
+    let sets = dist_field_sets(kind);
+    let takes = sets.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(", or ");
+    if let Some(extra) = present.iter().find(|f| !sets.iter().any(|s| s.contains(f))) {
+        return Err(Invalid::new(
+            key_path(path, extra),
+            format!("does not apply to a {name} law, which takes {takes}"),
+        ));
+    }
+    let Some(set) = sets.iter().find(|s| s.iter().all(|f| present.contains(f))) else {
+        return Err(Invalid::new(path, format!("a {name} law needs {takes}")));
+    };
+    if let Some(extra) = present.iter().find(|f| !set.contains(f)) {
+        return Err(Invalid::new(
+            key_path(path, extra),
+            format!("cannot be combined with {}; a {name} law takes {takes}", set.join(" + ")),
+        ));
+    }
+    let field = |f: &str| key_path(path, f);
+    let max = unit.max();
+    let u = unit.name();
+    // Each field: finite, within the unit's range, and > 0 where a zero or
+    // negative value makes no law.
+    let num = |f: &str, v: Option<f64>, positive: bool| -> Result<f64, Invalid> {
+        let v = v.expect("present fields were checked");
+        let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } && v <= max;
+        if ok {
+            Ok(v)
+        } else {
+            let bound = if positive { "> 0" } else { ">= 0" };
+            Err(Invalid::new(
+                field(f),
+                format!("must be {bound} and at most {max:e} {u}, got {}", fmt_num(v)),
+            ))
+        }
+    };
+    let s = unit.scale();
+    let built = match (kind, set[0]) {
+        (DistKind::Constant, _) => Dist::constant(num("value", spec.value, false)? * s),
+        (DistKind::Exponential, _) => Dist::exponential(num("mean", spec.mean, true)? * s),
+        (DistKind::Uniform, _) => {
+            let (lo, hi) = (num("low", spec.low, false)?, num("high", spec.high, false)?);
+            if lo > hi {
+                return Err(Invalid::new(field("high"), format!("must not be below low ({lo})")));
+            }
+            Dist::uniform(lo * s, hi * s)
+        }
+        (DistKind::Normal, _) => Dist::truncated_normal(
+            num("mean", spec.mean, true)? * s,
+            num("sd", spec.sd, false)? * s,
+        ),
+        (DistKind::Lognormal, "mean") => {
+            let mean = num("mean", spec.mean, true)?;
+            let p99 = num("p99", spec.p99, true)?;
+            // Fit in the file's unit first, so that a message quotes the
+            // user's numbers; the fit's shape does not depend on the unit.
+            Dist::lognormal_mean_p99(mean, p99)
+                .map_err(|e| Invalid::new(field("p99"), format!("{e} ({u})")))?;
+            Dist::lognormal_mean_p99(mean * s, p99 * s)
+        }
+        (DistKind::Lognormal, _) => {
+            let mu = spec.mu.expect("present");
+            if !mu.is_finite() {
+                return Err(Invalid::new(field("mu"), "must be finite"));
+            }
+            let sigma = spec.sigma.expect("present");
+            if !(sigma.is_finite() && (0.0..=10.0).contains(&sigma)) {
+                return Err(Invalid::new(
+                    field("sigma"),
+                    format!("must be between 0 and 10, got {}", fmt_num(sigma)),
+                ));
+            }
+            let mean = (mu + sigma * sigma / 2.0).exp();
+            if mean > max {
+                return Err(Invalid::new(
+                    path,
+                    format!(
+                        "mu and sigma give a mean of {mean:e} {u}, above the limit of {max:e} {u}"
+                    ),
+                ));
+            }
+            Dist::lognormal(mu + s.ln(), sigma)
+        }
+        (DistKind::Gamma, _) => {
+            Dist::gamma(num("shape", spec.shape, true)?, num("mean", spec.mean, true)? * s)
+        }
+        (DistKind::Erlang, _) => {
+            let k = spec.k.expect("present");
+            if k == 0 {
+                return Err(Invalid::new(field("k"), "must be at least 1"));
+            }
+            Dist::erlang(k, num("mean", spec.mean, true)? * s)
+        }
+        (DistKind::Pareto, _) => {
+            Dist::pareto(num("scale", spec.scale, true)? * s, num("shape", spec.shape, true)?)
+        }
+        (DistKind::Empirical, _) => {
+            let pts = spec.percentiles.as_ref().expect("present");
+            let ppath = field("percentiles");
+            for (i, &(p, v)) in pts.iter().enumerate() {
+                if !(p.is_finite() && (0.0..=100.0).contains(&p)) {
+                    return Err(Invalid::new(
+                        format!("{ppath}[{i}][0]"),
+                        format!("a percentile must be between 0 and 100, got {}", fmt_num(p)),
+                    ));
+                }
+                if !(v.is_finite() && v >= 0.0 && v <= max) {
+                    return Err(Invalid::new(
+                        format!("{ppath}[{i}][1]"),
+                        format!("must be >= 0 and at most {max:e} {u}, got {}", fmt_num(v)),
+                    ));
+                }
+            }
+            // Check in the file's unit first so a message quotes the user's
+            // numbers.
+            Dist::empirical(pts).map_err(|e| {
+                Invalid::new(
+                    &ppath,
+                    format!("{e}: give [percentile, value] pairs from [0, v] to [100, v]"),
+                )
+            })?;
+            let scaled: Vec<(f64, f64)> = pts.iter().map(|&(p, v)| (p, v * s)).collect();
+            Dist::empirical(&scaled)
+        }
+    };
+    built.map_err(|e| Invalid::new(path, e.to_string()))
+}
+
+pub(crate) fn servers(v: &Value, path: &str) -> Result<Servers, Invalid> {
+    match v {
+        Value::String(s) if s == "unbounded" => Ok(Servers::Unbounded),
+        Value::Number(n) => {
+            n.as_u64().and_then(|c| u32::try_from(c).ok()).and_then(Servers::finite).ok_or_else(
+                || {
+                    Invalid::new(
+                        path,
+                        format!(
+                            "must be a whole number from 1 to {} or \"unbounded\", got {n}",
+                            u32::MAX
+                        ),
+                    )
+                },
+            )
+        }
+        other => Err(Invalid::new(
+            path,
+            format!("must be a whole number of servers (>= 1) or \"unbounded\", got {other}"),
+        )),
+    }
+}
+
+pub(crate) fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station, Invalid> {
+    let servers = servers(&s.servers, &key_path(path, "servers"))?;
+    let service = dist(&s.service_ms, &key_path(path, "service_ms"), Unit::Millis)?;
+    let mut st = Station::new(name, servers, service);
+    if let Some(limit) = s.queue_limit {
+        st = st.with_queue_limit(limit);
+    }
+    if let Some(r) = &s.response_service_ms {
+        st = st.with_response_service(dist(
+            r,
+            &key_path(path, "response_service_ms"),
+            Unit::Millis,
+        )?);
+    }
+    if let Some(b) = s.service_ns_per_byte {
+        if !(b.is_finite() && (0.0..=1e9).contains(&b)) {
+            return Err(Invalid::new(
+                key_path(path, "service_ns_per_byte"),
+                format!("must be >= 0 and at most 1e9 ns per byte, got {}", fmt_num(b)),
+            ));
+        }
+        st = st.with_ns_per_byte(b);
+    }
+    Ok(st)
+}
+
+/// Lognormal with median `median_ms` and shape `sigma`, in nanoseconds.
+pub(crate) fn lognormal_median(median_ms: f64, sigma: f64) -> Dist {
+    Dist::lognormal((median_ms * 1e6).ln(), sigma).expect("catalog medians are positive")
+}
+
+pub(crate) fn exp_ms(mean_ms: f64) -> Dist {
+    Dist::exponential(mean_ms * 1e6).expect("catalog means are positive")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::file::spec::{DistKind, DistSpec};
+
+    #[test]
+    fn dist_rejects_fields_of_other_kinds() {
+        let spec = DistSpec {
+            kind: Some(DistKind::Exponential),
+            mean: Some(1.0),
+            p99: Some(3.0),
+            ..DistSpec::default()
+        };
+        let e = dist(&spec, "x", Unit::Millis).unwrap_err();
+        assert_eq!(e.path, "x.p99");
+        let spec = DistSpec {
+            kind: Some(DistKind::Lognormal),
+            mean: Some(1.0),
+            sigma: Some(3.0),
+            ..DistSpec::default()
+        };
+        let e = dist(&spec, "x", Unit::Millis).unwrap_err();
+        assert_eq!(e.path, "x");
+        assert!(e.message.contains("mean + p99"), "{}", e.message);
+    }
+
+    #[test]
+    fn millis_become_nanoseconds() {
+        let spec =
+            DistSpec { kind: Some(DistKind::Constant), value: Some(0.3), ..DistSpec::default() };
+        assert_eq!(dist(&spec, "x", Unit::Millis).unwrap().mean(), Some(300_000.0));
+        assert_eq!(dist(&spec, "x", Unit::Bytes).unwrap().mean(), Some(0.3));
+    }
+}

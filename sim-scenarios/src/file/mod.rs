@@ -1,0 +1,10 @@
+//! The scenario file: JSON in, typed values out. Parsing with exact
+//! positions and JSON paths, `--set` overrides, the serde mirror of the
+//! format, laws and arrival processes as `sim-core` types, and the limits
+//! every value is checked against. Knows no Azure.
+
+pub(crate) mod json;
+pub(crate) mod laws;
+pub(crate) mod limits;
+pub(crate) mod overrides;
+pub(crate) mod spec;

@@ -1,0 +1,140 @@
+//! One summary line per point and route: CSV and JSON Lines.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+/// One line of sweep output: a point and a route.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)]
+pub struct Row {
+    pub point: usize,
+    pub values: Vec<String>,
+    pub route: String,
+    pub offered: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub timed_out: u64,
+    pub mean_ms: f64,
+    pub mean_ci95_ms: Option<[f64; 2]>,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub max_ms: f64,
+    pub throughput_per_s: f64,
+    pub bottleneck: Option<String>,
+    pub bottleneck_utilization: Option<f64>,
+}
+
+/// The fixed columns of sweep CSV, after `point`, the varied paths and
+/// `route`.
+pub const ROW_COLUMNS: &[&str] = &[
+    "offered",
+    "completed",
+    "rejected",
+    "timed_out",
+    "mean_ms",
+    "p50_ms",
+    "p90_ms",
+    "p99_ms",
+    "p999_ms",
+    "max_ms",
+    "throughput_per_s",
+    "bottleneck",
+    "bottleneck_utilization",
+];
+
+/// A CSV field, quoted when it needs to be (RFC 4180).
+pub(crate) fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// The CSV header: `point`, each varied path, `route`, then [`ROW_COLUMNS`].
+pub fn csv_header(paths: &[String]) -> String {
+    let mut cols = vec!["point".to_string()];
+    cols.extend(paths.iter().map(|p| csv_field(p)));
+    cols.push("route".into());
+    cols.extend(ROW_COLUMNS.iter().map(|c| c.to_string()));
+    cols.join(",")
+}
+
+impl Row {
+    /// The row as CSV (same columns as [`csv_header`]).
+    pub fn to_csv(&self) -> String {
+        let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());
+        let mut cols = vec![self.point.to_string()];
+        cols.extend(self.values.iter().map(|v| csv_field(v)));
+        cols.push(csv_field(&self.route));
+        cols.extend([
+            self.offered.to_string(),
+            self.completed.to_string(),
+            self.rejected.to_string(),
+            self.timed_out.to_string(),
+            self.mean_ms.to_string(),
+            self.p50_ms.to_string(),
+            self.p90_ms.to_string(),
+            self.p99_ms.to_string(),
+            self.p999_ms.to_string(),
+            self.max_ms.to_string(),
+            self.throughput_per_s.to_string(),
+            csv_field(self.bottleneck.as_deref().unwrap_or("")),
+            opt(self.bottleneck_utilization),
+        ]);
+        cols.join(",")
+    }
+
+    /// The row as one JSON object (JSON Lines): `point`, `values` (path →
+    /// value, read as JSON where it parses), `route`, then the columns of
+    /// [`ROW_COLUMNS`] and `mean_ci95_ms`.
+    pub fn to_json(&self, paths: &[String]) -> Value {
+        let values: serde_json::Map<String, Value> = paths
+            .iter()
+            .zip(&self.values)
+            .map(|(p, v)| {
+                (p.clone(), serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.clone())))
+            })
+            .collect();
+        let mut m = BTreeMap::new();
+        m.insert("point", Value::from(self.point));
+        m.insert("values", Value::Object(values));
+        m.insert("route", Value::from(self.route.clone()));
+        m.insert("offered", Value::from(self.offered));
+        m.insert("completed", Value::from(self.completed));
+        m.insert("rejected", Value::from(self.rejected));
+        m.insert("timed_out", Value::from(self.timed_out));
+        m.insert("mean_ms", Value::from(self.mean_ms));
+        m.insert(
+            "mean_ci95_ms",
+            self.mean_ci95_ms.map_or(Value::Null, |[a, b]| Value::from(vec![a, b])),
+        );
+        m.insert("p50_ms", Value::from(self.p50_ms));
+        m.insert("p90_ms", Value::from(self.p90_ms));
+        m.insert("p99_ms", Value::from(self.p99_ms));
+        m.insert("p999_ms", Value::from(self.p999_ms));
+        m.insert("max_ms", Value::from(self.max_ms));
+        m.insert("throughput_per_s", Value::from(self.throughput_per_s));
+        m.insert("bottleneck", self.bottleneck.clone().map_or(Value::Null, Value::from));
+        m.insert(
+            "bottleneck_utilization",
+            self.bottleneck_utilization.map_or(Value::Null, Value::from),
+        );
+        serde_json::to_value(m).expect("a map of JSON values serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}
