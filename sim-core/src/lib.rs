@@ -71,6 +71,7 @@
 //! - Durations are rounded to whole nanoseconds once, when a law is sampled;
 //!   no floating-point time ever orders events.
 
+pub mod analytic;
 mod dist;
 mod engine;
 mod error;
