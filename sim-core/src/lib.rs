@@ -93,8 +93,9 @@ pub use run::{
     RunOptions, mser_truncation, pilot_batch_means, run, run_with_progress, simulate_replication,
 };
 pub use stats::{
-    HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, REPORTED_QUANTILES,
-    ResourceStats, RouteStats, RunResults, mean_ci95, student_t_975,
+    HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, PairedDifference,
+    REPORTED_QUANTILES, ResourceStats, RouteStats, RunResults, mean_ci95, paired_difference,
+    student_t_975,
 };
 pub use time::{SimDuration, SimTime};
 
