@@ -69,7 +69,12 @@ impl HopStats {
         }
     }
 
-    /// The `q`-quantile of the time a request spends at this hop \[ms\].
+    /// The `q`-quantile of the time a request spends at this hop \[ms\],
+    /// to the histogram's 3 significant digits; 0 when nothing completed.
+    ///
+    /// Unlike [`RouteStats::quantile_ms`] this is not capped at an exact
+    /// maximum (a hop keeps none), so it may exceed the longest time seen
+    /// by up to the bucket width (0.1 %).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.completed == 0 { 0.0 } else { ms(self.time.value_at_quantile(q) as f64) }
     }
@@ -82,8 +87,7 @@ impl HopStats {
     ///
     /// Panics if `i >= 4`.
     pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
-        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
-        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
+        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
     }
 
     fn per_request_ms(&self, sum_ns: u128) -> f64 {
@@ -227,9 +231,18 @@ impl RouteStats {
     }
 
     /// The `q`-quantile of end-to-end latency \[ms\] (`q` in \[0, 1\]), to the
-    /// histogram's 3 significant digits; 0 when nothing completed.
+    /// histogram's 3 significant digits and never above [`Self::max_ms`];
+    /// 0 when nothing completed.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.completed == 0 { 0.0 } else { ms(self.latency.value_at_quantile(q) as f64) }
+        ms(self.quantile_ns(q) as f64)
+    }
+
+    /// As [`Self::quantile_ms`], in \[ns\].
+    pub(crate) fn quantile_ns(&self, q: f64) -> u64 {
+        // A histogram quantile is the top of its 3-significant-digit bucket,
+        // so the one holding the largest sample can exceed the exact
+        // maximum; the true quantile never does.
+        if self.completed == 0 { 0 } else { self.latency.value_at_quantile(q).min(self.max_ns) }
     }
 
     /// Exact maximum end-to-end latency \[ms\].
@@ -295,8 +308,7 @@ impl RouteStats {
     ///
     /// Panics if `i >= 4`.
     pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
-        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
-        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
+        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
     }
 
     /// Mean latency of each replication \[ms\].
@@ -319,6 +331,17 @@ impl RouteStats {
             a.merge(b);
         }
     }
+}
+
+/// The 95 % interval \[ms\] of the `i`-th of [`REPORTED_QUANTILES`] over
+/// replications, each replication's quantile \[ns\] one observation.
+///
+/// # Panics
+///
+/// Panics if `i >= 4`.
+fn replication_quantile_ci95_ms(per_replication_ns: &[[u64; 4]], i: usize) -> Option<(f64, f64)> {
+    let xs: Vec<f64> = per_replication_ns.iter().map(|q| ms(q[i] as f64)).collect();
+    mean_ci95(&xs).map(|ci| (ci.low, ci.high))
 }
 
 /// Time-integrated occupancy of a station or of one direction of a
@@ -564,6 +587,20 @@ mod tests {
         assert!((student_t_975(60) - 2.0003).abs() < 5e-4);
         assert!((student_t_975(120) - 1.9799).abs() < 5e-4);
         assert!((student_t_975(1_000_000) - 1.96).abs() < 1e-3);
+    }
+
+    #[test]
+    fn route_quantiles_never_exceed_the_exact_max() {
+        let mut r = RouteStats::new("r", std::iter::empty());
+        assert_eq!(r.quantile_ms(0.5), 0.0);
+        let v = 1_234_567;
+        r.latency.record(v).unwrap();
+        r.completed = 1;
+        r.max_ns = v;
+        // The bucket's top lies above the one sample; the cap brings it back.
+        assert!(r.latency.value_at_quantile(0.5) > v);
+        assert_eq!(r.quantile_ns(0.5), v);
+        assert_eq!(r.quantile_ms(0.5), r.max_ms());
     }
 
     #[test]
