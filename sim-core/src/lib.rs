@@ -83,7 +83,7 @@ mod stats;
 mod time;
 
 pub use dist::{Arrivals, Dist};
-pub use error::{DistError, ModelError, RunError};
+pub use error::{DistError, ModelError, RouteProblem, RunError};
 pub use model::{
     CapacityChange, Detour, Direction, Hop, Leg, Link, LinkId, Model, ModelBuilder, Route,
     RouteBuilder, Servers, Setup, Station, StationId, Workload,
