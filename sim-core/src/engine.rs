@@ -9,7 +9,8 @@ use crate::error::RunError;
 use crate::model::{Model, NO_DETOUR, Servers, Step, Workload};
 use crate::queue::EventList;
 use crate::rng::{StreamId, StreamRng, stream_rng};
-use crate::stats::{REPORTED_QUANTILES, ResourceStats, RouteStats, RunResults};
+use crate::run::RunResults;
+use crate::stats::{REPORTED_QUANTILES, ResourceStats, RouteStats};
 use crate::time::SimTime;
 
 /// What happens at an instant. Indices keep the event small (12 bytes).

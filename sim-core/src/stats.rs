@@ -4,8 +4,21 @@
 //! Counters and sums are integers (nanoseconds), and histograms merge by
 //! adding counts, so merging replications is exact and independent of the
 //! order they finished in.
+//!
+//! - Results: [`RouteStats`] (with a [`HopStats`] per hop) and
+//!   [`ResourceStats`], as found in [`crate::RunResults`]; latencies are
+//!   [`LatencyHistogram`]s.
+//! - Intervals over independent replications: [`mean_ci95`] (Student t),
+//!   [`paired_difference`] (paired t, for two systems run with common
+//!   random numbers), from the quantiles in [`student_t_975`].
+//! - Warm-up detection: [`pilot_batch_means`] of a run without warm-up,
+//!   cut by [`mser_truncation`] (MSER-5).
 
 use hdrhistogram::Histogram;
+
+use crate::engine::Engine;
+use crate::error::RunError;
+use crate::model::Model;
 
 /// Highest latency a histogram tracks at full precision: one hour \[ns\].
 /// Longer values are recorded as one hour (and the exact maximum is kept
@@ -412,52 +425,6 @@ impl ResourceStats {
     }
 }
 
-/// Everything one run (all replications of one model) measured.
-#[derive(Clone, Debug)]
-pub struct RunResults {
-    pub(crate) routes: Vec<RouteStats>,
-    pub(crate) stations: Vec<ResourceStats>,
-    /// Two per link: forward then backward direction.
-    pub(crate) transmitters: Vec<ResourceStats>,
-    pub(crate) replications: u64,
-}
-
-impl RunResults {
-    /// Per route, in model order.
-    pub fn routes(&self) -> &[RouteStats] {
-        &self.routes
-    }
-
-    /// Per station, by [`crate::StationId`] index.
-    pub fn stations(&self) -> &[ResourceStats] {
-        &self.stations
-    }
-
-    /// Per link direction: index `2·link` forward, `2·link + 1` backward.
-    pub fn transmitters(&self) -> &[ResourceStats] {
-        &self.transmitters
-    }
-
-    /// Replications merged into these results.
-    pub fn replications(&self) -> u64 {
-        self.replications
-    }
-
-    /// Adds another run's replications (of the same model) to these.
-    pub fn merge(&mut self, other: &RunResults) {
-        for (a, b) in self.routes.iter_mut().zip(&other.routes) {
-            a.merge(b);
-        }
-        for (a, b) in self.stations.iter_mut().zip(&other.stations) {
-            a.merge(b);
-        }
-        for (a, b) in self.transmitters.iter_mut().zip(&other.transmitters) {
-            a.merge(b);
-        }
-        self.replications += other.replications;
-    }
-}
-
 /// A two-sided confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Interval {
@@ -510,6 +477,56 @@ pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
     let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
     let n = diffs.len().max(1) as f64;
     PairedDifference { mean: diffs.iter().sum::<f64>() / n, ci95: mean_ci95(&diffs) }
+}
+
+/// A pilot run for warm-up detection: replication `replication` of `model`
+/// with no warm-up, returning per route the means \[ms\] of consecutive
+/// batches of `batch` completions, in completion order.
+///
+/// # Errors
+///
+/// As [`crate::simulate_replication`].
+pub fn pilot_batch_means(
+    model: &Model,
+    seed: u64,
+    replication: u64,
+    batch: usize,
+) -> Result<Vec<Vec<f64>>, RunError> {
+    let mut cold = model.clone();
+    for r in &mut cold.routes {
+        r.workload.warmup = 0;
+    }
+    Engine::new(&cold, seed, replication).run_traced(batch)
+}
+
+/// MSER truncation point (White, 1997; MSER-5 when applied to batch means
+/// of 5, Franklin & White 2008): the number `d` of leading observations
+/// whose removal minimises the standard error of the remaining mean,
+/// `Σ_{i>d} (y_i − ȳ_d)² / (n − d)²`, searched over `d <= n/2` (beyond
+/// that the statistic is unreliable). Returns 0 for fewer than 4 values.
+pub fn mser_truncation(y: &[f64]) -> usize {
+    let n = y.len();
+    if n < 4 {
+        return 0;
+    }
+    // Suffix sums give every candidate in O(n).
+    let mut sum = vec![0.0; n + 1];
+    let mut sq = vec![0.0; n + 1];
+    for i in (0..n).rev() {
+        sum[i] = sum[i + 1] + y[i];
+        sq[i] = sq[i + 1] + y[i] * y[i];
+    }
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..=n / 2 {
+        let k = (n - d) as f64;
+        let mean = sum[d] / k;
+        let sse = (sq[d] - k * mean * mean).max(0.0);
+        let stat = sse / (k * k);
+        if stat < best.0 {
+            best = (stat, d);
+        }
+    }
+    best.1
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom: exact
@@ -623,5 +640,17 @@ mod tests {
         };
         assert_eq!(e.utilization(), None);
         assert_eq!(e.busy_mean(), None);
+    }
+
+    #[test]
+    fn mser_cuts_an_initial_ramp_and_nothing_from_a_flat_series() {
+        // 20 low values, then a long stable stretch with small noise.
+        let mut y: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.1).collect();
+        y.extend((0..200).map(|i| 10.0 + if i % 2 == 0 { 0.1 } else { -0.1 }));
+        let d = mser_truncation(&y);
+        assert!((18..=22).contains(&d), "cut {d}");
+        let flat: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        assert!(mser_truncation(&flat) <= 1);
+        assert_eq!(mser_truncation(&[1.0, 2.0]), 0);
     }
 }

@@ -16,7 +16,8 @@ use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sim_core::{Model, RunResults, mean_ci95};
+use sim_core::stats::mean_ci95;
+use sim_core::{Model, RunResults};
 
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
