@@ -44,16 +44,26 @@ struct Empirical {
     values: Vec<f64>,
 }
 
-fn check(ok: bool, reason: impl Into<String>) -> Result<(), DistError> {
-    if ok { Ok(()) } else { Err(DistError(reason.into())) }
+fn check(ok: bool, error: DistError) -> Result<(), DistError> {
+    if ok { Ok(()) } else { Err(error) }
 }
 
-fn finite_nonneg(name: &str, v: f64) -> Result<(), DistError> {
-    check(v.is_finite() && v >= 0.0, format!("{name} must be finite and >= 0, got {v}"))
+fn finite_nonneg(parameter: &'static str, value: f64) -> Result<(), DistError> {
+    check(value.is_finite() && value >= 0.0, DistError::NotNonNegative { parameter, value })
 }
 
-fn finite_pos(name: &str, v: f64) -> Result<(), DistError> {
-    check(v.is_finite() && v > 0.0, format!("{name} must be finite and > 0, got {v}"))
+fn finite_pos(parameter: &'static str, value: f64) -> Result<(), DistError> {
+    check(value.is_finite() && value > 0.0, DistError::NotPositive { parameter, value })
+}
+
+/// The sampling library's own refusal, for parameters our checks let by.
+fn sampler(e: impl std::fmt::Display) -> DistError {
+    DistError::Sampler(e.to_string())
+}
+
+/// The largest p99 / mean ratio a lognormal has: `exp(z²/2)`, `z = Φ⁻¹(0.99)`.
+pub(crate) fn lognormal_max_p99_ratio() -> f64 {
+    (Z_99 * Z_99 / 2.0).exp()
 }
 
 impl Dist {
@@ -74,7 +84,7 @@ impl Dist {
     /// Fails unless `mean` is finite and > 0.
     pub fn exponential(mean: f64) -> Result<Self, DistError> {
         finite_pos("mean", mean)?;
-        let exp = Exp::new(1.0 / mean).map_err(|e| DistError(e.to_string()))?;
+        let exp = Exp::new(1.0 / mean).map_err(sampler)?;
         Ok(Dist(Law::Exponential(exp, mean)))
     }
 
@@ -86,11 +96,11 @@ impl Dist {
     pub fn uniform(low: f64, high: f64) -> Result<Self, DistError> {
         finite_nonneg("low", low)?;
         finite_nonneg("high", high)?;
-        check(low <= high, format!("low ({low}) must not exceed high ({high})"))?;
+        check(low <= high, DistError::LowAboveHigh { low, high })?;
         if low == high {
             return Self::constant(low);
         }
-        let u = Uniform::new(low, high).map_err(|e| DistError(e.to_string()))?;
+        let u = Uniform::new(low, high).map_err(sampler)?;
         Ok(Dist(Law::Uniform(u, low, high)))
     }
 
@@ -107,7 +117,7 @@ impl Dist {
         if sd == 0.0 {
             return Self::constant(mean);
         }
-        let n = Normal::new(mean, sd).map_err(|e| DistError(e.to_string()))?;
+        let n = Normal::new(mean, sd).map_err(sampler)?;
         Ok(Dist(Law::TruncatedNormal(n)))
     }
 
@@ -118,10 +128,10 @@ impl Dist {
     ///
     /// Fails unless `mu` is finite and `sigma` finite and >= 0.
     pub fn lognormal(mu: f64, sigma: f64) -> Result<Self, DistError> {
-        check(mu.is_finite(), format!("mu must be finite, got {mu}"))?;
+        check(mu.is_finite(), DistError::NotFinite { parameter: "mu", value: mu })?;
         finite_nonneg("sigma", sigma)?;
-        check(mu + sigma * sigma / 2.0 < 700.0, "mu and sigma give a mean that overflows")?;
-        let ln = LogNormal::new(mu, sigma).map_err(|e| DistError(e.to_string()))?;
+        check(mu + sigma * sigma / 2.0 < 700.0, DistError::MeanOverflows { mu, sigma })?;
+        let ln = LogNormal::new(mu, sigma).map_err(sampler)?;
         Ok(Dist(Law::LogNormal(ln, mu, sigma)))
     }
 
@@ -138,20 +148,11 @@ impl Dist {
     pub fn lognormal_mean_p99(mean: f64, p99: f64) -> Result<Self, DistError> {
         finite_pos("mean", mean)?;
         finite_pos("p99", p99)?;
-        check(
-            p99 >= mean,
-            format!(
-                "p99 ({p99}) is below the mean ({mean}); a lognormal's p99 is at least its mean"
-            ),
-        )?;
+        check(p99 >= mean, DistError::P99BelowMean { mean, p99 })?;
         let d = (p99 / mean).ln();
-        let max_ratio = (Z_99 * Z_99 / 2.0).exp();
         check(
             2.0 * d <= Z_99 * Z_99,
-            format!(
-                "p99 ({p99}) is {:.2} times the mean ({mean}); no lognormal has p99 above {max_ratio:.2} times its mean: lower p99 or give mu/sigma",
-                p99 / mean
-            ),
+            DistError::P99AboveMean { mean, p99, max_ratio: lognormal_max_p99_ratio() },
         )?;
         let sigma = Z_99 - (Z_99 * Z_99 - 2.0 * d).max(0.0).sqrt();
         let mu = mean.ln() - sigma * sigma / 2.0;
@@ -167,7 +168,7 @@ impl Dist {
         finite_pos("shape", shape)?;
         finite_pos("mean", mean)?;
         let scale = mean / shape;
-        let g = Gamma::new(shape, scale).map_err(|e| DistError(e.to_string()))?;
+        let g = Gamma::new(shape, scale).map_err(sampler)?;
         Ok(Dist(Law::Gamma(g, shape, scale)))
     }
 
@@ -177,7 +178,7 @@ impl Dist {
     ///
     /// Fails unless `k >= 1` and `mean` is finite and > 0.
     pub fn erlang(k: u32, mean: f64) -> Result<Self, DistError> {
-        check(k >= 1, "k must be at least 1")?;
+        check(k >= 1, DistError::ZeroErlangPhases)?;
         Self::gamma(f64::from(k), mean)
     }
 
@@ -191,7 +192,7 @@ impl Dist {
     pub fn pareto(scale: f64, shape: f64) -> Result<Self, DistError> {
         finite_pos("scale", scale)?;
         finite_pos("shape", shape)?;
-        let p = Pareto::new(scale, shape).map_err(|e| DistError(e.to_string()))?;
+        let p = Pareto::new(scale, shape).map_err(sampler)?;
         Ok(Dist(Law::Pareto(p, scale, shape)))
     }
 
@@ -204,16 +205,16 @@ impl Dist {
     /// Fails when the table has fewer than two points, does not start at 0
     /// and end at 100, or is not monotone.
     pub fn empirical(points: &[(f64, f64)]) -> Result<Self, DistError> {
-        check(points.len() >= 2, "an empirical table needs at least two points")?;
-        check(points[0].0 == 0.0, "the first percentile must be 0")?;
-        check(points[points.len() - 1].0 == 100.0, "the last percentile must be 100")?;
+        check(points.len() >= 2, DistError::TooFewPoints)?;
+        check(points[0].0 == 0.0, DistError::FirstPercentileNotZero)?;
+        check(points[points.len() - 1].0 == 100.0, DistError::LastPercentileNotHundred)?;
         for (i, &(p, v)) in points.iter().enumerate() {
             finite_nonneg("value", v)?;
-            check(p.is_finite(), "percentiles must be finite")?;
+            check(p.is_finite(), DistError::PercentileNotFinite)?;
             if i > 0 {
                 let (pp, pv) = points[i - 1];
-                check(p > pp, format!("percentiles must increase strictly ({pp} then {p})"))?;
-                check(v >= pv, format!("values must not decrease ({pv} then {v})"))?;
+                check(p > pp, DistError::PercentilesNotIncreasing { previous: pp, next: p })?;
+                check(v >= pv, DistError::ValuesDecreasing { previous: pv, next: v })?;
             }
         }
         Ok(Dist(Law::Empirical(Empirical {
@@ -392,10 +393,10 @@ impl Arrivals {
         for r in rate_per_s {
             check(
                 r.is_finite() && (0.0..=1e9).contains(&r),
-                format!("rates must be finite, >= 0 and at most 1e9 per second, got {r}"),
+                DistError::InvalidStateRate { rate_per_s: r },
             )?;
         }
-        check(rate_per_s.iter().any(|&r| r > 0.0), "at least one rate must be > 0")?;
+        check(rate_per_s.iter().any(|&r| r > 0.0), DistError::NoPositiveRate)?;
         for s in mean_sojourn_ms {
             finite_pos("mean sojourn", s)?;
         }
@@ -437,7 +438,7 @@ impl Arrivals {
 fn check_rate(rate_per_s: f64) -> Result<(), DistError> {
     check(
         rate_per_s.is_finite() && rate_per_s > 0.0 && rate_per_s <= 1e9,
-        format!("rate must be finite, > 0 and at most 1e9 per second, got {rate_per_s}"),
+        DistError::InvalidRate { rate_per_s },
     )
 }
 
@@ -556,6 +557,47 @@ mod tests {
         assert!(Dist::empirical(&[(10.0, 1.0), (100.0, 2.0)]).is_err());
         assert!(Arrivals::poisson(0.0).is_err());
         assert!(Arrivals::mmpp2([0.0, 0.0], [1.0, 1.0]).is_err());
+    }
+
+    /// The texts callers print (scenario errors quote them): pinned.
+    #[test]
+    fn refusals_keep_their_messages() {
+        let msg = |r: Result<Dist, DistError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(Dist::lognormal_mean_p99(10.0, 160.0)),
+            "p99 (160) is 16.00 times the mean (10); no lognormal has p99 above 14.97 times its mean: lower p99 or give mu/sigma"
+        );
+        assert_eq!(
+            msg(Dist::lognormal_mean_p99(10.0, 5.0)),
+            "p99 (5) is below the mean (10); a lognormal's p99 is at least its mean"
+        );
+        assert_eq!(msg(Dist::exponential(-1.0)), "mean must be finite and > 0, got -1");
+        assert_eq!(msg(Dist::constant(f64::NAN)), "value must be finite and >= 0, got NaN");
+        assert_eq!(msg(Dist::uniform(3.0, 1.0)), "low (3) must not exceed high (1)");
+        assert_eq!(msg(Dist::lognormal(f64::INFINITY, 1.0)), "mu must be finite, got inf");
+        assert_eq!(msg(Dist::lognormal(800.0, 1.0)), "mu and sigma give a mean that overflows");
+        assert_eq!(msg(Dist::erlang(0, 1.0)), "k must be at least 1");
+        assert_eq!(
+            msg(Dist::empirical(&[(0.0, 2.0), (100.0, 1.0)])),
+            "values must not decrease (2 then 1)"
+        );
+        assert_eq!(
+            msg(Dist::empirical(&[(0.0, 1.0), (0.0, 2.0), (100.0, 3.0)])),
+            "percentiles must increase strictly (0 then 0)"
+        );
+        let arrivals = |r: Result<Arrivals, DistError>| r.unwrap_err().to_string();
+        assert_eq!(
+            arrivals(Arrivals::poisson(0.0)),
+            "rate must be finite, > 0 and at most 1e9 per second, got 0"
+        );
+        assert_eq!(
+            arrivals(Arrivals::mmpp2([-1.0, 0.0], [1.0, 1.0])),
+            "rates must be finite, >= 0 and at most 1e9 per second, got -1"
+        );
+        assert_eq!(
+            arrivals(Arrivals::mmpp2([0.0, 0.0], [1.0, 1.0])),
+            "at least one rate must be > 0"
+        );
     }
 
     #[test]

@@ -800,10 +800,8 @@ impl<'m> Engine<'m> {
                     r.stats.latency_sum_ns as f64 / r.stats.completed as f64
                 };
                 r.stats.replication_means_ns = vec![mean];
-                let (h, max) = (&r.stats.latency, r.stats.max_ns);
-                r.stats.replication_quantiles_ns = vec![REPORTED_QUANTILES.map(|q| {
-                    if r.stats.completed == 0 { 0 } else { h.value_at_quantile(q).min(max) }
-                })];
+                let quantiles = REPORTED_QUANTILES.map(|q| r.stats.quantile_ns(q));
+                r.stats.replication_quantiles_ns = vec![quantiles];
                 for hop in &mut r.stats.hops {
                     let t = &hop.time;
                     hop.replication_quantiles_ns = vec![

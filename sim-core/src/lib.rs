@@ -21,7 +21,7 @@
 //!
 //! Time is an integer number of nanoseconds ([`SimTime`]); the pending-event
 //! list orders by (time, insertion sequence). Each random source draws from
-//! its own ChaCha8 stream named after the source ([`StreamId`]).
+//! its own ChaCha8 stream named after the source ([`rng::StreamId`]).
 //!
 //! ```text
 //!   arrivals ──► origin ──link──► [station A] ──link──► [station B] ──► done
@@ -60,6 +60,22 @@
 //! # }
 //! ```
 //!
+//! # Where things are
+//!
+//! - The crate root holds the concepts: the model ([`Model`], built with
+//!   [`ModelBuilder`] from [`Station`]s, [`Link`]s and [`RouteBuilder`]s,
+//!   each route with a [`Workload`]), its laws ([`Dist`], [`Arrivals`]),
+//!   time ([`SimTime`], [`SimDuration`]), running it ([`run()`],
+//!   [`RunOptions`]) and what a run returns ([`RunResults`]), plus the
+//!   errors of each step.
+//! - [`stats`]: the per-route, per-hop and per-resource results inside
+//!   [`RunResults`], and the estimators that read them (confidence
+//!   intervals, paired differences, MSER warm-up detection), each with its
+//!   reference.
+//! - [`rng`]: the named random streams every source draws from.
+//! - [`analytic`]: a queueing-theory estimate of a route's mean latency, to
+//!   cross-check a simulation.
+//!
 //! # Determinism guarantees
 //!
 //! - Events at the same instant run in the order they were scheduled.
@@ -71,30 +87,25 @@
 //! - Durations are rounded to whole nanoseconds once, when a law is sampled;
 //!   no floating-point time ever orders events.
 
+pub mod analytic;
 mod dist;
 mod engine;
 mod error;
 mod model;
 mod queue;
-mod rng;
+pub mod rng;
 mod run;
-mod stats;
+pub mod stats;
 mod time;
 
 pub use dist::{Arrivals, Dist};
-pub use error::{DistError, ModelError, RunError};
+pub use error::{DistError, ModelError, RouteProblem, RunError};
 pub use model::{
     CapacityChange, Detour, Direction, Hop, Leg, Link, LinkId, Model, ModelBuilder, Route,
     RouteBuilder, Servers, Setup, Station, StationId, Workload,
 };
-pub use rng::{StreamId, StreamRng, stream_rng};
-pub use run::{
-    RunOptions, mser_truncation, pilot_batch_means, run, run_with_progress, simulate_replication,
-};
-pub use stats::{
-    HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG, HopStats, Interval, LatencyHistogram, REPORTED_QUANTILES,
-    ResourceStats, RouteStats, RunResults, mean_ci95, student_t_975,
-};
+pub use run::{RunOptions, pilot_batch_means, run, run_with_progress, simulate_replication};
+pub use stats::RunResults;
 pub use time::{SimDuration, SimTime};
 
 /// Internals exposed for the benchmarks only (feature `bench-internals`);

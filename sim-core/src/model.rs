@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroU32;
 
 use crate::dist::{Arrivals, Dist};
-use crate::error::ModelError;
+use crate::error::{ModelError, RouteProblem};
 use crate::rng::StreamId;
 use crate::time::{SimDuration, SimTime};
 
@@ -908,7 +908,8 @@ impl ModelBuilder {
     /// Validates one route; `own_arrivals` is false for the routes of a mix
     /// after the first, whose arrival counts are not used.
     fn compile_route(&self, r: &RouteBuilder, own_arrivals: bool) -> Result<Route, ModelError> {
-        let invalid = |reason: String| ModelError::InvalidRoute { route: r.name.clone(), reason };
+        let invalid =
+            |reason: RouteProblem| ModelError::InvalidRoute { route: r.name.clone(), reason };
         if r.misplaced_link {
             return Err(ModelError::MisplacedLink { route: r.name.clone() });
         }
@@ -944,7 +945,7 @@ impl ModelBuilder {
                     let at = hops
                         .len()
                         .checked_sub(1)
-                        .ok_or_else(|| invalid("a connection set-up must follow a hop".into()))?;
+                        .ok_or_else(|| invalid(RouteProblem::SetupBeforeHop))?;
                     check_probability(setup.probability).map_err(&invalid)?;
                     if let Some((t, _)) = &setup.terminator {
                         let t = usize::from(*t);
@@ -954,24 +955,27 @@ impl ModelBuilder {
                         let is_station =
                             ok.clone().nth(t).is_some_and(|p| matches!(p, PendingHop::Station(_)));
                         if t <= at || !is_station {
-                            return Err(invalid(format!(
-                                "hop {at}: the connection's terminator must be a station later on the path, got hop {t}"
-                            )));
+                            return Err(invalid(RouteProblem::TerminatorNotLater {
+                                hop: at,
+                                terminator: t,
+                            }));
                         }
                     }
                     let hop = &mut hops[at];
                     if hop.setup.replace(setup.clone()).is_some() {
-                        return Err(invalid(format!("hop {at} has two connection set-ups")));
+                        return Err(invalid(RouteProblem::TwoSetups { hop: at }));
                     }
                 }
                 PendingHop::Detour(d) => {
                     let at = hops
                         .len()
                         .checked_sub(1)
-                        .ok_or_else(|| invalid("a nested call must follow a hop".into()))?;
+                        .ok_or_else(|| invalid(RouteProblem::NestedCallBeforeHop))?;
                     check_probability(d.probability).map_err(&invalid)?;
                     if !d.legs.iter().any(|l| matches!(l, Leg::Station(_))) {
-                        return Err(invalid(format!("nested call '{}' visits no station", d.name)));
+                        return Err(invalid(RouteProblem::NestedCallWithoutStation {
+                            call: d.name.clone(),
+                        }));
                     }
                     for leg in &d.legs {
                         match *leg {
@@ -980,10 +984,10 @@ impl ModelBuilder {
                         }
                     }
                     if hops[at].detours.iter().any(|x| x.name == d.name) {
-                        return Err(invalid(format!(
-                            "hop {at} has two nested calls named '{}'",
-                            d.name
-                        )));
+                        return Err(invalid(RouteProblem::DuplicateNestedCall {
+                            hop: at,
+                            call: d.name.clone(),
+                        }));
                     }
                     hops[at].detours.push(d.clone());
                 }
@@ -996,7 +1000,7 @@ impl ModelBuilder {
             return Err(ModelError::DanglingLink { route: r.name.clone() });
         }
         if hops.len() > usize::from(MAX_HOPS) {
-            return Err(invalid(format!("{} hops; at most {MAX_HOPS} are supported", hops.len())));
+            return Err(invalid(RouteProblem::TooManyHops { hops: hops.len(), max: MAX_HOPS }));
         }
         let w = &r.workload;
         if own_arrivals && w.warmup >= w.requests {
@@ -1018,7 +1022,7 @@ impl ModelBuilder {
         }
         if let Some(legs) = &r.return_legs {
             if !w.round_trip {
-                return Err(invalid("a return path needs a round-trip workload".into()));
+                return Err(invalid(RouteProblem::ReturnPathOneWay));
             }
             for leg in legs {
                 match *leg {
@@ -1031,9 +1035,7 @@ impl ModelBuilder {
                 None => matches!(legs.last(), Some(Leg::Link(..))),
             };
             if !ends_at_origin {
-                return Err(invalid(
-                    "a return path must end at the route's origin (a link into a bare origin, or the first station)".into(),
-                ));
+                return Err(invalid(RouteProblem::ReturnPathNotToOrigin));
             }
         }
         let steps = compile_steps(&hops, w.round_trip, r.return_legs.as_deref());
@@ -1081,11 +1083,11 @@ fn check_mix(weights: &[f64], routes: usize) -> Result<(), ModelError> {
     Ok(())
 }
 
-fn check_probability(p: f64) -> Result<(), String> {
+fn check_probability(p: f64) -> Result<(), RouteProblem> {
     if (0.0..=1.0).contains(&p) {
         Ok(())
     } else {
-        Err(format!("a probability must be between 0 and 1, got {p}"))
+        Err(RouteProblem::Probability { probability: p })
     }
 }
 

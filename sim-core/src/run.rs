@@ -102,7 +102,7 @@ pub fn run_with_progress(
 ///
 /// # Errors
 ///
-/// As [`simulate_replication`].
+/// As [`crate::simulate_replication`].
 pub fn pilot_batch_means(
     model: &Model,
     seed: u64,
@@ -114,51 +114,4 @@ pub fn pilot_batch_means(
         r.workload.warmup = 0;
     }
     Engine::new(&cold, seed, replication).run_traced(batch)
-}
-
-/// MSER truncation point (White, 1997; MSER-5 when applied to batch means
-/// of 5, Franklin & White 2008): the number `d` of leading observations
-/// whose removal minimises the standard error of the remaining mean,
-/// `Σ_{i>d} (y_i − ȳ_d)² / (n − d)²`, searched over `d <= n/2` (beyond
-/// that the statistic is unreliable). Returns 0 for fewer than 4 values.
-pub fn mser_truncation(y: &[f64]) -> usize {
-    let n = y.len();
-    if n < 4 {
-        return 0;
-    }
-    // Suffix sums give every candidate in O(n).
-    let mut sum = vec![0.0; n + 1];
-    let mut sq = vec![0.0; n + 1];
-    for i in (0..n).rev() {
-        sum[i] = sum[i + 1] + y[i];
-        sq[i] = sq[i + 1] + y[i] * y[i];
-    }
-    let mut best = (f64::INFINITY, 0);
-    for d in 0..=n / 2 {
-        let k = (n - d) as f64;
-        let mean = sum[d] / k;
-        let sse = (sq[d] - k * mean * mean).max(0.0);
-        let stat = sse / (k * k);
-        if stat < best.0 {
-            best = (stat, d);
-        }
-    }
-    best.1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mser_truncation;
-
-    #[test]
-    fn mser_cuts_an_initial_ramp_and_nothing_from_a_flat_series() {
-        // 20 low values, then a long stable stretch with small noise.
-        let mut y: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.1).collect();
-        y.extend((0..200).map(|i| 10.0 + if i % 2 == 0 { 0.1 } else { -0.1 }));
-        let d = mser_truncation(&y);
-        assert!((18..=22).contains(&d), "cut {d}");
-        let flat: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
-        assert!(mser_truncation(&flat) <= 1);
-        assert_eq!(mser_truncation(&[1.0, 2.0]), 0);
-    }
 }

@@ -4,6 +4,15 @@
 //! Counters and sums are integers (nanoseconds), and histograms merge by
 //! adding counts, so merging replications is exact and independent of the
 //! order they finished in.
+//!
+//! - Results: [`RouteStats`] (with a [`HopStats`] per hop) and
+//!   [`ResourceStats`], as found in [`crate::RunResults`]; latencies are
+//!   [`LatencyHistogram`]s.
+//! - Intervals over independent replications: [`mean_ci95`] (Student t),
+//!   [`paired_difference`] (paired t, for two systems run with common
+//!   random numbers), from the quantiles in [`student_t_975`].
+//! - Warm-up detection: [`pilot_batch_means`](crate::pilot_batch_means) of a run without warm-up,
+//!   cut by [`mser_truncation`] (MSER-5).
 
 use hdrhistogram::Histogram;
 
@@ -69,7 +78,12 @@ impl HopStats {
         }
     }
 
-    /// The `q`-quantile of the time a request spends at this hop \[ms\].
+    /// The `q`-quantile of the time a request spends at this hop \[ms\],
+    /// to the histogram's 3 significant digits; 0 when nothing completed.
+    ///
+    /// Unlike [`RouteStats::quantile_ms`] this is not capped at an exact
+    /// maximum (a hop keeps none), so it may exceed the longest time seen
+    /// by up to the bucket width (0.1 %).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.completed == 0 { 0.0 } else { ms(self.time.value_at_quantile(q) as f64) }
     }
@@ -82,8 +96,7 @@ impl HopStats {
     ///
     /// Panics if `i >= 4`.
     pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
-        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
-        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
+        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
     }
 
     fn per_request_ms(&self, sum_ns: u128) -> f64 {
@@ -227,9 +240,15 @@ impl RouteStats {
     }
 
     /// The `q`-quantile of end-to-end latency \[ms\] (`q` in \[0, 1\]), to the
-    /// histogram's 3 significant digits; 0 when nothing completed.
+    /// histogram's 3 significant digits and never above [`Self::max_ms`];
+    /// 0 when nothing completed.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        if self.completed == 0 { 0.0 } else { ms(self.latency.value_at_quantile(q) as f64) }
+        ms(self.quantile_ns(q) as f64)
+    }
+
+    /// As [`Self::quantile_ms`], in \[ns\].
+    pub(crate) fn quantile_ns(&self, q: f64) -> u64 {
+        quantile_at_most_max_ns(&self.latency, q, self.max_ns, self.completed)
     }
 
     /// Exact maximum end-to-end latency \[ms\].
@@ -295,8 +314,7 @@ impl RouteStats {
     ///
     /// Panics if `i >= 4`.
     pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
-        let xs: Vec<f64> = self.replication_quantiles_ns.iter().map(|q| ms(q[i] as f64)).collect();
-        mean_ci95(&xs).map(|ci| (ci.low, ci.high))
+        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
     }
 
     /// Mean latency of each replication \[ms\].
@@ -319,6 +337,17 @@ impl RouteStats {
             a.merge(b);
         }
     }
+}
+
+/// The 95 % interval \[ms\] of the `i`-th of [`REPORTED_QUANTILES`] over
+/// replications, each replication's quantile \[ns\] one observation.
+///
+/// # Panics
+///
+/// Panics if `i >= 4`.
+fn replication_quantile_ci95_ms(per_replication_ns: &[[u64; 4]], i: usize) -> Option<(f64, f64)> {
+    let xs: Vec<f64> = per_replication_ns.iter().map(|q| ms(q[i] as f64)).collect();
+    mean_ci95(&xs).map(|ci| (ci.low, ci.high))
 }
 
 /// Time-integrated occupancy of a station or of one direction of a
@@ -389,6 +418,27 @@ impl ResourceStats {
     }
 }
 
+/// A two-sided confidence interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Interval {
+    /// Lower bound.
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// The `q`-quantile of a latency histogram \[ns\], never above the exact
+/// maximum `max_ns`; 0 when `count` (the samples recorded) is 0.
+///
+/// A histogram quantile is the top of its 3-significant-digit bucket, so
+/// the bucket holding the largest sample can exceed the exact maximum; the
+/// true quantile never does. Every reported end-to-end quantile goes
+/// through here, from a live run ([`RouteStats::quantile_ms`]) or from a
+/// saved histogram.
+pub fn quantile_at_most_max_ns(h: &LatencyHistogram, q: f64, max_ns: u64, count: u64) -> u64 {
+    if count == 0 { 0 } else { h.value_at_quantile(q).min(max_ns) }
+}
+
 /// Everything one run (all replications of one model) measured.
 #[derive(Clone, Debug)]
 pub struct RunResults {
@@ -435,15 +485,6 @@ impl RunResults {
     }
 }
 
-/// A two-sided confidence interval.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Interval {
-    /// Lower bound.
-    pub low: f64,
-    /// Upper bound.
-    pub high: f64,
-}
-
 /// The 95 % confidence interval of the mean of independent replication
 /// results: `x̄ ± t(0.975, n−1) · s / √n` (Student t; Law, *Simulation
 /// Modeling and Analysis*, 5th ed., §9.4.1).
@@ -460,6 +501,63 @@ pub fn mean_ci95(values: &[f64]) -> Option<Interval> {
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (nf - 1.0);
     let half = student_t_975(n as u64 - 1) * (var / nf).sqrt();
     Some(Interval { low: mean - half, high: mean + half })
+}
+
+/// The mean difference between two paired series and its 95 % interval;
+/// see [`paired_difference`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PairedDifference {
+    /// Mean of the differences `a[i] − b[i]`; 0 when there are none.
+    pub mean: f64,
+    /// The 95 % confidence interval of that mean (as [`mean_ci95`]); `None`
+    /// with fewer than two pairs.
+    pub ci95: Option<Interval>,
+}
+
+/// The paired-t comparison of two systems: the mean of `a[i] − b[i]` and
+/// its Student-t 95 % interval (Law, *Simulation Modeling and Analysis*,
+/// 5th ed., §10.2.1). Pairs are formed by index, so replication `i` of one
+/// run meets replication `i` of the other: with common random numbers
+/// (same seed, same stream names) the pairs are positively correlated and
+/// the interval is narrower than that of two independent means.
+///
+/// Only the first `min(a.len(), b.len())` pairs are used. With none the
+/// mean is 0; with one there is no interval; equal differences give a
+/// zero-width interval.
+pub fn paired_difference(a: &[f64], b: &[f64]) -> PairedDifference {
+    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = diffs.len().max(1) as f64;
+    PairedDifference { mean: diffs.iter().sum::<f64>() / n, ci95: mean_ci95(&diffs) }
+}
+
+/// MSER truncation point (White, 1997; MSER-5 when applied to batch means
+/// of 5, Franklin & White 2008): the number `d` of leading observations
+/// whose removal minimises the standard error of the remaining mean,
+/// `Σ_{i>d} (y_i − ȳ_d)² / (n − d)²`, searched over `d <= n/2` (beyond
+/// that the statistic is unreliable). Returns 0 for fewer than 4 values.
+pub fn mser_truncation(y: &[f64]) -> usize {
+    let n = y.len();
+    if n < 4 {
+        return 0;
+    }
+    // Suffix sums give every candidate in O(n).
+    let mut sum = vec![0.0; n + 1];
+    let mut sq = vec![0.0; n + 1];
+    for i in (0..n).rev() {
+        sum[i] = sum[i + 1] + y[i];
+        sq[i] = sq[i + 1] + y[i] * y[i];
+    }
+    let mut best = (f64::INFINITY, 0);
+    for d in 0..=n / 2 {
+        let k = (n - d) as f64;
+        let mean = sum[d] / k;
+        let sse = (sq[d] - k * mean * mean).max(0.0);
+        let stat = sse / (k * k);
+        if stat < best.0 {
+            best = (stat, d);
+        }
+    }
+    best.1
 }
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom: exact
@@ -509,12 +607,48 @@ mod tests {
     }
 
     #[test]
+    fn paired_difference_edge_cases() {
+        let none = paired_difference(&[], &[1.0]);
+        assert_eq!(none, PairedDifference { mean: 0.0, ci95: None });
+        let one = paired_difference(&[3.0, 9.0], &[1.0]);
+        assert_eq!(one, PairedDifference { mean: 2.0, ci95: None });
+        let flat = paired_difference(&[3.0, 4.0, 5.0], &[1.0, 2.0, 3.0]);
+        let zero = Interval { low: 2.0, high: 2.0 };
+        assert_eq!(flat, PairedDifference { mean: 2.0, ci95: Some(zero) });
+    }
+
+    #[test]
+    fn paired_difference_matches_hand_computation() {
+        // Differences 1, 2, 3: mean 2, s = 1, n = 3, half-width 4.303 / sqrt(3).
+        let d = paired_difference(&[11.0, 22.0, 33.0], &[10.0, 20.0, 30.0]);
+        assert_eq!(d.mean, 2.0);
+        let ci = d.ci95.unwrap();
+        let half = 4.303 / 3f64.sqrt();
+        assert!((ci.low - (2.0 - half)).abs() < 1e-12);
+        assert!((ci.high - (2.0 + half)).abs() < 1e-12);
+    }
+
+    #[test]
     fn t_quantiles_are_continuous_past_the_table() {
         // Exact values: t(0.975; 31) = 2.0395, t(0.975; 60) = 2.0003, t(0.975; 120) = 1.9799.
         assert!((student_t_975(31) - 2.0395).abs() < 5e-4);
         assert!((student_t_975(60) - 2.0003).abs() < 5e-4);
         assert!((student_t_975(120) - 1.9799).abs() < 5e-4);
         assert!((student_t_975(1_000_000) - 1.96).abs() < 1e-3);
+    }
+
+    #[test]
+    fn route_quantiles_never_exceed_the_exact_max() {
+        let mut r = RouteStats::new("r", std::iter::empty());
+        assert_eq!(r.quantile_ms(0.5), 0.0);
+        let v = 1_234_567;
+        r.latency.record(v).unwrap();
+        r.completed = 1;
+        r.max_ns = v;
+        // The bucket's top lies above the one sample; the cap brings it back.
+        assert!(r.latency.value_at_quantile(0.5) > v);
+        assert_eq!(r.quantile_ns(0.5), v);
+        assert_eq!(r.quantile_ms(0.5), r.max_ms());
     }
 
     #[test]
@@ -537,5 +671,17 @@ mod tests {
         };
         assert_eq!(e.utilization(), None);
         assert_eq!(e.busy_mean(), None);
+    }
+
+    #[test]
+    fn mser_cuts_an_initial_ramp_and_nothing_from_a_flat_series() {
+        // 20 low values, then a long stable stretch with small noise.
+        let mut y: Vec<f64> = (0..20).map(|i| f64::from(i) * 0.1).collect();
+        y.extend((0..200).map(|i| 10.0 + if i % 2 == 0 { 0.1 } else { -0.1 }));
+        let d = mser_truncation(&y);
+        assert!((18..=22).contains(&d), "cut {d}");
+        let flat: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        assert!(mser_truncation(&flat) <= 1);
+        assert_eq!(mser_truncation(&[1.0, 2.0]), 0);
     }
 }

@@ -4,7 +4,8 @@
 use std::fmt::Write;
 
 use rayon::ThreadPoolBuilder;
-use sim_core::{Model, ResourceStats, RunOptions, RunResults, simulate_replication};
+use sim_core::stats::ResourceStats;
+use sim_core::{Model, RunOptions, RunResults, simulate_replication};
 
 use crate::rich_model;
 

@@ -31,7 +31,8 @@ mod tandem;
 mod theory;
 mod timeout;
 
-use sim_core::{Dist, RouteStats, Servers};
+use sim_core::stats::RouteStats;
+use sim_core::{Dist, Servers};
 
 /// Nanoseconds per millisecond: laws are given to the engine in ns.
 const NS_PER_MS: f64 = 1e6;

@@ -156,7 +156,7 @@ impl Estimate {
         let n = diffs.len().max(1) as f64;
         Estimate {
             estimate: diffs.iter().sum::<f64>() / n,
-            ci95: sim_core::mean_ci95(diffs).map(|i| [i.low, i.high]),
+            ci95: sim_core::stats::mean_ci95(diffs).map(|i| [i.low, i.high]),
         }
     }
 }

@@ -7,7 +7,8 @@ use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
-use sim_core::{Model, RunResults, mean_ci95};
+use sim_core::stats::mean_ci95;
+use sim_core::{Model, RunResults};
 
 use crate::report::rows::Row;
 

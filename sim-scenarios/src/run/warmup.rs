@@ -9,7 +9,8 @@
 //! standard error of the remaining mean. The warm-up is five times that,
 //! the largest over the routes, and at most half the requests.
 
-use sim_core::{RunError, mser_truncation, pilot_batch_means};
+use sim_core::stats::mser_truncation;
+use sim_core::{RunError, pilot_batch_means};
 
 use crate::compile::Scenario;
 use crate::error::ScenarioError;

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use serde_json::json;
-use sim_core::{RunOptions, mean_ci95};
+use sim_core::RunOptions;
+use sim_core::stats::mean_ci95;
 use sim_scenarios::{Scenario, resolve_auto_warmup, simulate};
 
 fn mm1(warmup: serde_json::Value) -> Scenario {
