@@ -318,11 +318,7 @@ fn cmd_validate(args: &ValidateArgs) -> Result<ExitCode> {
                     findings.len() - errors
                 )?;
                 for f in findings {
-                    let label = match f.severity {
-                        Severity::Error => "error",
-                        Severity::Warning => "warning",
-                    };
-                    writeln!(out, "  {label} [{}]: {}", f.check, f.message)?;
+                    writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;
                 }
                 check_failed |= errors > 0;
             }
