@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, FlagError};
 
 /// Exit code: the run completed but a check it was asked for failed.
 const EXIT_CHECK_FAILED: u8 = 1;
@@ -30,6 +30,10 @@ fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if let Some(flag) = FlagError::of(&e) {
+                eprintln!("aznetsim: error: {flag}");
+                return ExitCode::from(EXIT_ERROR);
+            }
             // clap prints help and version on stdout with success, usage
             // errors on stderr; usage errors exit with 2 as documented.
             let _ = e.print();

@@ -4,8 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
-use sim_scenarios::{CapacityReport, Search, Shard, Slo};
+use anyhow::Result;
+use sim_scenarios::{CapacityReport, Search, Shard};
 
 use super::shared;
 use crate::EXIT_CHECK_FAILED;
@@ -17,15 +17,9 @@ use crate::save::{self, Files};
 pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     let loaded = shared::load(&args.scenario, &args.set, &[])?;
     let value = &loaded.value;
-    let slo = Slo::parse(&args.slo).map_err(anyhow::Error::msg)?;
-    if !(args.precision > 0.0 && args.precision < 1.0) {
-        bail!(
-            "--precision must be between 0 and 1 (a fraction: 0.01 is 1 %), got {}",
-            args.precision
-        );
-    }
-    let name = value["name"].as_str().unwrap_or_default().to_string();
-    let target = shared::save_target(&args.save, &name)?;
+    let spec = loaded.scenario.spec();
+    let slo = args.slo;
+    let target = shared::save_target(&args.save, &spec.name)?;
     let pool = shared::pool(args.exec.threads)?;
     let show = !args.exec.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
     let bar = progress::spinner("simulations", show);
@@ -39,16 +33,16 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     let found = found?;
     let doc = CapacityReport {
         schema_version: sim_scenarios::SCHEMA_VERSION,
-        tool: "aznetsim".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
-        scenario: name.clone(),
+        tool: shared::TOOL.into(),
+        version: shared::VERSION.into(),
+        scenario: spec.name.clone(),
         slo: slo.to_string(),
-        seed: value["seed"].as_u64().unwrap_or(1),
-        replications: value["replications"].as_u64().unwrap_or(4),
+        seed: spec.seed,
+        replications: spec.replications,
         routes: found.clone(),
     };
     if let Some(dir) = &target {
-        let m = shared::manifest("capacity", value, &[], Shard::ALL, 1);
+        let m = shared::manifest("capacity", spec, &[], Shard::ALL, 1);
         let mut files = Files::default();
         files.add("manifest.json", serde_json::to_string_pretty(&m)? + "\n");
         files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
@@ -65,7 +59,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &doc)?;
             writeln!(out)?;
         }
-        Format::Table => table::write_capacity(&mut out, &name, &slo, &found)?,
+        Format::Table => table::write_capacity(&mut out, &spec.name, &slo, &found)?,
     }
     out.flush()?;
     let none_met = found.iter().any(|r| r.capacity_per_s.is_none());

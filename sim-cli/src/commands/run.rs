@@ -63,8 +63,7 @@ fn simulate(
     let models: u64 =
         scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
     let bar = progress::bar(replications * models, "replications", show);
-    let precision = args.precision.as_deref().map(parse_precision).transpose()?;
-    let (sims, outcome) = match precision {
+    let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
             let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, &|| bar.inc(1)));
@@ -140,7 +139,7 @@ fn save(
         .into_iter()
         .map(|(model, results, index)| RouteState::from_results(0, &[], model, results, index, 0))
         .collect();
-    let m = shared::manifest("run", &loaded.value, &[], Shard::ALL, 1);
+    let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
     let mut files = shared::common_files(&m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
     if args.save.report {
@@ -181,18 +180,4 @@ fn print(args: &RunArgs, report: &RunReport) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// `1%` or `0.01`: a relative half-width.
-fn parse_precision(s: &str) -> Result<f64> {
-    let v = match s.trim().strip_suffix('%') {
-        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
-        None => s.trim().parse::<f64>(),
-    };
-    match v {
-        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
-        _ => bail!(
-            "--precision {s}: expected a relative half-width such as 1% or 0.01 (between 0 and 100 %)"
-        ),
-    }
 }

@@ -7,11 +7,17 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use sim_scenarios::{
-    RouteState, Scenario, Shard, Vary, csv_header, parse_assignment, parse_json, set_path,
+    RouteState, Scenario, ScenarioSpec, Shard, Vary, csv_header, parse_assignment, parse_json,
+    set_path,
 };
 
 use crate::args::{RowFormat, SaveArgs};
 use crate::save::{self, Files, Manifest};
+
+/// The tool name in every document aznetsim saves or prints as JSON.
+pub(crate) const TOOL: &str = "aznetsim";
+/// The tool version in every document aznetsim saves or prints as JSON.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A scenario document after its overrides, and the scenario validated
 /// from it. The document is kept because results directories save it and
@@ -66,21 +72,22 @@ pub(crate) fn save_target(save: &SaveArgs, scenario: &str) -> Result<Option<Path
     Ok(Some(dir))
 }
 
-/// The manifest of a results directory of `command`.
+/// The manifest of a results directory of `command` on the validated
+/// `spec`.
 pub(crate) fn manifest(
     command: &str,
-    value: &Value,
+    spec: &ScenarioSpec,
     varies: &[Vary],
     shard: Shard,
     points: usize,
 ) -> Manifest {
     Manifest {
-        tool: "aznetsim".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        tool: TOOL.into(),
+        version: VERSION.into(),
         command: command.into(),
-        scenario: value["name"].as_str().unwrap_or_default().to_string(),
-        seed: value["seed"].as_u64().unwrap_or(1),
-        replications: value["replications"].as_u64().unwrap_or(4),
+        scenario: spec.name.clone(),
+        seed: spec.seed,
+        replications: spec.replications,
         varies: varies.to_vec(),
         shard,
         points,
