@@ -1,7 +1,7 @@
 //! `aznetsim capacity`: the highest arrival rate each route sustains within
 //! a latency SLO.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -21,7 +21,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     let slo = args.slo;
     let target = shared::save_target(&args.save, &spec.name)?;
     let pool = shared::pool(args.exec.threads)?;
-    let show = !args.exec.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
+    let show = progress::show(args.exec.quiet, args.format == Format::Json);
     let bar = progress::spinner("simulations", show);
     let search = Search { relative_precision: args.precision, ..Search::default() };
     let found = pool.install(|| {

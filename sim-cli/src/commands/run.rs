@@ -4,7 +4,7 @@
 //! A pipeline of named steps: load, resolve the warm-up, simulate, report,
 //! save, print.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -59,7 +59,7 @@ fn simulate(
 ) -> Result<(Simulated, Option<PrecisionOutcome>)> {
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
-    let show = !args.exec.quiet && args.format == Format::Table && std::io::stderr().is_terminal();
+    let show = progress::show(args.exec.quiet, args.format == Format::Json);
     let models: u64 =
         scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
     let bar = progress::bar(replications * models, "replications", show);

@@ -1,7 +1,7 @@
 //! `aznetsim sweep`: a grid of scenario variants, one row per point and
 //! route.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -26,7 +26,9 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     }
     let pool = shared::pool(args.exec.threads)?;
     let mine = (0..points).filter(|p| shard.owns(*p)).count() as u64;
-    let bar = progress::bar(mine, "points", !args.exec.quiet && std::io::stderr().is_terminal());
+    // JSON Lines are rows, not one document: the bar shows with either
+    // row format, as it always has.
+    let bar = progress::bar(mine, "points", progress::show(args.exec.quiet, false));
     let states = pool.install(|| run_sweep(&args.scenario, value, varies, shard, &|| bar.inc(1)));
     bar.finish_and_clear();
     let states = merge_states(states?)?;
