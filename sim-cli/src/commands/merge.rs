@@ -13,6 +13,8 @@ use super::shared;
 use crate::args::MergeArgs;
 use crate::save::{self, Manifest};
 
+/// The rows of the whole sweep on stdout; fails unless every shard of one
+/// experiment is given exactly once.
 pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let mut all = Vec::new();
     let mut first: Option<(PathBuf, Manifest)> = None;

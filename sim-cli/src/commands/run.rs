@@ -19,6 +19,8 @@ use crate::args::{Format, PrecisionOnArg, RunArgs};
 use crate::output::{pictures, progress, table};
 use crate::save;
 
+/// The table or JSON report on stdout; exit 0 (a finding `validate` fails
+/// on is only a warning here).
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let loaded = load(args)?;
     let (scenario, detected_warmup) = sim_scenarios::resolve_auto_warmup(&loaded.scenario)

@@ -12,6 +12,8 @@ use crate::args::{RowFormat, SweepArgs};
 use crate::output::{pictures, progress};
 use crate::save;
 
+/// One row per point and route on stdout, and with `--out` the results
+/// directory that `merge` reads.
 pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     // Validate the base scenario once, so its errors name no point.
     let loaded = shared::load(&args.scenario, &args.set, &[])?;
