@@ -1,9 +1,12 @@
 //! Command-line arguments.
 
+use std::error::Error;
+use std::fmt;
 use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use sim_scenarios::{Shard, Slo, Vary};
 
 /// Compare Azure hybrid network routes by latency and capacity: a
 /// deterministic discrete-event simulator.
@@ -99,14 +102,14 @@ pub(crate) struct SweepArgs {
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
     /// A field to vary: PATH=V1,V2,... or PATH=START..END:STEP; several make a grid.
-    #[arg(long, value_name = "PATH=VALUES", required = true)]
-    pub(crate) vary: Vec<String>,
+    #[arg(long, value_name = "PATH=VALUES", required = true, value_parser = vary)]
+    pub(crate) vary: Vec<Vary>,
     /// Override any scenario field by its JSON path, for every point.
     #[arg(long, value_name = "PATH=VALUE")]
     pub(crate) set: Vec<String>,
     /// Run only the K-th of N slices of the points (K from 0); join with merge.
-    #[arg(long, value_name = "K/N")]
-    pub(crate) shard: Option<String>,
+    #[arg(long, value_name = "K/N", value_parser = shard)]
+    pub(crate) shard: Option<Shard>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = RowFormat::Csv, value_name = "FORMAT")]
     pub(crate) format: RowFormat,
@@ -122,13 +125,13 @@ pub(crate) struct CapacityArgs {
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
     /// The objective: METRIC<=LIMIT, METRIC mean or pNN (p50, p99, p99.9), LIMIT in ms or s.
-    #[arg(long, value_name = "SLO")]
-    pub(crate) slo: String,
+    #[arg(long, value_name = "SLO", value_parser = slo)]
+    pub(crate) slo: Slo,
     /// Only this route (default: every route).
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
     /// Relative precision of the search (default 0.01 = 1 %).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.01)]
+    #[arg(long, value_name = "FRACTION", default_value_t = 0.01, value_parser = fraction)]
     pub(crate) precision: f64,
     /// Override any scenario field by its JSON path.
     #[arg(long, value_name = "PATH=VALUE")]
@@ -187,8 +190,8 @@ pub(crate) struct RunArgs {
     pub(crate) baseline: Option<String>,
     /// Add replications (in batches of the scenario's count) until every
     /// route's 95 % interval has at most this relative half-width, e.g. 1%.
-    #[arg(long, value_name = "PCT")]
-    pub(crate) precision: Option<String>,
+    #[arg(long, value_name = "PCT", value_parser = half_width)]
+    pub(crate) precision: Option<f64>,
     /// Which estimate --precision applies to.
     #[arg(long, value_enum, default_value_t = PrecisionOnArg::Mean, value_name = "ESTIMATE", requires = "precision")]
     pub(crate) precision_on: PrecisionOnArg,
@@ -221,6 +224,71 @@ pub(crate) struct ExplainArgs {
     pub(crate) set: Vec<String>,
 }
 
+/// A flag value that has the right type but means nothing, e.g.
+/// `--shard 2/2`. Its message names the flag and the accepted form, so
+/// `main` prints it as aznetsim's own one-line error rather than under
+/// clap's "invalid value" preamble; the exit code is clap's usage code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FlagError(String);
+
+impl fmt::Display for FlagError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Error for FlagError {}
+
+impl FlagError {
+    /// The flag error behind a clap error, if clap refused one of the
+    /// values parsed here.
+    pub(crate) fn of(e: &clap::Error) -> Option<&FlagError> {
+        e.source().and_then(|s| s.downcast_ref::<FlagError>())
+    }
+}
+
+/// `--vary`, by [`Vary::parse`].
+fn vary(s: &str) -> Result<Vary, FlagError> {
+    Vary::parse(s).map_err(|e| FlagError(e.to_string()))
+}
+
+/// `--shard`, by [`Shard::parse`].
+fn shard(s: &str) -> Result<Shard, FlagError> {
+    Shard::parse(s).map_err(|e| FlagError(e.to_string()))
+}
+
+/// `capacity --slo`, by [`Slo::parse`].
+fn slo(s: &str) -> Result<Slo, FlagError> {
+    Slo::parse(s).map_err(FlagError)
+}
+
+/// `run --precision`: `1%` or `0.01`, a relative half-width.
+fn half_width(s: &str) -> Result<f64, FlagError> {
+    let v = match s.trim().strip_suffix('%') {
+        Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
+        None => s.trim().parse::<f64>(),
+    };
+    match v {
+        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        _ => Err(FlagError(format!(
+            "--precision {s}: expected a relative half-width such as 1% or 0.01 (between 0 and 100 %)"
+        ))),
+    }
+}
+
+/// `capacity --precision`: a fraction strictly between 0 and 1. Text that
+/// is no number gets clap's own message, as for any number flag.
+fn fraction(s: &str) -> Result<f64, Box<dyn Error + Send + Sync>> {
+    let v: f64 = s.parse()?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err(Box::new(FlagError(format!(
+            "--precision must be between 0 and 1 (a fraction: 0.01 is 1 %), got {v}"
+        ))))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,5 +297,42 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    /// The clap error for `args`, which must be refused.
+    fn refused(args: &[&str]) -> clap::Error {
+        Cli::try_parse_from([&["aznetsim"][..], args].concat()).expect_err("refused")
+    }
+
+    #[test]
+    fn flag_values_are_typed_at_parse_time() {
+        let cli = Cli::try_parse_from([
+            "aznetsim", "sweep", "s.json", "--vary", "seed=1,2", "--shard", "1/3", "--out", "d",
+        ])
+        .unwrap();
+        let Command::Sweep(args) = cli.command else { panic!("not a sweep") };
+        assert_eq!(args.vary, [Vary { path: "seed".into(), values: vec!["1".into(), "2".into()] }]);
+        assert_eq!(args.shard, Some(Shard { index: 1, count: 3 }));
+        let cli = Cli::try_parse_from(["aznetsim", "run", "s.json", "--precision", "2%"]).unwrap();
+        let Command::Run(args) = cli.command else { panic!("not a run") };
+        assert_eq!(args.precision, Some(0.02));
+    }
+
+    #[test]
+    fn a_meaningless_flag_value_is_a_flag_error_with_the_old_message() {
+        let e = refused(&["sweep", "s.json", "--vary", "seed=1", "--shard", "2/2"]);
+        assert!(e.use_stderr());
+        let flag = FlagError::of(&e).expect("a flag error");
+        assert!(flag.to_string().starts_with("--shard 2/2: expected K/N"), "{flag}");
+        let e = refused(&["capacity", "s.json", "--slo", "p99<=5ms", "--precision", "1"]);
+        let flag = FlagError::of(&e).expect("a flag error");
+        assert_eq!(
+            flag.to_string(),
+            "--precision must be between 0 and 1 (a fraction: 0.01 is 1 %), got 1"
+        );
+        // Text that is no number at all keeps clap's own message.
+        let e = refused(&["capacity", "s.json", "--slo", "p99<=5ms", "--precision", "x"]);
+        assert!(FlagError::of(&e).is_none());
+        assert!(e.to_string().contains("invalid float literal"), "{e}");
     }
 }

@@ -78,7 +78,7 @@ pub(crate) fn check_target(dir: &Path, force: bool) -> Result<()> {
 
 /// Writes every file into a fresh sibling directory, then renames it into
 /// place: readers see the whole directory or none of it, and a failure
-/// leaves nothing behind.
+/// (an error or a panic) leaves nothing behind.
 pub(crate) fn write_dir(dir: &Path, files: &Files, force: bool) -> Result<()> {
     check_target(dir, force)?;
     let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -86,36 +86,33 @@ pub(crate) fn write_dir(dir: &Path, files: &Files, force: bool) -> Result<()> {
         .with_context(|| format!("{}: cannot create", parent.display()))?;
     let name =
         dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| -> Result<()> {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        std::fs::create_dir(&tmp).with_context(|| format!("{}: cannot create", tmp.display()))?;
-        for (file, contents) in &files.0 {
-            let path = tmp.join(file);
-            std::fs::write(&path, contents)
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-        }
-        if dir.exists() {
-            // --force: move the old directory aside, then swap.
-            let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-            std::fs::rename(dir, &old)
-                .with_context(|| format!("{}: cannot replace", dir.display()))?;
-            std::fs::rename(&tmp, dir)
-                .with_context(|| format!("{}: cannot write", dir.display()))?;
-            std::fs::remove_dir_all(&old)
-                .with_context(|| format!("{}: cannot remove", old.display()))?;
-        } else {
-            std::fs::rename(&tmp, dir)
-                .with_context(|| format!("{}: cannot write", dir.display()))?;
-        }
-        Ok(())
-    })();
-    if result.is_err() && tmp.exists() {
-        let _ = std::fs::remove_dir_all(&tmp);
+    // Removed when dropped, so on every early return and on unwinding,
+    // until it has been renamed into place and is kept.
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.tmp-"))
+        .tempdir_in(parent)
+        .with_context(|| format!("{}: cannot create a temporary directory", parent.display()))?;
+    for (file, contents) in &files.0 {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, contents)
+            .with_context(|| format!("{}: cannot write", path.display()))?;
     }
-    result
+    if dir.exists() {
+        // --force: move the old directory aside, then swap.
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        std::fs::rename(dir, &old).with_context(|| format!("{}: cannot replace", dir.display()))?;
+        std::fs::rename(tmp.path(), dir)
+            .with_context(|| format!("{}: cannot write", dir.display()))?;
+        // In place: disarm the clean-up (its path is gone anyway).
+        let _ = tmp.keep();
+        std::fs::remove_dir_all(&old)
+            .with_context(|| format!("{}: cannot remove", old.display()))?;
+    } else {
+        std::fs::rename(tmp.path(), dir)
+            .with_context(|| format!("{}: cannot write", dir.display()))?;
+        let _ = tmp.keep();
+    }
+    Ok(())
 }
 
 /// Reads a results directory: its manifest and route states.
@@ -220,5 +217,34 @@ mod tests {
         let names: Vec<_> =
             std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    /// tempfile may create private directories; results directories are
+    /// shared (merge jobs, other users), so they keep the usual mode.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_gets_the_mode_of_a_plain_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, plain) = (tmp.path().join("out"), tmp.path().join("plain"));
+        write_dir(&dir, &Files::default(), false).unwrap();
+        std::fs::create_dir(&plain).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&dir), mode(&plain));
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        let mut files = Files::default();
+        files.add("a.txt", "one");
+        // A file in a subdirectory that does not exist cannot be written.
+        files.add("missing/b.txt", "two");
+        let e = write_dir(&dir, &files, false).unwrap_err();
+        assert!(format!("{e:#}").contains("b.txt: cannot write"), "{e:#}");
+        let names: Vec<_> =
+            std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(names.is_empty(), "{names:?}");
     }
 }

@@ -30,6 +30,10 @@ fn table_names_every_route_under_the_documented_columns() {
     }
 }
 
+/// Only half of what its name says: stderr is a pipe here, so there is no
+/// bar with or without `--quiet`, and this shows that `-q` leaves stdout
+/// alone. When the bar is shown is unit-tested in `output/progress.rs`
+/// (`is_shown`).
 #[test]
 fn quiet_changes_nothing_but_the_bar() {
     let loud = stdout_of(aznetsim().arg("run").arg(reference()).args(SMALL));

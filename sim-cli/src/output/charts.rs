@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -66,8 +66,6 @@ fn render(size: (u32, u32), draw: impl FnOnce(&Root<'_>) -> DrawResult) -> Strin
     svg
 }
 
-/// Roughly how wide `text` is at plotters font `size` in pixels, for the
-/// layout decisions made here (proportional sans-serif, ~0.55 em a char).
 /// The legend every line chart shares: upper left, on a light box.
 fn draw_legend<'a, X: Ranged, Y: Ranged>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<X, Y>>,
@@ -83,6 +81,8 @@ fn draw_legend<'a, X: Ranged, Y: Ranged>(
     Ok(())
 }
 
+/// Roughly how wide `text` is at plotters font `size` in pixels, for the
+/// layout decisions made here (proportional sans-serif, ~0.55 em a char).
 fn text_width(text: &str, size: f64) -> f64 {
     text.chars().count() as f64 * size / 1.24 * 0.55
 }
@@ -480,38 +480,45 @@ pub(crate) fn p99_against_load(
                 0.0..x_max,
                 (lo..hi).log_scale().with_key_points(bold).with_light_points(light),
             )?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc("p99 latency [ms] (log scale)")
-                .x_max_light_lines(1)
-                .x_label_formatter(&|x| number(*x))
-                .y_label_formatter(&|y| number(*y))
-                .label_style((FONT, LABEL_SIZE))
-                .axis_desc_style((FONT, DESC_SIZE))
-                .bold_line_style(GRID_BOLD)
-                .light_line_style(GRID_LIGHT)
-                .draw()?;
+            // The light lines stay at the 1-2-5 points within each decade.
+            configure_mesh(&mut chart, x_desc, "p99 latency [ms] (log scale)", None)?;
             draw_load_series(&mut chart, series, &clean, slo, x_max, lo)
         } else {
             let hi = if y_top > 0.0 { y_top * 1.1 } else { 1.0 };
             let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..hi)?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc)
-                .y_desc("p99 latency [ms]")
-                .x_max_light_lines(1)
-                .y_max_light_lines(1)
-                .x_label_formatter(&|x| number(*x))
-                .y_label_formatter(&|y| number(*y))
-                .label_style((FONT, LABEL_SIZE))
-                .axis_desc_style((FONT, DESC_SIZE))
-                .bold_line_style(GRID_BOLD)
-                .light_line_style(GRID_LIGHT)
-                .draw()?;
+            configure_mesh(&mut chart, x_desc, "p99 latency [ms]", Some(1))?;
             draw_load_series(&mut chart, series, &clean, slo, x_max, 0.0)
         }
     })
+}
+
+/// The axes and grid of [`p99_against_load`], on either kind of y axis:
+/// at most `y_max_light_lines` light lines between two labelled ones
+/// (`None`: plotters' default, or the axis's own light points).
+fn configure_mesh<'a, Y>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    y_max_light_lines: Option<usize>,
+) -> DrawResult
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let mut mesh = chart.configure_mesh();
+    if let Some(n) = y_max_light_lines {
+        mesh.y_max_light_lines(n);
+    }
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_max_light_lines(1)
+        .x_label_formatter(&|x| number(*x))
+        .y_label_formatter(&|y| number(*y))
+        .label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .draw()?;
+    Ok(())
 }
 
 /// The lines, markers, SLO and legend of [`p99_against_load`] on either

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use sim_scenarios::{RouteCapacity, RouteState, RunReport, Slo, Vary, decode_histogram};
 
-use crate::charts;
+use crate::output::charts;
 use crate::save::Files;
 
 /// `run --report`: every route's latency distribution on one chart, and

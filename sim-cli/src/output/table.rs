@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use sim_scenarios::{RouteCapacity, RouteReport, RunReport, Scenario, Severity, Slo};
+use sim_scenarios::{RouteCapacity, RouteReport, RunReport, Scenario, Slo};
 
 fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |u| format!("{:.0}%", u * 100.0))
@@ -178,8 +178,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             writeln!(out, "{} requests timed out", r.timed_out)?;
         }
         for f in &r.findings {
-            let label = if f.severity == Severity::Error { "error" } else { "warning" };
-            writeln!(out, "{label} [{}]: {}", f.check, f.message)?;
+            writeln!(out, "{} [{}]: {}", f.severity, f.check, f.message)?;
         }
     }
     Ok(())
@@ -264,8 +263,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             }
         }
         for f in &r.findings {
-            let label = if f.severity == Severity::Error { "error" } else { "warning" };
-            writeln!(out, "  {label} [{}]: {}", f.check, f.message)?;
+            writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;
         }
     }
     Ok(())

@@ -1,0 +1,67 @@
+//! `aznetsim capacity`: the highest arrival rate each route sustains within
+//! a latency SLO.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use sim_scenarios::{CapacityReport, Search, Shard};
+
+use super::shared;
+use crate::EXIT_CHECK_FAILED;
+use crate::args::{CapacityArgs, Format};
+use crate::output::{pictures, progress, table};
+use crate::save::{self, Files};
+
+/// Exit 1 when some route meets the SLO at no rate tried.
+pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
+    let loaded = shared::load(&args.scenario, &args.set, &[])?;
+    let value = &loaded.value;
+    let spec = loaded.scenario.spec();
+    let slo = args.slo;
+    let target = shared::save_target(&args.save, &spec.name)?;
+    let pool = shared::pool(args.exec.threads)?;
+    let show = progress::show(args.exec.quiet, args.format == Format::Json);
+    let bar = progress::spinner("simulations", show);
+    let search = Search { relative_precision: args.precision, ..Search::default() };
+    let found = pool.install(|| {
+        sim_scenarios::capacity(&args.scenario, value, args.route.as_deref(), slo, search, &|| {
+            bar.inc(1)
+        })
+    });
+    bar.finish_and_clear();
+    let found = found?;
+    let doc = CapacityReport {
+        schema_version: sim_scenarios::SCHEMA_VERSION,
+        tool: shared::TOOL.into(),
+        version: shared::VERSION.into(),
+        scenario: spec.name.clone(),
+        slo: slo.to_string(),
+        seed: spec.seed,
+        replications: spec.replications,
+        routes: found.clone(),
+    };
+    if let Some(dir) = &target {
+        let m = shared::manifest("capacity", spec, &[], Shard::ALL, 1);
+        let mut files = Files::default();
+        files.add("manifest.json", serde_json::to_string_pretty(&m)? + "\n");
+        files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
+        files.add("summary.json", serde_json::to_string_pretty(&doc)? + "\n");
+        files.add("states.jsonl", "");
+        if args.save.report {
+            pictures::capacity_charts(&mut files, &found, &slo)?;
+        }
+        save::write_dir(dir, &files, args.save.force)?;
+    }
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        Format::Table => table::write_capacity(&mut out, &spec.name, &slo, &found)?,
+    }
+    out.flush()?;
+    let none_met = found.iter().any(|r| r.capacity_per_s.is_none());
+    Ok(if none_met { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,11 @@
+//! One module per subcommand, each with a `run` taking its parsed
+//! arguments and returning the exit code.
+
+pub(crate) mod capacity;
+pub(crate) mod catalog;
+pub(crate) mod explain;
+pub(crate) mod merge;
+pub(crate) mod run;
+mod shared;
+pub(crate) mod sweep;
+pub(crate) mod validate;

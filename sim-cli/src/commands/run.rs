@@ -1,0 +1,185 @@
+//! `aznetsim run`: simulate every route and report latency per route and
+//! hop.
+//!
+//! A pipeline of named steps: load, resolve the warm-up, simulate, report,
+//! save, print.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use sim_core::RunOptions;
+use sim_scenarios::{
+    PrecisionOn, PrecisionOutcome, RouteState, RunReport, Scenario, Severity, Shard, Simulated,
+};
+
+use super::shared::{self, Loaded};
+use crate::args::{Format, PrecisionOnArg, RunArgs};
+use crate::output::{pictures, progress, table};
+use crate::save;
+
+/// The table or JSON report on stdout; exit 0 (a finding `validate` fails
+/// on is only a warning here).
+pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
+    let loaded = load(args)?;
+    let (scenario, detected_warmup) = sim_scenarios::resolve_auto_warmup(&loaded.scenario)
+        .with_context(|| format!("{}", args.scenario.display()))?;
+    let pool = shared::pool(args.exec.threads)?;
+    let target = shared::save_target(&args.save, &scenario.spec().name)?;
+    let (sims, outcome) = simulate(args, &scenario, &pool)?;
+    let report = report(args, &scenario, &sims, outcome, detected_warmup.is_some())?;
+    if let Some(dir) = &target {
+        save(args, dir, &loaded, &scenario, &sims, &report)?;
+    }
+    warn_about_findings(args, &scenario);
+    print(args, &report)
+}
+
+/// The scenario with `--requests`, `--replications` and `--seed` applied as
+/// overrides, after the `--set` ones.
+fn load(args: &RunArgs) -> Result<Loaded> {
+    let mut extra = Vec::new();
+    if let Some(n) = args.requests {
+        extra.push(("workload.requests".to_string(), n.to_string()));
+    }
+    if let Some(n) = args.replications {
+        extra.push(("replications".to_string(), n.to_string()));
+    }
+    if let Some(n) = args.seed {
+        extra.push(("seed".to_string(), n.to_string()));
+    }
+    shared::load(&args.scenario, &args.set, &extra)
+}
+
+/// Every route's replications on `pool`, or, with `--precision`, as many as
+/// it takes; with a progress bar on stderr.
+fn simulate(
+    args: &RunArgs,
+    scenario: &Scenario,
+    pool: &rayon::ThreadPool,
+) -> Result<(Simulated, Option<PrecisionOutcome>)> {
+    let spec = scenario.spec();
+    let (seed, replications) = (spec.seed, spec.replications);
+    let show = progress::show(args.exec.quiet, args.format == Format::Json);
+    let models: u64 =
+        scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
+    let bar = progress::bar(replications * models, "replications", show);
+    let (sims, outcome) = match args.precision {
+        None => {
+            let opts = RunOptions::new(seed, replications);
+            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, &|| bar.inc(1)));
+            (sims, None)
+        }
+        Some(t) => {
+            if args.max_replications < 2 {
+                bail!("--max-replications must be at least 2 for an interval");
+            }
+            bar.set_length(args.max_replications * models);
+            let on = match args.precision_on {
+                PrecisionOnArg::Mean => PrecisionOn::Mean,
+                PrecisionOnArg::P99 => PrecisionOn::P99,
+            };
+            match pool.install(|| {
+                sim_scenarios::simulate_to_precision(
+                    scenario,
+                    seed,
+                    replications,
+                    t,
+                    on,
+                    args.max_replications,
+                    &|| bar.inc(1),
+                )
+            }) {
+                Ok((sims, outcome)) => (Ok(sims), Some(outcome)),
+                Err(e) => (Err(e), None),
+            }
+        }
+    };
+    bar.finish_and_clear();
+    let sims = sims.with_context(|| format!("{}", args.scenario.display()))?;
+    Ok((sims, outcome))
+}
+
+/// The report of the simulated routes against `--baseline`, with how
+/// `--precision` ended and whether the warm-up was detected.
+fn report(
+    args: &RunArgs,
+    scenario: &Scenario,
+    sims: &Simulated,
+    outcome: Option<PrecisionOutcome>,
+    warmup_auto: bool,
+) -> Result<RunReport> {
+    let spec = scenario.spec();
+    let replications = outcome.as_ref().map_or(spec.replications, |o| o.replications);
+    let mut report = sim_scenarios::report_against(
+        scenario,
+        spec.seed,
+        replications,
+        sims,
+        args.baseline.as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    // Filled in after the warnings were computed, as before the split:
+    // no warning speaks about precision or the detected warm-up yet.
+    report.precision = outcome;
+    report.warmup_auto = warmup_auto;
+    Ok(report)
+}
+
+/// The results directory of `--out`: the common files, `summary.json` and,
+/// with `--report`, the charts.
+fn save(
+    args: &RunArgs,
+    dir: &Path,
+    loaded: &Loaded,
+    scenario: &Scenario,
+    sims: &Simulated,
+    report: &RunReport,
+) -> Result<()> {
+    let states: Vec<RouteState> = sim_scenarios::route_views(scenario, sims)
+        .into_iter()
+        .map(|(model, results, index)| RouteState::from_results(0, &[], model, results, index, 0))
+        .collect();
+    let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
+    let mut files = shared::common_files(&m, &loaded.value, &states)?;
+    files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
+    if args.save.report {
+        pictures::run_charts(&mut files, report, &states)?;
+    }
+    save::write_dir(dir, &files, args.save.force)?;
+    if !args.exec.quiet {
+        eprintln!("aznetsim: results saved in {}", dir.display());
+    }
+    Ok(())
+}
+
+/// The findings `validate` fails on, as warnings on stderr: a run does not
+/// refuse them.
+fn warn_about_findings(args: &RunArgs, scenario: &Scenario) {
+    if args.exec.quiet {
+        return;
+    }
+    for f in scenario.routes().iter().flat_map(|r| &r.findings) {
+        if f.severity == Severity::Error {
+            eprintln!("aznetsim: warning: {} (aznetsim validate fails on this)", f.message);
+        }
+    }
+}
+
+/// The report on stdout, as a table or JSON.
+fn print(args: &RunArgs, report: &RunReport) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, report).context("cannot write the results")?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            table::write(&mut out, report)?;
+            table::write_warnings(&mut out, report)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

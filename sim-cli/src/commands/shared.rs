@@ -1,0 +1,143 @@
+//! What several commands do the same way: load a scenario with its
+//! overrides, start the worker pool, and describe and fill a results
+//! directory.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde_json::Value;
+use sim_scenarios::{
+    RouteState, Scenario, ScenarioSpec, Shard, Vary, csv_header, parse_assignment, parse_json,
+    set_path,
+};
+
+use crate::args::{RowFormat, SaveArgs};
+use crate::save::{self, Files, Manifest};
+
+/// The tool name in every document aznetsim saves or prints as JSON.
+pub(crate) const TOOL: &str = "aznetsim";
+/// The tool version in every document aznetsim saves or prints as JSON.
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A scenario document after its overrides, and the scenario validated
+/// from it. The document is kept because results directories save it and
+/// sweep and capacity derive their variants from it.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    /// The document, overrides applied.
+    pub(crate) value: Value,
+    /// The validated scenario.
+    pub(crate) scenario: Scenario,
+}
+
+/// Loads a scenario, applying `--set` overrides (and the shorthand flags
+/// that are overrides too) to the JSON before validation.
+pub(crate) fn load(path: &Path, sets: &[String], extra: &[(String, String)]) -> Result<Loaded> {
+    let value = load_value(path, sets, extra)?;
+    let scenario = Scenario::from_value(path, value.clone())?;
+    Ok(Loaded { value, scenario })
+}
+
+/// The scenario document after overrides, not yet validated.
+fn load_value(path: &Path, sets: &[String], extra: &[(String, String)]) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
+    let mut value = parse_json(path, &text)?;
+    for s in sets {
+        let (p, v) = parse_assignment(s)?;
+        set_path(&mut value, &p, &v).with_context(|| format!("{}: --set", path.display()))?;
+    }
+    for (p, v) in extra {
+        set_path(&mut value, p, v).with_context(|| format!("{}", path.display()))?;
+    }
+    Ok(value)
+}
+
+/// A rayon pool of `threads` workers (all cores when `None`).
+pub(crate) fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        bail!("--threads must be at least 1 (leave it out to use every core)");
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .context("cannot start the worker threads")
+}
+
+/// Where `--out` saves, checked before any simulation.
+pub(crate) fn save_target(save: &SaveArgs, scenario: &str) -> Result<Option<PathBuf>> {
+    let Some(out) = &save.out else { return Ok(None) };
+    let dir = save::target_dir(out, scenario);
+    save::check_target(&dir, save.force)?;
+    Ok(Some(dir))
+}
+
+/// The manifest of a results directory of `command` on the validated
+/// `spec`.
+pub(crate) fn manifest(
+    command: &str,
+    spec: &ScenarioSpec,
+    varies: &[Vary],
+    shard: Shard,
+    points: usize,
+) -> Manifest {
+    Manifest {
+        tool: TOOL.into(),
+        version: VERSION.into(),
+        command: command.into(),
+        scenario: spec.name.clone(),
+        seed: spec.seed,
+        replications: spec.replications,
+        varies: varies.to_vec(),
+        shard,
+        points,
+    }
+}
+
+/// The rows of `states`, as the sweep prints them.
+pub(crate) fn rows_text(
+    states: &[RouteState],
+    paths: &[String],
+    format: RowFormat,
+) -> Result<String> {
+    let mut out = String::new();
+    if format == RowFormat::Csv {
+        out.push_str(&csv_header(paths));
+        out.push('\n');
+    }
+    for st in states {
+        let row = st.row()?;
+        match format {
+            RowFormat::Csv => out.push_str(&row.to_csv()),
+            RowFormat::Jsonl => out.push_str(&serde_json::to_string(&row.to_json(paths))?),
+        }
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The files every results directory holds: the manifest, the resolved
+/// scenario, the route states, the rows as CSV and one histogram log per
+/// route.
+pub(crate) fn common_files(m: &Manifest, value: &Value, states: &[RouteState]) -> Result<Files> {
+    let mut files = Files::default();
+    files.add("manifest.json", serde_json::to_string_pretty(m)? + "\n");
+    files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
+    let mut lines = String::new();
+    for st in states {
+        lines.push_str(&serde_json::to_string(st)?);
+        lines.push('\n');
+    }
+    files.add("states.jsonl", lines);
+    let paths: Vec<String> = m.varies.iter().map(|v| v.path.clone()).collect();
+    files.add("summary.csv", rows_text(states, &paths, RowFormat::Csv)?);
+    for st in states {
+        let name = if m.varies.is_empty() {
+            format!("{}.hlog", st.route)
+        } else {
+            format!("point{:05}-{}.hlog", st.point, st.route)
+        };
+        files.add(name, save::histogram_log(&st.route, st)?);
+    }
+    Ok(files)
+}

@@ -1,0 +1,57 @@
+//! `aznetsim sweep`: a grid of scenario variants, one row per point and
+//! route.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use sim_scenarios::{Shard, grid, merge_states, run_sweep};
+
+use super::shared;
+use crate::args::{RowFormat, SweepArgs};
+use crate::output::{pictures, progress};
+use crate::save;
+
+/// One row per point and route on stdout, and with `--out` the results
+/// directory that `merge` reads.
+pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
+    // Validate the base scenario once, so its errors name no point.
+    let loaded = shared::load(&args.scenario, &args.set, &[])?;
+    let value = &loaded.value;
+    let spec = loaded.scenario.spec();
+    let varies = &args.vary;
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    let points = grid(varies)?.len();
+    let target = shared::save_target(&args.save, &spec.name)?;
+    if shard != Shard::ALL && target.is_none() {
+        bail!("--shard needs --out DIR: each shard saves its results for aznetsim merge");
+    }
+    let pool = shared::pool(args.exec.threads)?;
+    let mine = (0..points).filter(|p| shard.owns(*p)).count() as u64;
+    // JSON Lines are rows, not one document: the bar shows with either
+    // row format, as it always has.
+    let bar = progress::bar(mine, "points", progress::show(args.exec.quiet, false));
+    let states = pool.install(|| run_sweep(&args.scenario, value, varies, shard, &|| bar.inc(1)));
+    bar.finish_and_clear();
+    let states = merge_states(states?)?;
+    let paths: Vec<String> = varies.iter().map(|v| v.path.clone()).collect();
+    let text = shared::rows_text(&states, &paths, args.format)?;
+    if let Some(dir) = &target {
+        let m = shared::manifest("sweep", spec, varies, shard, points);
+        let mut files = shared::common_files(&m, value, &states)?;
+        if args.format == RowFormat::Jsonl {
+            files.add("summary.jsonl", text.clone());
+        }
+        if args.save.report {
+            pictures::sweep_charts(&mut files, &states, varies)?;
+        }
+        save::write_dir(dir, &files, args.save.force)?;
+        if !args.exec.quiet {
+            eprintln!("aznetsim: results saved in {}", dir.display());
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,7 @@
+//! What the commands write: text tables on stdout, SVG charts into results
+//! directories, progress on stderr.
+
+pub(crate) mod charts;
+pub(crate) mod pictures;
+pub(crate) mod progress;
+pub(crate) mod table;
