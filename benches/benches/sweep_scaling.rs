@@ -31,7 +31,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sim_scenarios::{RouteState, Scenario, Shard, Vary, run_sweep, set_path};
+use sim_scenarios::experiment::{Shard, Vary};
+use sim_scenarios::file::set_path;
+use sim_scenarios::report::RouteState;
+use sim_scenarios::{Scenario, run_sweep};
 
 /// The requirement: t2 / t1 at most this.
 const MAX_RATIO: f64 = 0.6;
@@ -121,7 +124,8 @@ fn main() -> ExitCode {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/apim-hub-proxy.json");
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-    let mut base = sim_scenarios::parse_json(&file, &text).expect("the shipped scenario parses");
+    let mut base =
+        sim_scenarios::file::parse_json(&file, &text).expect("the shipped scenario parses");
     let shipped = [
         &base["workload"]["requests"],
         &base["workload"]["warmup_requests"],

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sim_scenarios::{Shard, Slo, Vary};
+use sim_scenarios::experiment::{Shard, Slo, Vary};
 
 /// Compare Azure hybrid network routes by latency and capacity: a
 /// deterministic discrete-event simulator.
@@ -259,7 +259,7 @@ fn shard(s: &str) -> Result<Shard, FlagError> {
 
 /// `capacity --slo`, by [`Slo::parse`].
 fn slo(s: &str) -> Result<Slo, FlagError> {
-    Slo::parse(s).map_err(FlagError)
+    Slo::parse(s).map_err(|e| FlagError(e.to_string()))
 }
 
 /// `run --precision`: `1%` or `0.01`, a relative half-width.

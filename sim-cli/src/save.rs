@@ -5,7 +5,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use sim_scenarios::{RouteState, Shard, Vary};
+use sim_scenarios::experiment::{Shard, Vary};
+use sim_scenarios::report::RouteState;
 
 /// What a results directory holds, for `merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +150,8 @@ pub(crate) fn read_dir(dir: &Path) -> Result<(Manifest, Vec<RouteState>)> {
 pub(crate) fn histogram_log(route: &str, state: &RouteState) -> Result<Vec<u8>> {
     use hdrhistogram::serialization::V2DeflateSerializer;
     use hdrhistogram::serialization::interval_log::{IntervalLogWriterBuilder, Tag};
-    let h = sim_scenarios::decode_histogram(&state.histogram).map_err(anyhow::Error::msg)?;
+    let h =
+        sim_scenarios::report::decode_histogram(&state.histogram).map_err(anyhow::Error::msg)?;
     let mut buf = Vec::new();
     let mut ser = V2DeflateSerializer::new();
     let mut log = IntervalLogWriterBuilder::new()

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sim_scenarios::{CapacityReport, Search, Shard};
+use sim_scenarios::experiment::{CapacityReport, Search, Shard};
 
 use super::shared;
 use crate::EXIT_CHECK_FAILED;
@@ -25,16 +25,16 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     let bar = progress::spinner("simulations", show);
     let search = Search { relative_precision: args.precision, ..Search::default() };
     let found = pool.install(|| {
-        sim_scenarios::capacity(&args.scenario, value, args.route.as_deref(), slo, search, &|| {
+        sim_scenarios::capacity(&loaded.scenario, args.route.as_deref(), slo, search, &|| {
             bar.inc(1)
         })
     });
     bar.finish_and_clear();
     let found = found?;
     let doc = CapacityReport {
-        schema_version: sim_scenarios::SCHEMA_VERSION,
-        tool: shared::TOOL.into(),
-        version: shared::VERSION.into(),
+        schema_version: sim_scenarios::report::SCHEMA_VERSION,
+        tool: sim_scenarios::report::TOOL.into(),
+        version: sim_scenarios::report::VERSION.into(),
         scenario: spec.name.clone(),
         slo: slo.to_string(),
         seed: spec.seed,

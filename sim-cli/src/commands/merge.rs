@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use sim_scenarios::merge_states;
+use sim_scenarios::report::merge_states;
 
 use super::shared;
 use crate::args::MergeArgs;

@@ -10,9 +10,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use sim_core::RunOptions;
-use sim_scenarios::{
-    PrecisionOn, PrecisionOutcome, RouteState, RunReport, Scenario, Severity, Shard, Simulated,
-};
+use sim_scenarios::azure::Severity;
+use sim_scenarios::experiment::PrecisionTarget;
+use sim_scenarios::experiment::Shard;
+use sim_scenarios::report::{PrecisionOn, PrecisionOutcome, ReportOptions, RouteState};
+use sim_scenarios::run::{Simulated, Twins};
+use sim_scenarios::{RunReport, Scenario};
 
 use super::shared::{self, Loaded};
 use crate::args::{Format, PrecisionOnArg, RunArgs};
@@ -23,7 +26,7 @@ use crate::save;
 /// on is only a warning here).
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let loaded = load(args)?;
-    let (scenario, detected_warmup) = sim_scenarios::resolve_auto_warmup(&loaded.scenario)
+    let (scenario, detected_warmup) = sim_scenarios::run::resolve_auto_warmup(&loaded.scenario)
         .with_context(|| format!("{}", args.scenario.display()))?;
     let pool = shared::pool(args.exec.threads)?;
     let target = shared::save_target(&args.save, &scenario.spec().name)?;
@@ -62,32 +65,37 @@ fn simulate(
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
     let show = progress::show(args.exec.quiet, args.format == Format::Json);
-    let models: u64 =
-        scenario.routes().iter().map(|r| 1 + u64::from(r.model_without_auth.is_some())).sum();
-    let bar = progress::bar(replications * models, "replications", show);
+    // One tick per replication of a route; the authorisation twins the
+    // report needs run alongside and are not counted.
+    let routes = scenario.routes().len() as u64;
+    let bar = progress::bar(replications * routes, "replications", show);
     let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
-            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, &|| bar.inc(1)));
+            let sims = pool
+                .install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &|| bar.inc(1)));
             (sims, None)
         }
         Some(t) => {
             if args.max_replications < 2 {
                 bail!("--max-replications must be at least 2 for an interval");
             }
-            bar.set_length(args.max_replications * models);
+            bar.set_length(args.max_replications * routes);
             let on = match args.precision_on {
                 PrecisionOnArg::Mean => PrecisionOn::Mean,
                 PrecisionOnArg::P99 => PrecisionOn::P99,
             };
             match pool.install(|| {
-                sim_scenarios::simulate_to_precision(
+                sim_scenarios::experiment::simulate_to_precision(
                     scenario,
                     seed,
                     replications,
-                    t,
-                    on,
-                    args.max_replications,
+                    &PrecisionTarget {
+                        relative_half_width: t,
+                        on,
+                        max_replications: args.max_replications,
+                    },
+                    Twins::Run,
                     &|| bar.inc(1),
                 )
             }) {
@@ -112,19 +120,9 @@ fn report(
 ) -> Result<RunReport> {
     let spec = scenario.spec();
     let replications = outcome.as_ref().map_or(spec.replications, |o| o.replications);
-    let mut report = sim_scenarios::report_against(
-        scenario,
-        spec.seed,
-        replications,
-        sims,
-        args.baseline.as_deref(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    // Filled in after the warnings were computed, as before the split:
-    // no warning speaks about precision or the detected warm-up yet.
-    report.precision = outcome;
-    report.warmup_auto = warmup_auto;
-    Ok(report)
+    let options =
+        ReportOptions { baseline: args.baseline.as_deref(), precision: outcome, warmup_auto };
+    Ok(sim_scenarios::report::report_against(scenario, spec.seed, replications, sims, &options)?)
 }
 
 /// The results directory of `--out`: the common files, `summary.json` and,
@@ -137,10 +135,8 @@ fn save(
     sims: &Simulated,
     report: &RunReport,
 ) -> Result<()> {
-    let states: Vec<RouteState> = sim_scenarios::route_views(scenario, sims)
-        .into_iter()
-        .map(|(model, results, index)| RouteState::from_results(0, &[], model, results, index, 0))
-        .collect();
+    let states: Vec<RouteState> =
+        sims.routes(scenario).iter().map(|run| RouteState::from_run(0, &[], run, 0)).collect();
     let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
     let mut files = shared::common_files(&m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");

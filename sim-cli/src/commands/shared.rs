@@ -6,18 +6,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
-use sim_scenarios::{
-    RouteState, Scenario, ScenarioSpec, Shard, Vary, csv_header, parse_assignment, parse_json,
-    set_path,
-};
+use sim_scenarios::Scenario;
+use sim_scenarios::experiment::{Shard, Vary};
+use sim_scenarios::file::{ScenarioSpec, parse_assignment, parse_json, set_path};
+use sim_scenarios::report::{RouteState, csv_header};
 
 use crate::args::{RowFormat, SaveArgs};
 use crate::save::{self, Files, Manifest};
-
-/// The tool name in every document aznetsim saves or prints as JSON.
-pub(crate) const TOOL: &str = "aznetsim";
-/// The tool version in every document aznetsim saves or prints as JSON.
-pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A scenario document after its overrides, and the scenario validated
 /// from it. The document is kept because results directories save it and
@@ -82,8 +77,8 @@ pub(crate) fn manifest(
     points: usize,
 ) -> Manifest {
     Manifest {
-        tool: TOOL.into(),
-        version: VERSION.into(),
+        tool: sim_scenarios::report::TOOL.into(),
+        version: sim_scenarios::report::VERSION.into(),
         command: command.into(),
         scenario: spec.name.clone(),
         seed: spec.seed,

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use sim_scenarios::{Shard, grid, merge_states, run_sweep};
+use sim_scenarios::experiment::{Shard, grid};
+use sim_scenarios::report::merge_states;
+use sim_scenarios::run_sweep;
 
 use super::shared;
 use crate::args::{RowFormat, SweepArgs};

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use sim_scenarios::{Finding, Severity};
+use sim_scenarios::azure::{Finding, Severity};
 
 use super::shared;
 use crate::args::ValidateArgs;

@@ -13,7 +13,8 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged, ValueFo
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use sim_scenarios::{HopReport, RunReport};
+use sim_scenarios::RunReport;
+use sim_scenarios::report::HopReport;
 
 /// Font family of every text: left to the SVG viewer.
 const FONT: &str = "sans-serif";

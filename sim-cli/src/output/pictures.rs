@@ -1,7 +1,9 @@
 //! Which charts each command saves with `--report`.
 
 use anyhow::Result;
-use sim_scenarios::{RouteCapacity, RouteState, RunReport, Slo, Vary, decode_histogram};
+use sim_scenarios::RunReport;
+use sim_scenarios::experiment::{RouteCapacity, Slo, Vary};
+use sim_scenarios::report::{RouteState, decode_histogram};
 
 use crate::output::charts;
 use crate::save::Files;
@@ -87,7 +89,9 @@ pub(crate) fn capacity_charts(files: &mut Files, found: &[RouteCapacity], slo: &
         })
         .collect();
     let slo_line = match slo.metric {
-        sim_scenarios::SloMetric::Quantile(q) if (q - 0.99).abs() < 1e-12 => Some(slo.limit_ms),
+        sim_scenarios::experiment::SloMetric::Quantile(q) if (q - 0.99).abs() < 1e-12 => {
+            Some(slo.limit_ms)
+        }
         _ => None,
     };
     files.add(

@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use sim_scenarios::{RouteCapacity, RouteReport, RunReport, Scenario, Slo};
+use sim_scenarios::experiment::{RouteCapacity, Slo};
+use sim_scenarios::report::RouteReport;
+use sim_scenarios::{RunReport, Scenario};
 
 fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |u| format!("{:.0}%", u * 100.0))
@@ -104,7 +106,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             report.baseline
         )?;
         let header = ["route", "Δ mean ms", "95% interval", "Δ p99 ms", "95% interval "];
-        let interval = |e: &sim_scenarios::Estimate| {
+        let interval = |e: &sim_scenarios::report::Estimate| {
             e.ci95.map_or_else(|| "-".to_string(), |[l, h]| format!("[{}, {}]", ms(l), ms(h)))
         };
         let rows: Vec<Vec<String>> = report
@@ -223,7 +225,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
     for r in scenario.routes() {
         writeln!(out)?;
         let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();
-        let estimate = sim_scenarios::mean_latency_ms(&r.model, 0).map_or_else(
+        let estimate = sim_core::analytic::mean_latency_ms(&r.model, 0).map_or_else(
             || "none (a station or link is overloaded)".to_string(),
             |m| format!("{} ms", ms(m)),
         );

@@ -4,7 +4,7 @@
 //! exactly one place.
 
 use serde_json::{Value, json};
-use sim_scenarios::value;
+use sim_scenarios::azure::catalog::value;
 
 use super::bad_input::check_failure;
 use super::{Mutation, aznetsim, root};

@@ -2,7 +2,7 @@
 //! source).
 
 use serde_json::Value;
-use sim_scenarios::{FIGURES, SOURCES};
+use sim_scenarios::azure::catalog::{FIGURES, SOURCES};
 
 use super::{aznetsim, root, stdout_of};
 

@@ -89,7 +89,7 @@ fn run_out_writes_the_documented_files_and_merge_reads_them_back() {
         assert_eq!(fields.len(), 5, "Tag, start, length, max and histogram: {}", tagged[0]);
         let encoded = fields[4];
         assert!(encoded.starts_with("HISTF"), "not a V2 compressed histogram: {encoded}");
-        let h = sim_scenarios::decode_histogram(encoded).expect("the histogram decodes");
+        let h = sim_scenarios::report::decode_histogram(encoded).expect("the histogram decodes");
         assert_eq!(h.len(), route["completed"].as_u64().unwrap(), "{name}");
         let max_ms: f64 = fields[3].parse().unwrap();
         let reported = route["latency_ms"]["max"].as_f64().unwrap();

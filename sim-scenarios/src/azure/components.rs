@@ -60,8 +60,9 @@ pub(crate) struct FirewallSpec {
     queue_limit: Option<u32>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub(crate) enum ApimTier {
     Developer,
     Basic,
@@ -73,16 +74,9 @@ pub(crate) enum ApimTier {
 }
 
 impl ApimTier {
+    /// The tier's name in catalog keys, as in scenario files.
     fn key(self) -> &'static str {
-        match self {
-            ApimTier::Developer => "developer",
-            ApimTier::Basic => "basic",
-            ApimTier::Standard => "standard",
-            ApimTier::Premium => "premium",
-            ApimTier::Basicv2 => "basicv2",
-            ApimTier::Standardv2 => "standardv2",
-            ApimTier::Premiumv2 => "premiumv2",
-        }
+        self.into()
     }
 }
 
@@ -348,29 +342,31 @@ pub(crate) fn compile_node(
     path: &str,
     ctx: &Context,
 ) -> Result<NodeModel, Invalid> {
-    let model = match kind {
-        "client" => client(&typed::<ClientSpec>(value_json, path)?, path)?,
-        "station" => {
+    let kind: Kind = kind.parse().map_err(|_| {
+        Invalid::new(
+            key_path(path, "kind"),
+            format!("unknown node kind '{kind}'; expected one of: {}", NODE_KINDS.join(", ")),
+        )
+    })?;
+    // Each kind has its own flat structure, so that serde_path_to_error
+    // keeps exact JSON paths (an internally tagged enum would buffer the
+    // object and lose them).
+    Ok(match kind {
+        Kind::Client => client(&typed::<ClientSpec>(value_json, path)?, path)?,
+        Kind::Station => {
             let s = typed::<StationSpec>(value_json, path)?;
             let st = crate::file::laws::station(name, &s, path)?;
             plain(Kind::Station, st, String::new())
         }
-        "azure_firewall" => firewall(name, &typed(value_json, path)?, path)?,
-        "apim" => apim(name, &typed(value_json, path)?, path, ctx)?,
-        "app_gateway" => app_gateway(name, &typed(value_json, path)?, path)?,
-        "vnet_gateway" => vnet_gateway(name, &typed(value_json, path)?, path)?,
-        "onprem_firewall" => onprem_firewall(name, &typed(value_json, path)?, path)?,
-        "onprem_api_gateway" => onprem_api_gateway(name, &typed(value_json, path)?, path, ctx)?,
-        "backend" => backend(name, &typed(value_json, path)?, path)?,
-        "identity_provider" => identity_provider(name, &typed(value_json, path)?, path)?,
-        other => {
-            return Err(Invalid::new(
-                key_path(path, "kind"),
-                format!("unknown node kind '{other}'; expected one of: {}", NODE_KINDS.join(", ")),
-            ));
-        }
-    };
-    Ok(model)
+        Kind::AzureFirewall => firewall(name, &typed(value_json, path)?, path)?,
+        Kind::Apim => apim(name, &typed(value_json, path)?, path, ctx)?,
+        Kind::AppGateway => app_gateway(name, &typed(value_json, path)?, path)?,
+        Kind::VnetGateway => vnet_gateway(name, &typed(value_json, path)?, path)?,
+        Kind::OnpremFirewall => onprem_firewall(name, &typed(value_json, path)?, path)?,
+        Kind::OnpremApiGateway => onprem_api_gateway(name, &typed(value_json, path)?, path, ctx)?,
+        Kind::Backend => backend(name, &typed(value_json, path)?, path)?,
+        Kind::IdentityProvider => identity_provider(name, &typed(value_json, path)?, path)?,
+    })
 }
 
 pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
@@ -841,4 +837,23 @@ pub(crate) fn identity_provider(
     let mut model = plain(Kind::IdentityProvider, st, "unbounded (a cloud service)".into());
     model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None));
     Ok(model)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_and_tier_names_are_the_file_names() {
+        for name in NODE_KINDS {
+            let kind: Kind = name.parse().unwrap();
+            assert_eq!(kind.name(), *name);
+            assert_eq!(kind.to_string(), *name);
+        }
+        assert_eq!(NODE_KINDS.len(), 10);
+        for tier in ["developer", "basic", "standard", "premium", "basicv2", "premiumv2"] {
+            let t: ApimTier = serde_json::from_value(Value::from(tier)).unwrap();
+            assert_eq!(t.key(), tier);
+        }
+    }
 }

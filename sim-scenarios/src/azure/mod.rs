@@ -12,11 +12,13 @@
 //! through), which CA issued the terminator's certificate, and which CAs an
 //! initiator trusts.
 
-pub(crate) mod catalog;
+pub mod catalog;
 pub(crate) mod checks;
 pub(crate) mod components;
 pub(crate) mod network;
 pub(crate) mod tls;
+
+pub use checks::{Finding, Severity};
 
 use std::collections::BTreeMap;
 
@@ -34,22 +36,24 @@ pub const PUBLIC_CA: &str = "public";
 /// Default CA of on-premises certificates.
 pub const ONPREM_CA: &str = "onprem-root";
 
-/// Every node kind a scenario may use.
-pub const NODE_KINDS: &[&str] = &[
-    "client",
-    "station",
-    "azure_firewall",
-    "apim",
-    "app_gateway",
-    "vnet_gateway",
-    "onprem_firewall",
-    "onprem_api_gateway",
-    "backend",
-    "identity_provider",
-];
+/// Every node kind a scenario may use, as files name them.
+pub const NODE_KINDS: &[&str] = <Kind as strum::VariantNames>::VARIANTS;
 
-/// What a node is, for checks and explanations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a node is, for checks and explanations. Its names in scenario
+/// files (`Display`, `FromStr`, [`NODE_KINDS`]) all come from the one
+/// `strum` attribute below.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Kind {
     /// Where requests start.
     Client,
@@ -76,18 +80,7 @@ pub enum Kind {
 impl Kind {
     /// The kind's name in scenario files.
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::Client => "client",
-            Kind::Station => "station",
-            Kind::AzureFirewall => "azure_firewall",
-            Kind::Apim => "apim",
-            Kind::AppGateway => "app_gateway",
-            Kind::VnetGateway => "vnet_gateway",
-            Kind::OnpremFirewall => "onprem_firewall",
-            Kind::OnpremApiGateway => "onprem_api_gateway",
-            Kind::Backend => "backend",
-            Kind::IdentityProvider => "identity_provider",
-        }
+        self.into()
     }
 
     /// A stateful firewall: requests and responses must cross the same one.

@@ -7,6 +7,9 @@
 pub(crate) mod plan;
 pub(crate) mod routes;
 
+pub use plan::HopPlan;
+pub use routes::CompiledRoute;
+
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -18,7 +21,7 @@ use crate::file::json::{parse_json, typed};
 use crate::file::laws::workload;
 use crate::file::limits::MAX_REPLICATIONS;
 use crate::file::spec::{Mode, ScenarioSpec};
-use routes::{CompiledMix, CompiledRoute};
+use routes::CompiledMix;
 
 /// A validated scenario, compiled into one `sim-core` model per route, and
 /// in mode `mix` into one more model holding every route.
@@ -55,6 +58,19 @@ impl Scenario {
             .map(|(spec, routes, mix)| Scenario { file: file.to_path_buf(), spec, routes, mix })
     }
 
+    /// The same file with another (already parsed) spec, validated and
+    /// compiled: how a variant is made without a round trip through JSON
+    /// (a detected warm-up, a capacity probe's rate, one route alone).
+    ///
+    /// # Errors
+    ///
+    /// Fails when the changed spec describes an invalid scenario.
+    pub fn with_spec(&self, spec: ScenarioSpec) -> Result<Self, ScenarioError> {
+        compile_spec(spec)
+            .map_err(|e| e.in_file(self.file.clone()))
+            .map(|(spec, routes, mix)| Scenario { file: self.file.clone(), spec, routes, mix })
+    }
+
     /// The file it came from.
     pub fn file(&self) -> &Path {
         &self.file
@@ -86,13 +102,17 @@ impl Scenario {
     }
 }
 
-pub(crate) type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>);
+type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>);
 
-pub(crate) fn compile(value: Value) -> Result<Compiled, Invalid> {
+fn compile(value: Value) -> Result<Compiled, Invalid> {
     if !value.is_object() {
         return Err(Invalid::new(".", "a scenario must be a JSON object"));
     }
-    let spec: ScenarioSpec = typed(&value, ".")?;
+    compile_spec(typed(&value, ".")?)
+}
+
+/// Validates and compiles a parsed spec.
+fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
     if spec.name.trim().is_empty() {
         return Err(Invalid::new("name", "must not be empty"));
     }

@@ -15,17 +15,15 @@
 //! the width of the final bracket, and the bottleneck is the busiest
 //! resource at the lowest rate seen to break it.
 
-use std::path::Path;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim_core::RunOptions;
 
 use crate::compile::Scenario;
 use crate::experiment::sweep::PointError;
-use crate::file::overrides::set_path;
-use crate::report::rows::Row;
-use crate::report::state::RouteState;
+use crate::file::spec::ScenarioSpec;
+use crate::report::summary::RouteSummary;
+use crate::run::{Twins, simulate};
 
 /// What the SLO constrains.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -34,6 +32,16 @@ pub enum SloMetric {
     Mean,
     /// A percentile (0 < q < 1), e.g. 0.99.
     Quantile(f64),
+}
+
+/// A `--slo` that is not `METRIC<=LIMIT`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "--slo {spec}: expected METRIC<=LIMIT with METRIC mean or pNN (p50, p99, p99.9) and LIMIT in ms or s, e.g. p99<=50ms"
+)]
+pub struct SloError {
+    /// The argument as given.
+    pub spec: String,
 }
 
 /// A latency objective, e.g. `p99<=50ms`.
@@ -51,12 +59,8 @@ impl Slo {
     /// # Errors
     ///
     /// Fails with a message saying the accepted form.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let usage = || {
-            format!(
-                "--slo {s}: expected METRIC<=LIMIT with METRIC mean or pNN (p50, p99, p99.9) and LIMIT in ms or s, e.g. p99<=50ms"
-            )
-        };
+    pub fn parse(s: &str) -> Result<Self, SloError> {
+        let usage = || SloError { spec: s.to_string() };
         let (metric, limit) = s.split_once("<=").ok_or_else(usage)?;
         let metric = match metric.trim() {
             "mean" => SloMetric::Mean,
@@ -84,26 +88,21 @@ impl Slo {
         Ok(Slo { metric, limit_ms: v * scale })
     }
 
-    /// The metric's value in a row \[ms\].
-    pub fn measure(&self, row: &Row, state: &RouteState) -> f64 {
+    /// The metric's value in a summary \[ms\]; infinite when nothing
+    /// completed.
+    pub fn measure(&self, summary: &RouteSummary<'_>) -> f64 {
         match self.metric {
-            SloMetric::Mean => row.mean_ms,
-            SloMetric::Quantile(q) => {
-                let h =
-                    crate::report::state::decode_histogram(&state.histogram).expect("encoded here");
-                if state.completed == 0 {
-                    f64::INFINITY
-                } else {
-                    h.value_at_quantile(q).min(state.max_ns) as f64 / 1e6
-                }
-            }
+            SloMetric::Mean => summary.mean_ms,
+            SloMetric::Quantile(_) if summary.accumulators().completed == 0 => f64::INFINITY,
+            SloMetric::Quantile(q) => summary.quantile_ms(q),
         }
     }
 
     /// Whether a run meets the SLO: the metric is within the limit and no
     /// measured request was rejected or timed out.
-    pub fn is_met(&self, row: &Row, state: &RouteState) -> bool {
-        row.rejected == 0 && row.timed_out == 0 && self.measure(row, state) <= self.limit_ms
+    pub fn is_met(&self, summary: &RouteSummary<'_>) -> bool {
+        let acc = summary.accumulators();
+        acc.rejected == 0 && acc.timed_out == 0 && self.measure(summary) <= self.limit_ms
     }
 }
 
@@ -189,26 +188,27 @@ impl Default for Search {
     }
 }
 
-/// The arrival rate of a scenario document \[1/s\] and a setter scaling it.
-fn base_rate(doc: &Value) -> Option<f64> {
-    match doc.pointer("/workload/arrival/rate_per_s")? {
+/// The arrival rate of a scenario \[1/s\] (the higher one of an MMPP).
+fn base_rate(spec: &ScenarioSpec) -> Option<f64> {
+    match spec.workload.arrival.rate_per_s.as_ref()? {
         Value::Number(n) => n.as_f64(),
         Value::Array(a) => a.iter().filter_map(Value::as_f64).reduce(f64::max),
         _ => None,
     }
 }
 
-fn scaled(doc: &Value, factor: f64) -> Value {
-    let mut d = doc.clone();
-    let new = match d.pointer("/workload/arrival/rate_per_s") {
-        Some(Value::Number(n)) => Value::from(n.as_f64().unwrap_or(0.0) * factor),
-        Some(Value::Array(a)) => {
-            Value::from(a.iter().map(|v| v.as_f64().unwrap_or(0.0) * factor).collect::<Vec<_>>())
-        }
-        _ => return d,
+/// `spec` with every rate of its arrival process scaled by `factor` (so a
+/// bursty MMPP keeps its shape).
+fn scaled(spec: &ScenarioSpec, factor: f64) -> ScenarioSpec {
+    let mut s = spec.clone();
+    s.workload.arrival.rate_per_s = match &spec.workload.arrival.rate_per_s {
+        Some(Value::Number(n)) => Some(Value::from(n.as_f64().unwrap_or(0.0) * factor)),
+        Some(Value::Array(a)) => Some(Value::from(
+            a.iter().map(|v| v.as_f64().unwrap_or(0.0) * factor).collect::<Vec<_>>(),
+        )),
+        other => other.clone(),
     };
-    set_path(&mut d, "workload.arrival.rate_per_s", &new.to_string()).expect("the path exists");
-    d
+    s
 }
 
 /// Finds each route's capacity (routes in parallel, each alone in its
@@ -219,8 +219,7 @@ fn scaled(doc: &Value, factor: f64) -> Value {
 /// Fails when `route` names no route, the scenario has no arrival rate, or
 /// a candidate scenario is invalid or its run fails.
 pub fn capacity(
-    file: &Path,
-    base: &Value,
+    scenario: &Scenario,
     route: Option<&str>,
     slo: Slo,
     search: Search,
@@ -233,13 +232,10 @@ pub fn capacity(
         values: String::new(),
         source: msg.into(),
     };
-    let rate0 = base_rate(base)
+    let spec = scenario.spec();
+    let rate0 = base_rate(spec)
         .ok_or_else(|| fail("the scenario has no workload.arrival.rate_per_s".into()))?;
-    let names: Vec<String> = base
-        .pointer("/routes")
-        .and_then(Value::as_array)
-        .map(|rs| rs.iter().filter_map(|r| r.get("name")?.as_str().map(str::to_string)).collect())
-        .unwrap_or_default();
+    let names: Vec<String> = spec.routes.iter().map(|r| r.name.clone()).collect();
     let chosen: Vec<(usize, String)> = match route {
         Some(r) => {
             let i = names.iter().position(|n| n == r).ok_or_else(|| {
@@ -253,17 +249,16 @@ pub fn capacity(
         .par_iter()
         .map(|(i, name)| {
             // The route alone, with its scenario's other settings.
-            let mut doc = base.clone();
-            let only = doc["routes"][*i].clone();
-            doc["routes"] = Value::Array(vec![only]);
-            search_route(file, &doc, name, rate0, slo, search, on_probe)
+            let mut alone = spec.clone();
+            alone.routes = vec![spec.routes[*i].clone()];
+            search_route(scenario, &alone, name, rate0, slo, search, on_probe)
         })
         .collect()
 }
 
 fn search_route(
-    file: &Path,
-    doc: &Value,
+    base: &Scenario,
+    spec: &ScenarioSpec,
     name: &str,
     rate0: f64,
     slo: Slo,
@@ -280,30 +275,29 @@ fn search_route(
             values: format!("workload.arrival.rate_per_s={rate}"),
             source,
         };
-        let scenario =
-            Scenario::from_value(file, scaled(doc, factor)).map_err(|e| fail(Box::new(e)))?;
-        let spec = scenario.spec();
+        let scenario = base.with_spec(scaled(spec, factor)).map_err(|e| fail(Box::new(e)))?;
         let opts = RunOptions::new(spec.seed, spec.replications);
-        let sims = crate::run::simulate(&scenario, &opts, &|| {}).map_err(|e| fail(Box::new(e)))?;
-        let (model, results, index) = crate::run::route_views(&scenario, &sims)[0];
-        let state = RouteState::from_results(probes.len(), &[], model, results, index, 0);
-        let row = state.row().map_err(|e| fail(Box::new(e)))?;
-        let met = slo.is_met(&row, &state);
+        // The SLO is on the route's own latency: no authorisation twin.
+        let sims =
+            simulate(&scenario, &opts, Twins::Skip, &|| {}).map_err(|e| fail(Box::new(e)))?;
+        let summary = RouteSummary::of(&sims.routes(&scenario)[0]);
+        let met = slo.is_met(&summary);
+        let busiest = summary.busiest.clone();
         probes.push(Probe {
             rate_per_s: rate,
-            metric_ms: slo.measure(&row, &state),
+            metric_ms: slo.measure(&summary),
             met,
-            p99_ms: row.p99_ms,
-            bottleneck: row.bottleneck.clone(),
-            bottleneck_utilization: row.bottleneck_utilization,
+            p99_ms: summary.quantile_ms(0.99),
+            bottleneck_utilization: busiest.as_ref().map(|b| b.1),
+            bottleneck: busiest.map(|b| b.0),
         });
         on_probe();
-        Ok((met, row.bottleneck_utilization.is_some_and(|u| u >= 0.98)))
+        Ok((met, summary.busiest.as_ref().is_some_and(|b| b.1 >= 0.98)))
     };
     // Bracket: lo meets the SLO, hi breaks it (factors of the base rate).
     // Rates stay where a run's horizon is sensible: at most 1e9 per second,
     // and at least the rate at which the workload spans 1e9 s.
-    let requests = doc.pointer("/workload/requests").and_then(Value::as_f64).unwrap_or(1.0);
+    let requests = spec.workload.requests as f64;
     let min_rate = (requests / 1e9).max(1e-6);
     let (mut lo, mut hi): (Option<f64>, Option<f64>) = (None, None);
     let mut f = 1.0;
@@ -408,9 +402,16 @@ mod tests {
 
     #[test]
     fn rates_scale_including_mmpp() {
-        let d = serde_json::json!({"workload": {"arrival": {"rate_per_s": [100.0, 10.0]}}});
-        assert_eq!(base_rate(&d), Some(100.0));
-        let s = scaled(&d, 2.0);
-        assert_eq!(s["workload"]["arrival"]["rate_per_s"], serde_json::json!([200.0, 20.0]));
+        let mut spec: ScenarioSpec = serde_json::from_value(serde_json::json!({
+            "name": "s",
+            "workload": {"arrival": {"kind": "mmpp2", "rate_per_s": [100.0, 10.0]}, "requests": 10},
+            "nodes": {}, "routes": []
+        }))
+        .unwrap();
+        assert_eq!(base_rate(&spec), Some(100.0));
+        let s = scaled(&spec, 2.0);
+        assert_eq!(s.workload.arrival.rate_per_s, Some(serde_json::json!([200.0, 20.0])));
+        spec.workload.arrival.rate_per_s = Some(serde_json::json!(50));
+        assert_eq!(scaled(&spec, 0.5).workload.arrival.rate_per_s, Some(serde_json::json!(25.0)));
     }
 }

@@ -5,11 +5,17 @@ pub(crate) mod capacity;
 pub(crate) mod precision;
 pub(crate) mod sweep;
 
+pub use capacity::{
+    CapacityReport, Probe, RouteCapacity, Search, Slo, SloError, SloMetric, capacity,
+};
+pub use precision::{PrecisionTarget, simulate_to_precision};
+pub use sweep::{MAX_POINTS, PointError, Shard, SweepError, Vary, grid, run_sweep};
+
 use sim_core::{RunError, RunOptions};
 
 use crate::compile::Scenario;
 use crate::report::{RunReport, report};
-use crate::run::simulate;
+use crate::run::{Twins, simulate};
 
 /// Runs every route of `scenario` (all replications, on the current rayon
 /// pool) and reports the results. `on_replication_done` is called from any
@@ -27,6 +33,7 @@ pub fn run(
     replications: u64,
     on_replication_done: &(dyn Fn() + Sync),
 ) -> Result<RunReport, RunError> {
-    let sims = simulate(scenario, &RunOptions::new(seed, replications), on_replication_done)?;
+    let opts = RunOptions::new(seed, replications);
+    let sims = simulate(scenario, &opts, Twins::Run, on_replication_done)?;
     Ok(report(scenario, seed, replications, &sims))
 }

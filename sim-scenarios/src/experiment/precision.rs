@@ -11,15 +11,15 @@ use sim_core::{RunError, RunOptions};
 
 use crate::compile::Scenario;
 use crate::report::{PrecisionOn, PrecisionOutcome};
-use crate::run::{Simulated, route_views, simulate};
+use crate::run::{Simulated, Twins, simulate};
 
 /// The worst relative half-width over the routes, `None` when an interval
 /// cannot be computed (one replication, or an estimate of 0).
 pub(crate) fn worst(scenario: &Scenario, sims: &Simulated, on: PrecisionOn) -> Option<f64> {
-    route_views(scenario, sims)
-        .into_iter()
-        .map(|(_, res, i)| {
-            let st = &res.routes()[i];
+    sims.routes(scenario)
+        .iter()
+        .map(|run| {
+            let st = run.stats();
             let (est, ci) = match on {
                 PrecisionOn::Mean => (st.mean_ms(), st.mean_ci95_ms()),
                 PrecisionOn::P99 => {
@@ -34,8 +34,19 @@ pub(crate) fn worst(scenario: &Scenario, sims: &Simulated, on: PrecisionOn) -> O
         .try_fold(0.0_f64, |w, r| r.map(|r| w.max(r)))
 }
 
+/// How precise a run must be, and how far it may go to get there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PrecisionTarget {
+    /// Largest relative half-width of the 95 % interval, e.g. 0.01.
+    pub relative_half_width: f64,
+    /// Which estimate it applies to.
+    pub on: PrecisionOn,
+    /// Most replications to run.
+    pub max_replications: u64,
+}
+
 /// Simulates in batches of `batch` replications until the target is met
-/// or `max_replications` is reached.
+/// or its maximum replications are reached.
 ///
 /// # Errors
 ///
@@ -44,14 +55,14 @@ pub fn simulate_to_precision(
     scenario: &Scenario,
     seed: u64,
     batch: u64,
-    target: f64,
-    on: PrecisionOn,
-    max_replications: u64,
+    target: &PrecisionTarget,
+    twins: Twins,
     on_replication_done: &(dyn Fn() + Sync),
 ) -> Result<(Simulated, PrecisionOutcome), RunError> {
+    let PrecisionTarget { relative_half_width: target, on, max_replications } = *target;
     let batch = batch.max(2);
     let mut done = batch.min(max_replications.max(2));
-    let mut sims = simulate(scenario, &RunOptions::new(seed, done), on_replication_done)?;
+    let mut sims = simulate(scenario, &RunOptions::new(seed, done), twins, on_replication_done)?;
     loop {
         let w = worst(scenario, &sims, on);
         let reached = w.is_some_and(|w| w <= target);
@@ -67,13 +78,7 @@ pub fn simulate_to_precision(
         }
         let more = batch.min(max_replications - done);
         let opts = RunOptions { seed, replications: more, first_replication: done };
-        let next = simulate(scenario, &opts, on_replication_done)?;
-        for ((a, ta), (b, tb)) in sims.iter_mut().zip(&next) {
-            a.merge(b);
-            if let (Some(ta), Some(tb)) = (ta.as_mut(), tb.as_ref()) {
-                ta.merge(tb);
-            }
-        }
+        sims.merge(&simulate(scenario, &opts, twins, on_replication_done)?);
         done += more;
     }
 }

@@ -12,10 +12,33 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::report::state::{RouteState, SweepError};
+use crate::report::state::RouteState;
+use crate::run::Twins;
 
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
+
+/// A bad `--vary` or `--shard`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// `--vary` is not `PATH=V1,V2,...` or `PATH=START..END:STEP`.
+    #[error("--vary {spec}: {message}")]
+    Vary {
+        /// The argument as given.
+        spec: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `--shard` is not `K/N` with `0 <= K < N`.
+    #[error(
+        "--shard {spec}: expected K/N with 0 <= K < N (K counts from 0, like a Kubernetes completion index)"
+    )]
+    Shard {
+        /// The argument as given.
+        spec: String,
+    },
+}
 
 /// One varied field: a JSON path and the values it takes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,12 +273,13 @@ pub(crate) fn run_point(
         crate::compile::Scenario::from_value(file, doc).map_err(|e| fail(Box::new(e)))?;
     let spec = scenario.spec();
     let opts = sim_core::RunOptions::new(spec.seed, spec.replications);
-    let sims = crate::run::simulate(&scenario, &opts, &|| {}).map_err(|e| fail(Box::new(e)))?;
-    Ok(crate::run::route_views(&scenario, &sims)
-        .into_iter()
-        .map(|(model, results, index)| {
-            RouteState::from_results(point, values, model, results, index, opts.first_replication)
-        })
+    // Rows carry no authorisation cost: the twins are not run.
+    let sims = crate::run::simulate(&scenario, &opts, Twins::Skip, &|| {})
+        .map_err(|e| fail(Box::new(e)))?;
+    Ok(sims
+        .routes(&scenario)
+        .iter()
+        .map(|run| RouteState::from_run(point, values, run, opts.first_replication))
         .collect())
 }
 

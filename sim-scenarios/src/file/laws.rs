@@ -3,6 +3,7 @@
 
 use serde_json::Value;
 use sim_core::{Arrivals, Dist, Servers, Station, Workload};
+use strum::VariantNames;
 
 use crate::error::Invalid;
 use crate::file::json::{fmt_num, index_path, key_path};
@@ -82,7 +83,7 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
         if present {
             Err(Invalid::new(
                 key_path(path, field),
-                format!("does not apply to arrival kind '{}'", arrival_kind_name(a.kind)),
+                format!("does not apply to arrival kind '{}'", a.kind),
             ))
         } else {
             Ok(())
@@ -143,15 +144,6 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
     core.map_err(|e| Invalid::new(path, e.to_string()))
 }
 
-pub(crate) fn arrival_kind_name(k: ArrivalKind) -> &'static str {
-    match k {
-        ArrivalKind::Poisson => "poisson",
-        ArrivalKind::Constant => "constant",
-        ArrivalKind::Mmpp2 => "mmpp2",
-        ArrivalKind::OnOff => "on_off",
-    }
-}
-
 /// The unit of a distribution's field: it scales parameters into engine
 /// units and bounds them.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -182,23 +174,6 @@ impl Unit {
             Unit::Millis => "ms",
             Unit::Bytes => "bytes",
         }
-    }
-}
-
-pub(crate) const DIST_KINDS: &str =
-    "constant, exponential, uniform, normal, lognormal, gamma, erlang, pareto, empirical";
-
-pub(crate) fn dist_kind_name(k: DistKind) -> &'static str {
-    match k {
-        DistKind::Constant => "constant",
-        DistKind::Exponential => "exponential",
-        DistKind::Uniform => "uniform",
-        DistKind::Normal => "normal",
-        DistKind::Lognormal => "lognormal",
-        DistKind::Gamma => "gamma",
-        DistKind::Erlang => "erlang",
-        DistKind::Pareto => "pareto",
-        DistKind::Empirical => "empirical",
     }
 }
 
@@ -240,9 +215,12 @@ impl DistSpec {
 /// Checks a law's parameters field by field and builds it in engine units.
 pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
     let kind = spec.kind.ok_or_else(|| {
-        Invalid::new(key_path(path, "kind"), format!("missing; expected one of: {DIST_KINDS}"))
+        Invalid::new(
+            key_path(path, "kind"),
+            format!("missing; expected one of: {}", DistKind::VARIANTS.join(", ")),
+        )
     })?;
-    let name = dist_kind_name(kind);
+    let name = kind;
     let present = spec.present();
     let sets = dist_field_sets(kind);
     let takes = sets.iter().map(|s| s.join(" + ")).collect::<Vec<_>>().join(", or ");
@@ -461,5 +439,20 @@ mod tests {
             DistSpec { kind: Some(DistKind::Constant), value: Some(0.3), ..DistSpec::default() };
         assert_eq!(dist(&spec, "x", Unit::Millis).unwrap().mean(), Some(300_000.0));
         assert_eq!(dist(&spec, "x", Unit::Bytes).unwrap().mean(), Some(0.3));
+    }
+
+    #[test]
+    fn law_and_arrival_names_are_serde_names() {
+        use crate::file::spec::ArrivalKind;
+        for name in DistKind::VARIANTS {
+            let k: DistKind = serde_json::from_value(Value::from(*name)).unwrap();
+            assert_eq!(k.to_string(), *name);
+        }
+        for name in ArrivalKind::VARIANTS {
+            let k: ArrivalKind = serde_json::from_value(Value::from(*name)).unwrap();
+            assert_eq!(k.to_string(), *name);
+        }
+        assert_eq!(ArrivalKind::OnOff.to_string(), "on_off");
+        assert_eq!(DistKind::VARIANTS.len(), 9);
     }
 }

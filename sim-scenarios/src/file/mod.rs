@@ -8,3 +8,11 @@ pub(crate) mod laws;
 pub(crate) mod limits;
 pub(crate) mod overrides;
 pub(crate) mod spec;
+
+pub use json::parse_json;
+pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
+pub use overrides::{OverrideError, parse_assignment, set_path};
+pub use spec::{
+    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
+    RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
+};

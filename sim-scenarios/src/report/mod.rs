@@ -42,14 +42,28 @@
 
 pub(crate) mod rows;
 pub(crate) mod state;
+pub(crate) mod summary;
 pub(crate) mod warnings;
 
+pub use rows::{ROW_COLUMNS, Row, csv_header};
+pub use state::{
+    HistogramError, MergeError, ResourceState, RouteState, decode_histogram, encode_histogram,
+    merge_states,
+};
+pub use summary::{Accumulators, Resource, RouteSummary};
+pub use warnings::{SATURATED, UNSTABLE, Warning, WarningKind};
+
 use serde::{Deserialize, Serialize};
-use sim_core::RunResults;
 
 use crate::azure::checks::Finding;
 use crate::compile::Scenario;
-use crate::run::{Simulated, route_sims};
+use crate::run::{RouteRun, Simulated};
+
+/// The tool's name, as every saved document states it.
+pub const TOOL: &str = "aznetsim";
+
+/// The tool's version, as every saved document states it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Version of the JSON wire format.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -151,13 +165,11 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    /// The mean of paired differences and its Student-t interval.
-    fn of(diffs: &[f64]) -> Estimate {
-        let n = diffs.len().max(1) as f64;
-        Estimate {
-            estimate: diffs.iter().sum::<f64>() / n,
-            ci95: sim_core::stats::mean_ci95(diffs).map(|i| [i.low, i.high]),
-        }
+    /// `a` minus `b`, replication by replication: the mean of the paired
+    /// differences and its Student-t interval.
+    fn of(a: &[f64], b: &[f64]) -> Estimate {
+        let d = sim_core::stats::paired_difference(a, b);
+        Estimate { estimate: d.mean, ci95: d.ci95.map(|i| [i.low, i.high]) }
     }
 }
 
@@ -186,156 +198,155 @@ pub struct HopReport {
     pub time_p99_ci95: Option<[f64; 2]>,
 }
 
-/// The report of a simulated scenario.
+/// What a report says about how its run was made, beyond the scenario,
+/// seed and replications.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions<'a> {
+    /// The route differences are taken against (default: the first).
+    pub baseline: Option<&'a str>,
+    /// With `--precision`: the target and what came of it.
+    pub precision: Option<PrecisionOutcome>,
+    /// Whether the warm-up was detected (`"warmup_requests": "auto"`).
+    pub warmup_auto: bool,
+}
+
+/// Why a report cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// The baseline names no route.
+    #[error("--baseline {name}: no such route; routes: {}", routes.join(", "))]
+    UnknownBaseline {
+        /// The name given.
+        name: String,
+        /// The routes there are.
+        routes: Vec<String>,
+    },
+}
+
+/// The report of a simulated scenario, differences against the first route.
 pub fn report(scenario: &Scenario, seed: u64, replications: u64, sims: &Simulated) -> RunReport {
-    report_against(scenario, seed, replications, sims, None)
+    report_against(scenario, seed, replications, sims, &ReportOptions::default())
         .expect("the first route is always a valid baseline")
 }
 
-/// As [`report`], with differences taken against route `baseline`
-/// (default: the first route).
+/// The complete report of a simulated scenario: per-route figures,
+/// differences against the baseline, what the options say about the run,
+/// and, last, the warnings about all of it.
 ///
 /// # Errors
 ///
-/// Fails with the route names when `baseline` names no route.
+/// Fails with the route names when the baseline names no route.
 pub fn report_against(
     scenario: &Scenario,
     seed: u64,
     replications: u64,
     sims: &Simulated,
-    baseline: Option<&str>,
-) -> Result<RunReport, String> {
+    options: &ReportOptions<'_>,
+) -> Result<RunReport, ReportError> {
     let names: Vec<&str> = scenario.routes().iter().map(|r| r.name.as_str()).collect();
-    let base = match baseline {
+    let base = match options.baseline {
         None => 0,
-        Some(b) => names.iter().position(|n| *n == b).ok_or_else(|| {
-            format!("--baseline {b}: no such route; routes: {}", names.join(", "))
-        })?,
+        Some(b) => {
+            names.iter().position(|n| *n == b).ok_or_else(|| ReportError::UnknownBaseline {
+                name: b.to_string(),
+                routes: names.iter().map(|n| n.to_string()).collect(),
+            })?
+        }
     };
-    let per_rep: Vec<(Vec<f64>, Vec<f64>)> = route_sims(scenario, sims)
-        .into_iter()
-        .map(|(_, res, _, i)| {
-            let st = &res.routes()[i];
+    let runs = sims.routes(scenario);
+    let per_rep: Vec<(Vec<f64>, Vec<f64>)> = runs
+        .iter()
+        .map(|run| {
+            let st = run.stats();
             (
                 st.replication_means_ms(),
                 st.replication_quantiles_ms().iter().map(|q| q[2]).collect(),
             )
         })
         .collect();
-    let mut report = report_inner(scenario, seed, replications, sims);
-    report.baseline = names[base].to_string();
-    for (k, r) in report.routes.iter_mut().enumerate() {
-        if k == base {
-            continue;
-        }
-        let diff = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x - y).collect::<Vec<f64>>();
-        r.vs_baseline = Some(Difference {
-            baseline: names[base].to_string(),
-            mean: Estimate::of(&diff(&per_rep[k].0, &per_rep[base].0)),
-            p99: Estimate::of(&diff(&per_rep[k].1, &per_rep[base].1)),
-        });
-    }
-    report.warnings = warnings::check(&report);
-    Ok(report)
-}
-
-pub(crate) fn report_inner(
-    scenario: &Scenario,
-    seed: u64,
-    replications: u64,
-    sims: &Simulated,
-) -> RunReport {
     let spec = scenario.spec();
-    RunReport {
+    let mut report = RunReport {
         schema_version: SCHEMA_VERSION,
-        tool: "aznetsim".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+        tool: TOOL.into(),
+        version: VERSION.into(),
         scenario: spec.name.clone(),
         seed,
         replications,
         requests: spec.workload.requests,
         warmup_requests: spec.workload.warmup_requests.count(),
         mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
-        baseline: String::new(),
+        baseline: names[base].to_string(),
         warnings: Vec::new(),
-        precision: None,
-        warmup_auto: false,
+        precision: options.precision.clone(),
+        warmup_auto: options.warmup_auto,
         routes: scenario
             .routes()
             .iter()
-            .zip(route_sims(scenario, sims))
-            .map(|(r, (model, res, twin, i))| {
-                let mut report = route_report(model, res, i);
-                report.auth_added_ms = twin.map(|t| {
-                    let (with, without) = (&res.routes()[i], &t.routes()[i]);
-                    AuthCost {
-                        mean: with.mean_ms() - without.mean_ms(),
-                        p50: with.quantile_ms(0.5) - without.quantile_ms(0.5),
-                        p99: with.quantile_ms(0.99) - without.quantile_ms(0.99),
-                    }
-                });
+            .zip(&runs)
+            .map(|(r, run)| {
+                let mut report = route_report(run);
                 report.findings = r.findings.clone();
                 // Mix routes share their load: estimated only alone.
                 if scenario.mix_model().is_none() {
-                    report.analytic_mean_ms = crate::analytic::mean_latency_ms(model, i);
+                    report.analytic_mean_ms =
+                        sim_core::analytic::mean_latency_ms(run.model, run.index);
                 }
                 report
             })
             .collect(),
+    };
+    for (k, r) in report.routes.iter_mut().enumerate() {
+        if k == base {
+            continue;
+        }
+        r.vs_baseline = Some(Difference {
+            baseline: names[base].to_string(),
+            mean: Estimate::of(&per_rep[k].0, &per_rep[base].0),
+            p99: Estimate::of(&per_rep[k].1, &per_rep[base].1),
+        });
     }
+    report.warnings = warnings::check(&report);
+    Ok(report)
 }
 
-/// The report of route `i` of `model`.
-pub(crate) fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) -> RouteReport {
-    let route = &model.routes()[i];
-    let stats = &res.routes()[i];
+/// The report of one route, without findings, differences or estimate.
+fn route_report(run: &RouteRun<'_>) -> RouteReport {
+    let (model, res) = (run.model, run.results);
+    let route = &model.routes()[run.index];
+    let stats = run.stats();
+    let summary = RouteSummary::of(run);
     let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]);
-    let mut hops = Vec::new();
-    // (name, utilisation) of every capacity-limited resource on the route.
-    let mut limited: Vec<(String, f64)> = Vec::new();
-    for (hop, hs) in route.hops().iter().zip(stats.hops()) {
-        let station = hop.station().map(|s| &res.stations()[s.index()]);
-        let utilization = station.and_then(|s| s.utilization());
-        let link_utilization = hop.link().and_then(|(l, _)| {
-            model.links()[l.index()].bandwidth_bps()?;
-            let t = res.transmitters();
-            let (f, b) = (&t[2 * l.index()], &t[2 * l.index() + 1]);
-            f.utilization().into_iter().chain(b.utilization()).reduce(f64::max)
-        });
-        if let Some(u) = utilization {
-            limited.push((hop.name().to_string(), u));
-        }
-        if let (Some(u), Some((l, _))) = (link_utilization, hop.link()) {
-            limited.push((model.links()[l.index()].name().to_string(), u));
-        }
-        hops.push(HopReport {
-            node: hop.name().to_string(),
-            wait_ms_mean: hs.wait_ms_mean(),
-            service_ms_mean: hs.service_ms_mean(),
-            link_ms_mean: hs.link_ms_mean(),
-            serialization_ms_mean: hs.serialization_ms_mean(),
-            handshake_ms_mean: hs.handshake_ms_mean(),
-            subcall_ms_mean: hs.subcall_ms_mean(),
-            utilization,
-            busy_servers_mean: station.and_then(|s| s.busy_mean()),
-            link_utilization,
-            rejected: hs.rejected(),
-            time_p50_ms: hs.quantile_ms(0.5),
-            time_p50_ci95: hs.quantile_ci95_ms(0).map(|(l, h)| [l, h]),
-            time_p99_ms: hs.quantile_ms(0.99),
-            time_p99_ci95: hs.quantile_ci95_ms(2).map(|(l, h)| [l, h]),
-        });
-    }
-    // The first of equal maxima wins, so the choice is deterministic.
-    let bottleneck = limited.into_iter().fold(None::<(String, f64)>, |best, (n, u)| match best {
-        Some((_, bu)) if bu >= u => best,
-        _ => Some((n, u)),
-    });
-    // A histogram quantile is the top of its 3-significant-digit bucket, so
-    // the one holding the largest sample can exceed the exact maximum; the
-    // true quantile never does.
-    let max = stats.max_ms();
-    let quantile = |q: f64| stats.quantile_ms(q).min(max);
+    let hops = route
+        .hops()
+        .iter()
+        .zip(stats.hops())
+        .map(|(hop, hs)| {
+            let station = hop.station().map(|s| &res.stations()[s.index()]);
+            HopReport {
+                node: hop.name().to_string(),
+                wait_ms_mean: hs.wait_ms_mean(),
+                service_ms_mean: hs.service_ms_mean(),
+                link_ms_mean: hs.link_ms_mean(),
+                serialization_ms_mean: hs.serialization_ms_mean(),
+                handshake_ms_mean: hs.handshake_ms_mean(),
+                subcall_ms_mean: hs.subcall_ms_mean(),
+                utilization: station.and_then(|s| s.utilization()),
+                busy_servers_mean: station.and_then(|s| s.busy_mean()),
+                link_utilization: hop.link().and_then(|(l, _)| {
+                    model.links()[l.index()].bandwidth_bps()?;
+                    let t = res.transmitters();
+                    let (f, b) = (&t[2 * l.index()], &t[2 * l.index() + 1]);
+                    f.utilization().into_iter().chain(b.utilization()).reduce(f64::max)
+                }),
+                rejected: hs.rejected(),
+                time_p50_ms: hs.quantile_ms(0.5),
+                time_p50_ci95: hs.quantile_ci95_ms(0).map(|(l, h)| [l, h]),
+                time_p99_ms: hs.quantile_ms(0.99),
+                time_p99_ci95: hs.quantile_ci95_ms(2).map(|(l, h)| [l, h]),
+            }
+        })
+        .collect();
     RouteReport {
         name: stats.name().to_string(),
         offered: stats.offered(),
@@ -343,22 +354,26 @@ pub(crate) fn route_report(model: &sim_core::Model, res: &RunResults, i: usize) 
         rejected: stats.rejected(),
         timed_out: stats.timed_out(),
         latency_ms: LatencyReport {
-            mean: stats.mean_ms(),
-            mean_ci95: stats.mean_ci95_ms().map(|(l, h)| [l, h]),
-            p50: quantile(0.50),
+            mean: summary.mean_ms,
+            mean_ci95: summary.mean_ci95_ms,
+            p50: summary.quantile_ms(0.50),
             p50_ci95: ci(0),
-            p90: quantile(0.90),
+            p90: summary.quantile_ms(0.90),
             p90_ci95: ci(1),
-            p99: quantile(0.99),
+            p99: summary.quantile_ms(0.99),
             p99_ci95: ci(2),
-            p999: quantile(0.999),
+            p999: summary.quantile_ms(0.999),
             p999_ci95: ci(3),
-            max,
+            max: summary.max_ms(),
         },
-        throughput_per_s: stats.throughput_per_s(),
-        bottleneck_utilization: bottleneck.as_ref().map(|b| b.1),
-        bottleneck: bottleneck.map(|b| b.0),
-        auth_added_ms: None,
+        throughput_per_s: summary.throughput_per_s,
+        bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
+        bottleneck: summary.busiest.map(|b| b.0),
+        auth_added_ms: run.stats_without_auth().map(|without| AuthCost {
+            mean: stats.mean_ms() - without.mean_ms(),
+            p50: stats.quantile_ms(0.5) - without.quantile_ms(0.5),
+            p99: stats.quantile_ms(0.99) - without.quantile_ms(0.99),
+        }),
         vs_baseline: None,
         analytic_mean_ms: None,
         findings: Vec::new(),

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::report::summary::RouteSummary;
+
 /// One line of sweep output: a point and a route.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
@@ -64,6 +66,30 @@ pub fn csv_header(paths: &[String]) -> String {
 }
 
 impl Row {
+    /// The row of `summary` at sweep point `point` with `values`.
+    pub fn of(point: usize, values: &[String], summary: &RouteSummary<'_>) -> Self {
+        let acc = summary.accumulators();
+        Row {
+            point,
+            values: values.to_vec(),
+            route: acc.name.to_string(),
+            offered: acc.offered,
+            completed: acc.completed,
+            rejected: acc.rejected,
+            timed_out: acc.timed_out,
+            mean_ms: summary.mean_ms,
+            mean_ci95_ms: summary.mean_ci95_ms,
+            p50_ms: summary.quantile_ms(0.5),
+            p90_ms: summary.quantile_ms(0.9),
+            p99_ms: summary.quantile_ms(0.99),
+            p999_ms: summary.quantile_ms(0.999),
+            max_ms: summary.max_ms(),
+            throughput_per_s: summary.throughput_per_s,
+            bottleneck: summary.busiest.as_ref().map(|b| b.0.clone()),
+            bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
+        }
+    }
+
     /// The row as CSV (same columns as [`csv_header`]).
     pub fn to_csv(&self) -> String {
         let opt = |v: Option<f64>| v.map_or(String::new(), |x| x.to_string());

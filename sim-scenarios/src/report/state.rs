@@ -7,35 +7,61 @@ use base64::Engine as _;
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 use serde::{Deserialize, Serialize};
-use sim_core::stats::mean_ci95;
-use sim_core::{Model, RunResults};
+
+use std::borrow::Cow;
 
 use crate::report::rows::Row;
+use crate::report::summary::{Accumulators, Resource, RouteSummary};
+use crate::run::RouteRun;
 
-/// A bad `--vary`, `--shard` or merge input.
+/// Why saved states cannot be merged or read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
-pub enum SweepError {
-    /// `--vary` is not `PATH=V1,V2,...` or `PATH=START..END:STEP`.
-    #[error("--vary {spec}: {message}")]
-    Vary {
-        /// The argument as given.
-        spec: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// `--shard` is not `K/N` with `0 <= K < N`.
+pub enum MergeError {
+    /// Two states that should be of one point and route are not.
     #[error(
-        "--shard {spec}: expected K/N with 0 <= K < N (K counts from 0, like a Kubernetes completion index)"
+        "cannot merge point {point} route '{route}' with point {other_point} route '{other_route}'"
     )]
-    Shard {
-        /// The argument as given.
-        spec: String,
+    Mismatch {
+        /// The first state's point.
+        point: usize,
+        /// The first state's route.
+        route: String,
+        /// The second state's point.
+        other_point: usize,
+        /// The second state's route.
+        other_route: String,
     },
-    /// Two states of one point and route cannot be merged, or the saved
-    /// results are not of one sweep.
-    #[error("{0}")]
-    Merge(String),
+    /// A replication is in both states.
+    #[error(
+        "point {point} route '{route}': replication {replication} appears twice; merge results of disjoint shards or seeds"
+    )]
+    ReplicationTwice {
+        /// The point.
+        point: usize,
+        /// The route.
+        route: String,
+        /// The replication.
+        replication: u64,
+    },
+    /// A histogram does not decode.
+    #[error(transparent)]
+    Histogram(#[from] HistogramError),
+    /// Two histograms do not add up (different ranges or precisions).
+    #[error("histograms do not merge: {0}")]
+    HistogramsDiffer(String),
+}
+
+/// A saved histogram that does not decode.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HistogramError {
+    /// The text is not base64.
+    #[error("histogram is not base64: {0}")]
+    NotBase64(#[from] base64::DecodeError),
+    /// The bytes are not a V2 (deflate) HdrHistogram.
+    #[error("histogram does not decode: {0}")]
+    Decode(String),
 }
 
 /// Time integrals of one capacity-limited resource a route uses.
@@ -98,50 +124,22 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
 /// # Errors
 ///
 /// Fails on bad base64 or a bad histogram encoding.
-pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(s.trim())
-        .map_err(|e| format!("histogram is not base64: {e}"))?;
+pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, HistogramError> {
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s.trim())?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("histogram does not decode: {e:?}"))
+        .map_err(|e| HistogramError::Decode(format!("{e:?}")))
 }
 
 impl RouteState {
-    /// Captures route `index` of a run of `model`.
-    pub fn from_results(
+    /// Captures route `run` of a live run at sweep point `point`.
+    pub fn from_run(
         point: usize,
         values: &[String],
-        model: &Model,
-        results: &RunResults,
-        index: usize,
+        run: &RouteRun<'_>,
         first_replication: u64,
     ) -> Self {
-        let stats = &results.routes()[index];
-        let route = &model.routes()[index];
-        let mut resources = Vec::new();
-        for hop in route.hops() {
-            if let Some(s) = hop.station() {
-                let st = &results.stations()[s.index()];
-                if let Some(cap) = st.capacity_ns() {
-                    push_resource(&mut resources, st.name(), st.busy_ns(), cap);
-                }
-            }
-            if let Some((l, _)) = hop.link()
-                && model.links()[l.index()].bandwidth_bps().is_some()
-            {
-                // The busier direction stands for the link.
-                let t = results.transmitters();
-                let (f, b) = (&t[2 * l.index()], &t[2 * l.index() + 1]);
-                let busier = if f.busy_ns() >= b.busy_ns() { f } else { b };
-                push_resource(
-                    &mut resources,
-                    model.links()[l.index()].name(),
-                    busier.busy_ns(),
-                    busier.capacity_ns().unwrap_or(0),
-                );
-            }
-        }
+        let stats = run.stats();
         RouteState {
             point,
             values: values.to_vec(),
@@ -159,7 +157,14 @@ impl RouteState {
                 .enumerate()
                 .map(|(i, m)| (first_replication + i as u64, m))
                 .collect(),
-            resources,
+            resources: Resource::on_route(run)
+                .into_iter()
+                .map(|r| ResourceState {
+                    name: r.name,
+                    busy_ns: r.busy_ns.to_string(),
+                    capacity_ns: r.capacity_ns.to_string(),
+                })
+                .collect(),
             histogram: encode_histogram(stats.histogram()),
         }
     }
@@ -170,26 +175,29 @@ impl RouteState {
     ///
     /// Fails when the point or route differ, a replication appears in both,
     /// or a histogram does not decode.
-    pub fn merge(&mut self, other: &RouteState) -> Result<(), SweepError> {
+    pub fn merge(&mut self, other: &RouteState) -> Result<(), MergeError> {
         if self.point != other.point || self.route != other.route || self.values != other.values {
-            return Err(SweepError::Merge(format!(
-                "cannot merge point {} route '{}' with point {} route '{}'",
-                self.point, self.route, other.point, other.route
-            )));
+            return Err(MergeError::Mismatch {
+                point: self.point,
+                route: self.route.clone(),
+                other_point: other.point,
+                other_route: other.route.clone(),
+            });
         }
         if let Some((rep, _)) = other
             .replication_means_ms
             .iter()
             .find(|(r, _)| self.replication_means_ms.iter().any(|(s, _)| s == r))
         {
-            return Err(SweepError::Merge(format!(
-                "point {} route '{}': replication {rep} appears twice; merge results of disjoint shards or seeds",
-                self.point, self.route
-            )));
+            return Err(MergeError::ReplicationTwice {
+                point: self.point,
+                route: self.route.clone(),
+                replication: *rep,
+            });
         }
-        let mut h = decode_histogram(&self.histogram).map_err(SweepError::Merge)?;
-        h.add(decode_histogram(&other.histogram).map_err(SweepError::Merge)?)
-            .map_err(|e| SweepError::Merge(format!("histograms do not merge: {e:?}")))?;
+        let mut h = decode_histogram(&self.histogram)?;
+        h.add(decode_histogram(&other.histogram)?)
+            .map_err(|e| MergeError::HistogramsDiffer(format!("{e:?}")))?;
         self.histogram = encode_histogram(&h);
         self.offered += other.offered;
         self.completed += other.completed;
@@ -213,64 +221,43 @@ impl RouteState {
         Ok(())
     }
 
+    /// The summary of this state.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the histogram does not decode.
+    pub fn summary(&self) -> Result<RouteSummary<'_>, MergeError> {
+        let histogram = decode_histogram(&self.histogram)?;
+        Ok(RouteSummary::new(Accumulators {
+            name: &self.route,
+            offered: self.offered,
+            completed: self.completed,
+            rejected: self.rejected,
+            timed_out: self.timed_out,
+            latency_sum_ns: u128_of(&self.latency_sum_ns),
+            max_ns: self.max_ns,
+            span_ns: u128_of(&self.span_ns),
+            replication_means_ms: self.replication_means_ms.iter().map(|(_, m)| *m).collect(),
+            histogram: Cow::Owned(histogram),
+            resources: self
+                .resources
+                .iter()
+                .map(|r| Resource {
+                    name: r.name.clone(),
+                    busy_ns: u128_of(&r.busy_ns),
+                    capacity_ns: u128_of(&r.capacity_ns),
+                })
+                .collect(),
+        }))
+    }
+
     /// The row a sweep prints for this state.
     ///
     /// # Errors
     ///
     /// Fails when the histogram does not decode.
-    pub fn row(&self) -> Result<Row, SweepError> {
-        let h = decode_histogram(&self.histogram).map_err(SweepError::Merge)?;
-        let q = |p: f64| {
-            if self.completed == 0 {
-                0.0
-            } else {
-                (h.value_at_quantile(p).min(self.max_ns)) as f64 / 1e6
-            }
-        };
-        let sum = u128_of(&self.latency_sum_ns) as f64;
-        let span = u128_of(&self.span_ns) as f64;
-        let bottleneck = self
-            .resources
-            .iter()
-            .filter_map(|r| {
-                let cap = u128_of(&r.capacity_ns);
-                (cap > 0).then(|| (r.name.clone(), u128_of(&r.busy_ns) as f64 / cap as f64))
-            })
-            .fold(None::<(String, f64)>, |best, (n, u)| match best {
-                Some((_, bu)) if bu >= u => best,
-                _ => Some((n, u)),
-            });
-        let means: Vec<f64> = self.replication_means_ms.iter().map(|(_, m)| *m).collect();
-        Ok(Row {
-            point: self.point,
-            values: self.values.clone(),
-            route: self.route.clone(),
-            offered: self.offered,
-            completed: self.completed,
-            rejected: self.rejected,
-            timed_out: self.timed_out,
-            mean_ms: if self.completed == 0 { 0.0 } else { sum / self.completed as f64 / 1e6 },
-            mean_ci95_ms: mean_ci95(&means).map(|i| [i.low, i.high]),
-            p50_ms: q(0.5),
-            p90_ms: q(0.9),
-            p99_ms: q(0.99),
-            p999_ms: q(0.999),
-            max_ms: self.max_ns as f64 / 1e6,
-            throughput_per_s: if span == 0.0 { 0.0 } else { self.completed as f64 / (span / 1e9) },
-            bottleneck_utilization: bottleneck.as_ref().map(|b| b.1),
-            bottleneck: bottleneck.map(|b| b.0),
-        })
-    }
-}
-
-pub(crate) fn push_resource(out: &mut Vec<ResourceState>, name: &str, busy: u128, cap: u128) {
-    // A station crossed twice is one resource.
-    if out.iter().all(|r| r.name != name) {
-        out.push(ResourceState {
-            name: name.to_string(),
-            busy_ns: busy.to_string(),
-            capacity_ns: cap.to_string(),
-        });
+    pub fn row(&self) -> Result<Row, MergeError> {
+        Ok(Row::of(self.point, &self.values, &self.summary()?))
     }
 }
 
@@ -280,7 +267,7 @@ pub(crate) fn push_resource(out: &mut Vec<ResourceState>, name: &str, busy: u128
 /// # Errors
 ///
 /// Fails when two states of one key cannot merge.
-pub fn merge_states(states: Vec<RouteState>) -> Result<Vec<RouteState>, SweepError> {
+pub fn merge_states(states: Vec<RouteState>) -> Result<Vec<RouteState>, MergeError> {
     let mut route_order: Vec<String> = Vec::new();
     let mut by_key: BTreeMap<(usize, usize), RouteState> = BTreeMap::new();
     for s in states {

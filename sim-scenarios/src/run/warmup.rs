@@ -69,7 +69,7 @@ pub fn resolve_auto_warmup(scenario: &Scenario) -> Result<(Scenario, Option<u64>
     }
     // Keep at least half of the requests measured.
     let warmup = warmup.min(spec.workload.requests / 2);
-    let mut doc = serde_json::to_value(spec).expect("a parsed scenario serialises");
-    doc["workload"]["warmup_requests"] = serde_json::Value::from(warmup);
-    Ok((Scenario::from_value(scenario.file(), doc)?, Some(warmup)))
+    let mut spec = spec.clone();
+    spec.workload.warmup_requests = Warmup::Requests(warmup);
+    Ok((scenario.with_spec(spec)?, Some(warmup)))
 }

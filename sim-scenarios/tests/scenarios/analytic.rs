@@ -4,7 +4,9 @@ use std::path::Path;
 
 use serde_json::json;
 use sim_core::RunOptions;
-use sim_scenarios::{Scenario, erlang_c, mean_latency_ms, simulate};
+use sim_core::analytic::{erlang_c, mean_latency_ms};
+use sim_scenarios::run::Twins;
+use sim_scenarios::{Scenario, simulate};
 
 /// M/M/c mean sojourn: Erlang C wait plus service (Kleinrock vol. 1, §3.5).
 fn mmc_sojourn_ms(c: u32, lambda_per_ms: f64, mean_ms: f64) -> f64 {
@@ -42,8 +44,8 @@ fn estimate_equals_product_form_on_a_jackson_network() {
         + 0.5 + 1.0 + 1.0; // client→a, a→b, b→a
     assert!((estimate - theory).abs() < 1e-9 * theory, "estimate {estimate}, theory {theory}");
     // And the simulation agrees within 2 %.
-    let sims = simulate(&scenario, &RunOptions::new(5, 4), &|| {}).unwrap();
-    let simulated = sims[0].0.routes()[0].mean_ms();
+    let sims = simulate(&scenario, &RunOptions::new(5, 4), Twins::Skip, &|| {}).unwrap();
+    let simulated = sims.routes(&scenario)[0].stats().mean_ms();
     eprintln!(
         "Jackson network: theory {theory:.4} ms, estimate {estimate:.4} ms, simulated {simulated:.4} ms"
     );

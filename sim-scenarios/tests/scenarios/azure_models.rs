@@ -2,7 +2,9 @@
 //! Azure scenario, checked against the route paths and the catalog.
 
 use sim_core::{Leg, Model, Servers, Station, StationId};
-use sim_scenarios::{CompiledRoute, Scenario, value};
+use sim_scenarios::Scenario;
+use sim_scenarios::azure::catalog::value;
+use sim_scenarios::compile::CompiledRoute;
 
 use super::{AZURE_SCENARIOS, load_with, shipped};
 

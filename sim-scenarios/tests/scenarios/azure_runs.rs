@@ -1,6 +1,7 @@
 //! Short runs of the shipped Azure scenarios: what the results must show.
 
-use sim_scenarios::{HopReport, RouteReport, RunReport};
+use sim_scenarios::RunReport;
+use sim_scenarios::report::{HopReport, RouteReport};
 
 use super::{load_with, run};
 
@@ -69,7 +70,7 @@ fn a_route_without_authorisation_reports_none() {
     let mut value = super::shipped_json("apim-hub-proxy");
     value["nodes"]["apim"].as_object_mut().unwrap().remove("policies");
     for (p, v) in SMALL {
-        sim_scenarios::set_path(&mut value, p, v).unwrap();
+        sim_scenarios::file::set_path(&mut value, p, v).unwrap();
     }
     let s = super::load_inline(value);
     assert!(s.routes().iter().all(|r| r.model_without_auth.is_none()));

@@ -3,7 +3,8 @@
 use std::path::Path;
 
 use serde_json::json;
-use sim_scenarios::{Search, Slo, capacity};
+use sim_scenarios::experiment::{Search, Slo};
+use sim_scenarios::{Scenario, capacity};
 
 /// M/M/1 with service rate μ = 1000/s: the mean sojourn is 1/(μ − λ), so the
 /// highest rate with mean <= T is λ* = μ − 1/T. For T = 2.5 ms, λ* = 600/s.
@@ -22,8 +23,14 @@ fn mm1_capacity_under_a_mean_slo_matches_theory() {
         "routes": [ { "name": "only", "path": ["client", "server"] } ]
     });
     let slo = Slo::parse("mean<=2.5ms").unwrap();
-    let found =
-        capacity(Path::new("mm1.json"), &doc, None, slo, Search::default(), &|| {}).unwrap();
+    let found = capacity(
+        &Scenario::from_value(Path::new("mm1.json"), doc).unwrap(),
+        None,
+        slo,
+        Search::default(),
+        &|| {},
+    )
+    .unwrap();
     let r = &found[0];
     let cap = r.capacity_per_s.expect("a rate meets the SLO");
     let theory = 1000.0 - 1.0 / 2.5e-3;
@@ -60,8 +67,7 @@ fn an_slo_below_the_unloaded_latency_has_no_capacity() {
     });
     let search = Search { max_steps: 12, ..Search::default() };
     let found = capacity(
-        Path::new("slow.json"),
-        &doc,
+        &Scenario::from_value(Path::new("slow.json"), doc).unwrap(),
         None,
         Slo::parse("p99<=5ms").unwrap(),
         search,
@@ -79,16 +85,23 @@ fn an_slo_below_the_unloaded_latency_has_no_capacity() {
 fn latency_that_falls_with_load_is_searched_upward() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/apim-hub-proxy.json");
     let mut doc =
-        sim_scenarios::parse_json(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+        sim_scenarios::file::parse_json(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
     for (p, v) in [
         ("workload.requests", "10000"),
         ("workload.warmup_requests", "1000"),
         ("replications", "2"),
     ] {
-        sim_scenarios::set_path(&mut doc, p, v).unwrap();
+        sim_scenarios::file::set_path(&mut doc, p, v).unwrap();
     }
     let slo = Slo::parse("p99<=165ms").unwrap();
-    let found = capacity(&file, &doc, Some("green"), slo, Search::default(), &|| {}).unwrap();
+    let found = capacity(
+        &Scenario::from_value(&file, doc).unwrap(),
+        Some("green"),
+        slo,
+        Search::default(),
+        &|| {},
+    )
+    .unwrap();
     let r = &found[0];
     let first = &r.probes[0];
     assert!(!first.met, "the SLO breaks at the scenario's own rate: {first:?}");

@@ -2,7 +2,9 @@
 //! (warnings).
 
 use serde_json::{Value, json};
-use sim_scenarios::{CompiledRoute, Finding, Scenario, Severity};
+use sim_scenarios::Scenario;
+use sim_scenarios::azure::{Finding, Severity};
+use sim_scenarios::compile::CompiledRoute;
 
 use super::{load_inline, load_with, shipped};
 

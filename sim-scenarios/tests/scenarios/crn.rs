@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use sim_core::RunOptions;
-use sim_scenarios::{Scenario, parse_json, report_against, set_path, simulate};
+use sim_scenarios::file::{parse_json, set_path};
+use sim_scenarios::report::{ReportOptions, report_against};
+use sim_scenarios::run::Twins;
+use sim_scenarios::{Scenario, simulate};
 
 /// Width of the 95 % interval of red − green (mean latency) on the shipped
 /// topology-A scenario, with or without common random numbers.
@@ -19,8 +22,15 @@ fn difference_width(crn: bool) -> f64 {
         set_path(&mut v, p, x).unwrap();
     }
     let scenario = Scenario::from_value(&file, v).unwrap();
-    let sims = simulate(&scenario, &RunOptions::new(42, 10), &|| {}).unwrap();
-    let report = report_against(&scenario, 42, 10, &sims, Some("green")).unwrap();
+    let sims = simulate(&scenario, &RunOptions::new(42, 10), Twins::Run, &|| {}).unwrap();
+    let report = report_against(
+        &scenario,
+        42,
+        10,
+        &sims,
+        &ReportOptions { baseline: Some("green"), ..ReportOptions::default() },
+    )
+    .unwrap();
     let red = report.routes.iter().find(|r| r.name == "red").unwrap();
     let [lo, hi] = red.vs_baseline.as_ref().unwrap().mean.ci95.unwrap();
     hi - lo

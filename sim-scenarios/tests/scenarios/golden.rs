@@ -4,7 +4,8 @@
 //! deliberate, reviewed, and recorded in CHANGELOG.md. Regenerate with
 //! `UPDATE_GOLDEN=1 cargo test -p sim-scenarios --test scenarios golden`.
 
-use sim_scenarios::{Scenario, parse_json, set_path};
+use sim_scenarios::Scenario;
+use sim_scenarios::file::{parse_json, set_path};
 
 use super::root;
 

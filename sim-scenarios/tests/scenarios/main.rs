@@ -17,7 +17,8 @@ mod warnings;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sim_scenarios::{RunReport, Scenario, parse_json, set_path};
+use sim_scenarios::file::{parse_json, set_path};
+use sim_scenarios::{RunReport, Scenario};
 
 /// The workspace root.
 fn root() -> PathBuf {

@@ -3,7 +3,14 @@
 use std::path::Path;
 
 use serde_json::json;
-use sim_scenarios::{PrecisionOn, Scenario, report, simulate_to_precision};
+use sim_scenarios::experiment::{PrecisionTarget, simulate_to_precision};
+use sim_scenarios::report::PrecisionOn;
+use sim_scenarios::run::Twins;
+use sim_scenarios::{Scenario, report};
+
+fn target(relative_half_width: f64, on: PrecisionOn, max_replications: u64) -> PrecisionTarget {
+    PrecisionTarget { relative_half_width, on, max_replications }
+}
 
 fn scenario() -> Scenario {
     let doc = json!({
@@ -24,7 +31,8 @@ fn scenario() -> Scenario {
 fn adds_batches_until_the_target_is_met_and_is_deterministic() {
     let s = scenario();
     let (sims, outcome) =
-        simulate_to_precision(&s, 3, 4, 0.01, PrecisionOn::Mean, 400, &|| {}).unwrap();
+        simulate_to_precision(&s, 3, 4, &target(0.01, PrecisionOn::Mean, 400), Twins::Run, &|| {})
+            .unwrap();
     assert!(outcome.reached, "{outcome:?}");
     assert!(outcome.worst_relative_half_width.unwrap() <= 0.01);
     assert_eq!(outcome.replications % 4, 0, "whole batches");
@@ -34,7 +42,8 @@ fn adds_batches_until_the_target_is_met_and_is_deterministic() {
     let [lo, hi] = rep.routes[0].latency_ms.mean_ci95.unwrap();
     assert!((hi - lo) / 2.0 <= 0.01 * rep.routes[0].latency_ms.mean + 1e-12);
     let (again, second) =
-        simulate_to_precision(&s, 3, 4, 0.01, PrecisionOn::Mean, 400, &|| {}).unwrap();
+        simulate_to_precision(&s, 3, 4, &target(0.01, PrecisionOn::Mean, 400), Twins::Run, &|| {})
+            .unwrap();
     assert_eq!(second, outcome);
     assert_eq!(report(&s, 3, second.replications, &again), rep);
 }
@@ -43,7 +52,8 @@ fn adds_batches_until_the_target_is_met_and_is_deterministic() {
 fn stops_at_the_maximum_and_says_so() {
     let s = scenario();
     let (_, outcome) =
-        simulate_to_precision(&s, 3, 4, 0.0001, PrecisionOn::P99, 8, &|| {}).unwrap();
+        simulate_to_precision(&s, 3, 4, &target(0.0001, PrecisionOn::P99, 8), Twins::Run, &|| {})
+            .unwrap();
     assert!(!outcome.reached);
     assert_eq!(outcome.replications, 8);
 }

@@ -5,7 +5,9 @@
 //! second, equally spaced), so the reported means are exact.
 
 use serde_json::{Value, json};
-use sim_scenarios::{RouteReport, set_path, value};
+use sim_scenarios::azure::catalog::value;
+use sim_scenarios::file::set_path;
+use sim_scenarios::report::RouteReport;
 
 use super::{load_inline, run};
 
@@ -76,7 +78,7 @@ fn with(sets: &[(&str, &str)]) -> RouteReport {
     r
 }
 
-fn hop<'a>(r: &'a RouteReport, node: &str) -> &'a sim_scenarios::HopReport {
+fn hop<'a>(r: &'a RouteReport, node: &str) -> &'a sim_scenarios::report::HopReport {
     r.hops.iter().find(|h| h.node == node).unwrap()
 }
 

@@ -5,7 +5,8 @@ use std::path::Path;
 use serde_json::json;
 use sim_core::RunOptions;
 use sim_core::stats::mean_ci95;
-use sim_scenarios::{Scenario, resolve_auto_warmup, simulate};
+use sim_scenarios::run::{Twins, resolve_auto_warmup};
+use sim_scenarios::{Scenario, simulate};
 
 fn mm1(warmup: serde_json::Value) -> Scenario {
     // M/M/1 at ρ = 0.95, started empty: the early requests find short
@@ -25,8 +26,8 @@ fn mm1(warmup: serde_json::Value) -> Scenario {
 }
 
 fn replication_means(s: &Scenario) -> Vec<f64> {
-    let sims = simulate(s, &RunOptions::new(17, 60), &|| {}).unwrap();
-    sims[0].0.routes()[0].replication_means_ms()
+    let sims = simulate(s, &RunOptions::new(17, 60), Twins::Skip, &|| {}).unwrap();
+    sims.routes(s)[0].stats().replication_means_ms()
 }
 
 #[test]

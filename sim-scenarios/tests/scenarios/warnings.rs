@@ -4,7 +4,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 use sim_core::RunOptions;
-use sim_scenarios::{Scenario, WarningKind, report, simulate};
+use sim_scenarios::report::WarningKind;
+use sim_scenarios::run::Twins;
+use sim_scenarios::{Scenario, report, simulate};
 
 fn warnings_of(
     arrival: Value,
@@ -24,7 +26,7 @@ fn warnings_of(
         "routes": [ { "name": "r", "path": ["client", "s"] } ]
     });
     let s = Scenario::from_value(Path::new("w.json"), doc).unwrap();
-    let sims = simulate(&s, &RunOptions::new(9, reps), &|| {}).unwrap();
+    let sims = simulate(&s, &RunOptions::new(9, reps), Twins::Run, &|| {}).unwrap();
     report(&s, 9, reps, &sims).warnings.into_iter().map(|w| w.kind).collect()
 }
 

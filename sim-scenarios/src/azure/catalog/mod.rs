@@ -23,7 +23,7 @@
 //! says why the value might be wrong and mentions the other in the note.
 //!
 //! ```
-//! use sim_scenarios::{Tag, figure, value};
+//! use sim_scenarios::azure::catalog::{Tag, figure, value};
 //!
 //! assert_eq!(value("expressroute.max_packet_bytes"), 1400.0);
 //! let fw = figure("azure_firewall.standard.throughput_per_instance_gbps");
