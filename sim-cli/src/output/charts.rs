@@ -13,6 +13,7 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged, ValueFo
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use sim_core::stats::quantile_at_most_max_ns;
 use sim_scenarios::RunReport;
 use sim_scenarios::report::HopReport;
 
@@ -191,20 +192,21 @@ fn ns_to_ms(ns: u64) -> f64 {
 /// HdrHistogram plots it: x is the percentile on a "nines" axis (0 %,
 /// 90 %, 99 %, 99.9 % ... equally spaced, `x = -log10(1 - q)`), y the
 /// latency in ms on a log scale. One line per route; the legend gives
-/// each route's p50 and p99. The histograms hold nanoseconds.
+/// each route's p50 and p99. Each route is (name, histogram \[ns\], exact
+/// maximum \[ns\]): percentiles never exceed the maximum, as in the tables.
 pub(crate) fn latency_distribution(
     title: &str,
-    routes: &[(String, &hdrhistogram::Histogram<u64>)],
+    routes: &[(String, &hdrhistogram::Histogram<u64>, u64)],
 ) -> String {
-    let measured: Vec<_> = routes.iter().filter(|(_, h)| !h.is_empty()).collect();
+    let measured: Vec<_> = routes.iter().filter(|(_, h, _)| !h.is_empty()).collect();
     // As far right as the largest sample count resolves: the last nine
     // is where the maximum sits.
-    let samples = measured.iter().map(|(_, h)| h.len()).max().unwrap_or(1).max(1);
+    let samples = measured.iter().map(|(_, h, _)| h.len()).max().unwrap_or(1).max(1);
     let nines = ((samples as f64).log10().ceil() as i32).clamp(2, 6);
     let x_max = f64::from(nines);
     let (y_lo, y_hi) = measured
         .iter()
-        .map(|(_, h)| (ns_to_ms(h.min()), ns_to_ms(h.max())))
+        .map(|(_, h, max_ns)| (ns_to_ms(h.min()), ns_to_ms(h.max().min(*max_ns))))
         .fold(None, |acc: Option<(f64, f64)>, (lo, hi)| {
             Some(acc.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))))
         })
@@ -244,9 +246,10 @@ pub(crate) fn latency_distribution(
 
         // 100 points per nine: smooth, and every bucket step shows.
         let steps = 100 * nines;
-        for (i, (name, hist)) in routes.iter().enumerate() {
+        for (i, (name, hist, max_ns)) in routes.iter().enumerate() {
             let color = route_color(i);
-            let quantile_ms = |q: f64| ns_to_ms(hist.value_at_quantile(q).min(hist.max()));
+            let quantile_ms =
+                |q: f64| ns_to_ms(quantile_at_most_max_ns(hist, q, *max_ns, hist.len()));
             let (points, label) = if hist.is_empty() {
                 (Vec::new(), format!("{name} (no completed requests)"))
             } else {
@@ -740,7 +743,8 @@ mod tests {
     #[test]
     fn latency_distribution_draws_a_line_per_route_on_a_nines_axis() {
         let (g, r) = (histogram(1, 9000, 8.0, 4.0), histogram(2, 9000, 15.0, 10.0));
-        let routes = vec![("green".to_string(), &g), ("red & co".to_string(), &r)];
+        let routes =
+            vec![("green".to_string(), &g, g.max()), ("red & co".to_string(), &r, r.max())];
         let svg = latency_distribution("Latency by route", &routes);
         assert_well_formed(&svg);
         for wanted in [
@@ -772,7 +776,7 @@ mod tests {
     fn latency_distribution_survives_an_empty_histogram() {
         let empty =
             hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
-        let svg = latency_distribution("t", &[("idle".to_string(), &empty)]);
+        let svg = latency_distribution("t", &[("idle".to_string(), &empty, 0)]);
         assert_well_formed(&svg);
         assert!(has_text(&svg, "idle (no completed requests)"));
         let svg = latency_distribution("t", &[]);

@@ -17,11 +17,10 @@ pub(crate) fn run_charts(
 ) -> Result<()> {
     let hists = states
         .iter()
-        .map(|s| decode_histogram(&s.histogram).map(|h| (s.route.clone(), h)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(anyhow::Error::msg)?;
-    let refs: Vec<(String, &hdrhistogram::Histogram<u64>)> =
-        hists.iter().map(|(n, h)| (n.clone(), h)).collect();
+        .map(|s| decode_histogram(&s.histogram).map(|h| (s.route.clone(), h, s.max_ns)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<(String, &hdrhistogram::Histogram<u64>, u64)> =
+        hists.iter().map(|(n, h, m)| (n.clone(), h, *m)).collect();
     files.add(
         "latency.svg",
         charts::latency_distribution(
