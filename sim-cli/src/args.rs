@@ -24,6 +24,10 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Simulate every route of a scenario and report latency per route and hop.
+    ///
+    /// Results go to stdout; warnings and route-check findings to stderr.
+    /// Exit 1 after printing the results when a route check finds an error
+    /// (as `validate` does).
     Run(RunArgs),
     /// Check scenario files without simulating: schema, values, certificate
     /// trust on every TLS connection, firewall inspection.

@@ -726,7 +726,7 @@ impl<'m> Engine<'m> {
             let base = m as usize * self.hop_stride;
             let st = &mut self.routes[msg.route as usize];
             st.stats.completed += 1;
-            st.stats.latency.saturating_record(latency.max(1));
+            crate::stats::record(&mut st.stats.latency, latency);
             st.stats.latency_sum_ns += u128::from(latency);
             st.stats.max_ns = st.stats.max_ns.max(latency);
             st.last_completion_ns = now;
@@ -739,7 +739,7 @@ impl<'m> Engine<'m> {
                 hop.subcall_ns += u128::from(h.subcall);
                 hop.completed += 1;
                 let total = h.wait + h.service + h.link + h.serialization + h.handshake + h.subcall;
-                hop.time.saturating_record(total.max(1));
+                crate::stats::record(&mut hop.time, total);
             }
         }
         self.free.push(m);

@@ -16,11 +16,6 @@
 
 use hdrhistogram::Histogram;
 
-/// Highest latency a histogram tracks at full precision: one hour \[ns\].
-/// Longer values are recorded as one hour (and the exact maximum is kept
-/// separately).
-pub const HISTOGRAM_MAX_NS: u64 = 3_600_000_000_000;
-
 /// The quantiles every report gives, with an interval each: p50, p90, p99,
 /// p99.9.
 pub const REPORTED_QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
@@ -29,12 +24,22 @@ pub const REPORTED_QUANTILES: [f64; 4] = [0.5, 0.9, 0.99, 0.999];
 pub const HISTOGRAM_SIGFIG: u8 = 3;
 
 /// A latency histogram: values in nanoseconds, 3 significant digits from
-/// 1 ns to one hour.
+/// 1 ns up. It grows to hold the largest value recorded (HdrHistogram's
+/// auto-resize), so no latency the engine's clock can reach is clipped; its
+/// memory follows the longest latency seen, not a fixed ceiling.
 pub type LatencyHistogram = Histogram<u64>;
 
 pub(crate) fn new_histogram() -> LatencyHistogram {
-    Histogram::new_with_bounds(1, HISTOGRAM_MAX_NS, HISTOGRAM_SIGFIG)
-        .expect("constant histogram bounds are valid")
+    Histogram::new(HISTOGRAM_SIGFIG).expect("constant histogram precision is valid")
+}
+
+/// Records `ns` (at least 1) into `h`, growing it as needed.
+pub(crate) fn record(h: &mut LatencyHistogram, ns: u64) {
+    // Growth fails only past u64::MAX / 2 ns (292 years), beyond any run the
+    // engine's clock allows; keep the value at the top rather than lose it.
+    if h.record(ns.max(1)).is_err() {
+        h.saturating_record(ns);
+    }
 }
 
 fn ms(ns: f64) -> f64 {
@@ -159,7 +164,7 @@ impl HopStats {
         self.subcall_ns += other.subcall_ns;
         self.completed += other.completed;
         self.rejected += other.rejected;
-        self.time.add(&other.time).expect("histograms share bounds");
+        self.time.add(&other.time).expect("histograms of one precision add, growing as needed");
         self.replication_quantiles_ns.extend_from_slice(&other.replication_quantiles_ns);
     }
 }
@@ -327,7 +332,9 @@ impl RouteStats {
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.timed_out += other.timed_out;
-        self.latency.add(&other.latency).expect("histograms share bounds");
+        self.latency
+            .add(&other.latency)
+            .expect("histograms of one precision add, growing as needed");
         self.latency_sum_ns += other.latency_sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
         self.span_ns += other.span_ns;

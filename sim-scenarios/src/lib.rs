@@ -27,7 +27,7 @@
 //! let direct = &report.routes[0];
 //! assert_eq!(direct.completed + direct.rejected, direct.offered);
 //! // M/M/1 at load 0.5: 2 ms in the station, plus 0.5 ms on the link.
-//! assert!((direct.latency_ms.mean - 2.5).abs() < 0.25);
+//! assert!((direct.latency_ms.mean.unwrap() - 2.5).abs() < 0.25);
 //! ```
 //!
 //! # Where things live

@@ -22,8 +22,9 @@ use crate::args::{Format, PrecisionOnArg, RunArgs};
 use crate::output::{pictures, progress, table};
 use crate::save;
 
-/// The table or JSON report on stdout; exit 0 (a finding `validate` fails
-/// on is only a warning here).
+/// The table or JSON report on stdout, then the route checks' findings and
+/// the warnings on stderr; exit 1 when a finding is an error (the run
+/// completed, a check failed: `validate` fails on the same scenario).
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let loaded = load(args)?;
     let (scenario, detected_warmup) = sim_scenarios::run::resolve_auto_warmup(&loaded.scenario)
@@ -35,8 +36,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     if let Some(dir) = &target {
         save(args, dir, &loaded, &scenario, &sims, &report)?;
     }
-    warn_about_findings(args, &scenario);
-    print(args, &report)
+    print(args, &report)?;
+    let failed = write_findings_and_warnings(&scenario, &report)?;
+    Ok(if failed { ExitCode::from(crate::EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }
 
 /// The scenario with `--requests`, `--replications` and `--seed` applied as
@@ -150,32 +152,31 @@ fn save(
     Ok(())
 }
 
-/// The findings `validate` fails on, as warnings on stderr: a run does not
-/// refuse them.
-fn warn_about_findings(args: &RunArgs, scenario: &Scenario) {
-    if args.exec.quiet {
-        return;
-    }
-    for f in scenario.routes().iter().flat_map(|r| &r.findings) {
-        if f.severity == Severity::Error {
-            eprintln!("aznetsim: warning: {} (aznetsim validate fails on this)", f.message);
+/// Every route check's findings, each once, and the report's warnings, on
+/// stderr; whether a finding is an error.
+fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Result<bool> {
+    let mut err = std::io::stderr().lock();
+    let mut failed = false;
+    for r in scenario.routes() {
+        for f in &r.findings {
+            failed |= f.severity == Severity::Error;
+            writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, f.message)?;
         }
     }
+    table::write_warnings(&mut err, report)?;
+    Ok(failed)
 }
 
-/// The report on stdout, as a table or JSON.
-fn print(args: &RunArgs, report: &RunReport) -> Result<ExitCode> {
+/// The report on stdout, as a table or JSON: results only.
+fn print(args: &RunArgs, report: &RunReport) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, report).context("cannot write the results")?;
             writeln!(out)?;
         }
-        Format::Table => {
-            table::write(&mut out, report)?;
-            table::write_warnings(&mut out, report)?;
-        }
+        Format::Table => table::write(&mut out, report)?,
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }

@@ -8,6 +8,7 @@ use sim_scenarios::azure::{Finding, Severity};
 
 use super::shared;
 use crate::args::ValidateArgs;
+use crate::output::table::count;
 use crate::{EXIT_CHECK_FAILED, EXIT_ERROR};
 
 /// Loads every file; prints each route's findings. Exit 2 if a file does
@@ -24,10 +25,11 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 let verdict = if errors > 0 { "FAILED" } else { "ok" };
                 writeln!(
                     out,
-                    "{}: {verdict} ({} routes, {errors} errors, {} warnings)",
+                    "{}: {verdict} ({}, {}, {})",
                     path.display(),
-                    s.routes().len(),
-                    findings.len() - errors
+                    count(s.routes().len() as u64, "route"),
+                    count(errors as u64, "error"),
+                    count((findings.len() - errors) as u64, "warning")
                 )?;
                 for f in findings {
                     writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;

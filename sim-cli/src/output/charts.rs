@@ -411,7 +411,7 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
             let end = if route.completed == 0 {
                 "no completed requests".to_string()
             } else {
-                format!("{} ms", number(route.latency_ms.mean))
+                format!("{} ms", number(route.latency_ms.mean.unwrap_or(0.0)))
             };
             let style = TextStyle::from((FONT, LABEL_SIZE).into_font().style(FontStyle::Bold))
                 .pos(Pos::new(HPos::Left, VPos::Center));
@@ -791,7 +791,7 @@ mod tests {
         for r in &report.routes {
             assert!(has_text(&svg, &r.name), "no route {}", r.name);
             assert!(
-                has_text(&svg, &format!("{} ms", number(r.latency_ms.mean))),
+                has_text(&svg, &format!("{} ms", number(r.latency_ms.mean.unwrap()))),
                 "no total for {}",
                 r.name
             );
@@ -835,9 +835,9 @@ mod tests {
         }
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
         assert_eq!(rows.len(), report.routes.len() + 1, "{rows:?}");
-        let px_per_ms = rows[0].1 / report.routes[0].latency_ms.mean;
+        let px_per_ms = rows[0].1 / report.routes[0].latency_ms.mean.unwrap();
         for (row, route) in rows.iter().zip(&report.routes) {
-            let want = route.latency_ms.mean * px_per_ms;
+            let want = route.latency_ms.mean.unwrap() * px_per_ms;
             // Each segment's ends are rounded to whole pixels.
             assert!((row.1 - want).abs() <= 3.0, "{}: {} px, want {want}", route.name, row.1);
         }

@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use sim_scenarios::experiment::{RouteCapacity, Slo};
-use sim_scenarios::report::RouteReport;
+use sim_scenarios::report::{PrecisionOn, RouteReport};
 use sim_scenarios::{RunReport, Scenario};
 
 fn opt_pct(v: Option<f64>) -> String {
@@ -23,28 +23,39 @@ fn ms(v: f64) -> String {
     format!("{v:.decimals$}")
 }
 
-fn ci(r: &RouteReport) -> String {
-    r.latency_ms
-        .mean_ci95
-        .map_or_else(|| "-".to_string(), |[lo, hi]| format!("±{}", ms((hi - lo) / 2.0)))
+/// A latency, or `-` when the route completed nothing.
+fn opt_ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), ms)
 }
 
-fn bottleneck(r: &RouteReport) -> String {
+/// The half-width of a 95 % interval, `±x`; `-` without one.
+fn half_width(ci: Option<[f64; 2]>) -> String {
+    ci.map_or_else(|| "-".to_string(), |[lo, hi]| format!("±{}", ms((hi - lo) / 2.0)))
+}
+
+fn busiest(r: &RouteReport) -> String {
     match (&r.bottleneck, r.bottleneck_utilization) {
         (Some(n), Some(u)) => format!("{n} ({:.0}%)", u * 100.0),
         _ => "-".to_string(),
     }
 }
 
-/// Writes the whole table.
+/// `n word` with the plural when n is not 1 (`1 replication`, `4 replications`).
+pub(crate) fn count(n: u64, word: &str) -> String {
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+}
+
+/// Writes the whole table: the routes side by side, their differences,
+/// what authorisation adds, and where the time goes hop by hop. Warnings
+/// and findings are not part of it: they go to stderr.
 pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
     writeln!(
         out,
-        "scenario {} · seed {} · {} replications × {} requests {} ({} warm-up)",
+        "scenario {} · seed {} · {} × {} {} ({} warm-up)",
         report.scenario,
         report.seed,
-        report.replications,
-        report.requests,
+        count(report.replications, "replication"),
+        count(report.requests, "request"),
         if report.mode == "mix" { "shared by the routes (mode mix)" } else { "per route" },
         report.warmup_requests
     )?;
@@ -55,21 +66,41 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             report.warmup_requests
         )?;
     }
+    if let Some(p) = &report.precision {
+        let worst =
+            p.worst_relative_half_width.map_or("-".into(), |w| format!("{:.2}%", w * 100.0));
+        let on = match p.on {
+            PrecisionOn::Mean => "mean",
+            PrecisionOn::P99 => "p99",
+        };
+        let verdict = if p.reached { "reached" } else { "NOT reached" };
+        writeln!(
+            out,
+            "precision {verdict}: 95 % interval of the {on} within ±{:.2}% wanted, worst ±{worst}, after {}",
+            p.target * 100.0,
+            count(p.replications, "replication")
+        )?;
+    }
     writeln!(out)?;
+    writeln!(
+        out,
+        "latency of completed requests, ms; ±95%: half-width of the 95 % interval across replications"
+    )?;
     let header = [
         "route",
-        "mean ms",
-        "±95%",
+        "mean",
+        "mean ±95%",
         "theory",
         "p50",
         "p90",
         "p99",
-        "±95% ",
+        "p99 ±95%",
         "p99.9",
         "max",
         "req/s",
         "rejected",
-        "bottleneck",
+        "timed out",
+        "busiest",
     ];
     let rows: Vec<Vec<String>> = report
         .routes
@@ -78,44 +109,59 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             let l = &r.latency_ms;
             vec![
                 r.name.clone(),
-                ms(l.mean),
-                ci(r),
-                r.analytic_mean_ms.map_or_else(|| "-".to_string(), ms),
-                ms(l.p50),
-                ms(l.p90),
-                ms(l.p99),
-                l.p99_ci95.map_or_else(
-                    || "-".to_string(),
-                    |[lo, hi]| format!("±{}", ms((hi - lo) / 2.0)),
-                ),
-                ms(l.p999),
-                ms(l.max),
+                opt_ms(l.mean),
+                half_width(l.mean_ci95),
+                opt_ms(r.analytic_mean_ms),
+                opt_ms(l.p50),
+                opt_ms(l.p90),
+                opt_ms(l.p99),
+                half_width(l.p99_ci95),
+                opt_ms(l.p999),
+                opt_ms(l.max),
                 format!("{:.0}", r.throughput_per_s),
                 r.rejected.to_string(),
-                bottleneck(r),
+                r.timed_out.to_string(),
+                busiest(r),
             ]
         })
         .collect();
     write_grid(out, &header, &rows)?;
+    if report.routes.iter().any(|r| r.analytic_mean_ms.is_none()) {
+        let why = if report.mode == "mix" {
+            "in mode mix the routes share stations, and the estimate is of a route alone"
+        } else {
+            "a station or link on the route is at or over capacity, so no steady state exists"
+        };
+        writeln!(out, "theory -: no queueing-theory estimate: {why}")?;
+    }
 
-    if report.routes.len() > 1 {
+    let differences: Vec<&RouteReport> =
+        report.routes.iter().filter(|r| r.vs_baseline.is_some()).collect();
+    if !differences.is_empty() {
         writeln!(out)?;
+        let demand = if report.common_random_numbers {
+            "the same demand in every replication: common random numbers"
+        } else if report.mode == "mix" {
+            "in mode mix each route carries its own share of the arrivals"
+        } else {
+            "independent demand (common_random_numbers is off)"
+        };
         writeln!(
             out,
-            "difference from {} (same demand in every replication; 95 % interval of the paired difference)",
+            "difference from {} (paired by replication, {demand}; 95 % interval of the paired difference)",
             report.baseline
         )?;
         let header = ["route", "Δ mean ms", "95% interval", "Δ p99 ms", "95% interval "];
         let interval = |e: &sim_scenarios::report::Estimate| {
             e.ci95.map_or_else(|| "-".to_string(), |[l, h]| format!("[{}, {}]", ms(l), ms(h)))
         };
-        let rows: Vec<Vec<String>> = report
-            .routes
+        let rows: Vec<Vec<String>> = differences
             .iter()
             .filter_map(|r| {
                 let d = r.vs_baseline.as_ref()?;
+                let mark = if d.comparable { "" } else { " *" };
                 Some(vec![
-                    r.name.clone(),
+                    format!("{}{mark}", r.name),
                     ms(d.mean.estimate),
                     interval(&d.mean),
                     ms(d.p99.estimate),
@@ -124,6 +170,12 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             })
             .collect();
         write_grid(out, &header, &rows)?;
+        if differences.iter().any(|r| r.vs_baseline.as_ref().is_some_and(|d| !d.comparable)) {
+            writeln!(
+                out,
+                "* not comparable: the two routes completed shares of their requests more than 1 % apart, so the difference compares different requests"
+            )?;
+        }
     }
 
     if report.routes.iter().any(|r| r.auth_added_ms.is_some()) {
@@ -146,7 +198,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
 
     for r in &report.routes {
         writeln!(out)?;
-        writeln!(out, "route {}: where the time goes (mean ms per request)", r.name)?;
+        writeln!(out, "route {}: where the time goes (mean ms per completed request)", r.name)?;
         let header = [
             "node",
             "wait",
@@ -176,45 +228,14 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
             })
             .collect();
         write_grid(out, &header, &rows)?;
-        if r.timed_out > 0 {
-            writeln!(out, "{} requests timed out", r.timed_out)?;
-        }
-        for f in &r.findings {
-            writeln!(out, "{} [{}]: {}", f.severity, f.check, f.message)?;
-        }
     }
     Ok(())
 }
 
-/// Warnings about the results, with their advice.
+/// Warnings about the results, with their advice (for stderr).
 pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
-    if let Some(p) = &report.precision {
-        writeln!(out)?;
-        let worst =
-            p.worst_relative_half_width.map_or("-".into(), |w| format!("{:.2}%", w * 100.0));
-        if p.reached {
-            writeln!(
-                out,
-                "precision reached: every route's 95 % interval of the {:?} within ±{:.2}% (worst {worst}) after {} replications",
-                p.on,
-                p.target * 100.0,
-                p.replications
-            )?;
-        } else {
-            writeln!(
-                out,
-                "precision NOT reached: worst ±{worst} against ±{:.2}% after {} replications (--max-replications); raise it or the requests per replication",
-                p.target * 100.0,
-                p.replications
-            )?;
-        }
-    }
-    if report.warnings.is_empty() {
-        return Ok(());
-    }
-    writeln!(out)?;
     for w in &report.warnings {
-        writeln!(out, "warning: {}", w.message)?;
+        writeln!(out, "aznetsim: warning: {}", w.message)?;
     }
     Ok(())
 }

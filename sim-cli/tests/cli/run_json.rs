@@ -28,6 +28,7 @@ struct Report {
     requests: u64,
     warmup_requests: u64,
     mode: String,
+    common_random_numbers: bool,
     baseline: String,
     routes: Vec<Route>,
     warnings: Vec<Warning>,
@@ -51,6 +52,7 @@ struct Difference {
     baseline: String,
     mean: Estimate,
     p99: Estimate,
+    comparable: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +71,10 @@ struct Route {
     completed: u64,
     rejected: u64,
     timed_out: u64,
+    #[serde(deserialize_with = "nullable")]
+    rejected_share: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    timed_out_share: Option<f64>,
     latency_ms: Latency,
     #[serde(deserialize_with = "nullable")]
     vs_baseline: Option<Difference>,
@@ -106,22 +112,28 @@ struct Finding {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Latency {
-    mean: f64,
+    #[serde(deserialize_with = "nullable")]
+    mean: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     mean_ci95: Option<[f64; 2]>,
-    p50: f64,
+    #[serde(deserialize_with = "nullable")]
+    p50: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     p50_ci95: Option<[f64; 2]>,
-    p90: f64,
+    #[serde(deserialize_with = "nullable")]
+    p90: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     p90_ci95: Option<[f64; 2]>,
-    p99: f64,
+    #[serde(deserialize_with = "nullable")]
+    p99: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     p99_ci95: Option<[f64; 2]>,
-    p999: f64,
+    #[serde(deserialize_with = "nullable")]
+    p999: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     p999_ci95: Option<[f64; 2]>,
-    max: f64,
+    #[serde(deserialize_with = "nullable")]
+    max: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -162,14 +174,15 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 
 fn assert_percentiles_ordered(r: &Route) {
     let l = &r.latency_ms;
-    let chain = [l.p50, l.p90, l.p99, l.p999, l.max];
-    assert!(l.p50 > 0.0, "{}: p50 {}", r.name, l.p50);
+    let chain = [l.p50, l.p90, l.p99, l.p999, l.max].map(|v| v.expect("the route completed"));
+    let (p50, mean, max) = (chain[0], l.mean.unwrap(), chain[4]);
+    assert!(p50 > 0.0, "{}: p50 {p50}", r.name);
     assert!(
         chain.windows(2).all(|w| w[0] <= w[1]),
         "{}: p50 <= p90 <= p99 <= p999 <= max fails: {chain:?}",
         r.name
     );
-    assert!(l.mean > 0.0 && l.mean <= l.max, "{}: mean {} max {}", r.name, l.mean, l.max);
+    assert!(mean > 0.0 && mean <= max, "{}: mean {mean} max {max}", r.name);
 }
 
 #[test]
@@ -177,7 +190,14 @@ fn reference_run_matches_the_documented_schema() {
     let report = run_json(&SMALL);
     let file: Value = serde_json::from_str(&std::fs::read_to_string(reference()).unwrap()).unwrap();
 
-    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.schema_version, 2);
+    assert!(report.common_random_numbers, "compare mode shares the demand");
+    for r in &report.routes {
+        // Nothing lost on the reference run, and every difference compares
+        // the same requests.
+        assert_eq!((r.rejected_share, r.timed_out_share), (Some(0.0), Some(0.0)), "{}", r.name);
+        assert!(r.vs_baseline.as_ref().is_none_or(|d| d.comparable), "{}", r.name);
+    }
     assert_eq!(report.tool, "aznetsim");
     assert_eq!(report.version, env!("CARGO_PKG_VERSION"));
     assert_eq!(report.scenario, "generic-green-red");
@@ -204,10 +224,10 @@ fn reference_run_matches_the_documented_schema() {
         // The queueing-theory estimate is close at this load.
         let est = r.analytic_mean_ms.expect("no station is overloaded");
         assert!(
-            (r.latency_ms.mean - est).abs() < 0.05 * est,
+            (r.latency_ms.mean.unwrap() - est).abs() < 0.05 * est,
             "{}: {} vs {est}",
             r.name,
-            r.latency_ms.mean
+            r.latency_ms.mean.unwrap()
         );
         // 4,500 measured requests per replication are too few for p99.9,
         // and the report says so with advice.
@@ -227,7 +247,7 @@ fn reference_run_matches_the_documented_schema() {
             (r.latency_ms.p99, r.latency_ms.p99_ci95),
             (r.latency_ms.p999, r.latency_ms.p999_ci95),
         ] {
-            let [lo, hi] = ci.expect("two replications give an interval");
+            let ([lo, hi], p) = (ci.expect("two replications give an interval"), p.unwrap());
             assert!(
                 lo <= hi && (lo - p).abs() < p && (hi - p).abs() < p,
                 "{}: {p} in [{lo}, {hi}]?",
@@ -247,7 +267,11 @@ fn reference_run_matches_the_documented_schema() {
 
         assert_percentiles_ordered(r);
         let [lo, hi] = r.latency_ms.mean_ci95.expect("two replications give an interval");
-        assert!(lo <= r.latency_ms.mean && r.latency_ms.mean <= hi, "{}: {lo} {hi}", r.name);
+        assert!(
+            lo <= r.latency_ms.mean.unwrap() && r.latency_ms.mean.unwrap() <= hi,
+            "{}: {lo} {hi}",
+            r.name
+        );
 
         // Offered 2000/s to a stable system: throughput follows the load.
         assert!(
@@ -275,10 +299,10 @@ fn reference_run_matches_the_documented_schema() {
             })
             .sum();
         assert!(
-            close(sum, r.latency_ms.mean, 1e-9),
+            close(sum, r.latency_ms.mean.unwrap(), 1e-9),
             "{}: hops sum to {sum}, mean {}",
             r.name,
-            r.latency_ms.mean
+            r.latency_ms.mean.unwrap()
         );
 
         for (j, h) in r.hops.iter().enumerate() {

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
 
 /// The shipped scenario whose route red fails `validate` by design: it
-/// runs, with a warning on stderr.
+/// runs, prints its results, names the failed check on stderr, and exits 1.
 const FAILS_VALIDATE: &str = "onprem-gateway-paas-client.json";
 
 #[test]
@@ -17,12 +17,12 @@ fn every_shipped_scenario_runs() {
         let stdout = if file.file_name().is_some_and(|n| n == FAILS_VALIDATE) {
             let out = cmd.output().unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
-            assert!(out.status.success(), "{}: {stderr}", file.display());
-            let warnings: Vec<&str> = stderr.lines().collect();
-            assert_eq!(warnings.len(), 1, "{}: {stderr}", file.display());
+            assert_eq!(out.status.code(), Some(1), "{}: {stderr}", file.display());
+            let errors: Vec<&str> =
+                stderr.lines().filter(|l| !l.starts_with("aznetsim: warning")).collect();
+            assert_eq!(errors.len(), 1, "{}: {stderr}", file.display());
             assert!(
-                warnings[0].starts_with("aznetsim: warning: route 'red', hop 0 → 4: ")
-                    && warnings[0].ends_with("(aznetsim validate fails on this)"),
+                errors[0].starts_with("aznetsim: error [tls_trust]: route 'red', hop 0 → 4: "),
                 "{stderr}"
             );
             String::from_utf8(out.stdout).unwrap()

@@ -53,7 +53,7 @@ fn the_paas_client_scenario_fails_its_tls_check_with_exit_1() {
         (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{stdout}\n{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
-    let verdict = format!("{}: FAILED (3 routes, 1 errors, ", file.display());
+    let verdict = format!("{}: FAILED (3 routes, 1 error, ", file.display());
     assert!(stdout.lines().next().is_some_and(|l| l.starts_with(&verdict)), "{stdout}");
     let error = stdout
         .lines()

@@ -564,7 +564,11 @@ pub(crate) fn apim(
         initiator: Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?),
         calls: if ctx.with_auth { calls } else { Vec::new() },
         timeout_ms: Some(timeout),
-        capacity: format!("{units} units × {} requests/s", fmt_num(per_unit)),
+        capacity: format!(
+            "{units} unit{} × {} requests/s",
+            if units == 1 { "" } else { "s" },
+            fmt_num(per_unit)
+        ),
     })
 }
 

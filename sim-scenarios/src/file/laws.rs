@@ -177,6 +177,13 @@ impl Unit {
     }
 }
 
+/// "a normal", "an exponential", "an Erlang"-style article for a law kind.
+fn article(kind: DistKind) -> String {
+    let name = kind.to_string();
+    let an = matches!(name.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u'));
+    format!("{} {name}", if an { "an" } else { "a" })
+}
+
 /// The parameter sets each law accepts (a law matches exactly one set).
 pub(crate) fn dist_field_sets(k: DistKind) -> &'static [&'static [&'static str]] {
     match k {
@@ -227,16 +234,20 @@ pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Inva
     if let Some(extra) = present.iter().find(|f| !sets.iter().any(|s| s.contains(f))) {
         return Err(Invalid::new(
             key_path(path, extra),
-            format!("does not apply to a {name} law, which takes {takes}"),
+            format!("does not apply to {} law, which takes {takes}", article(name)),
         ));
     }
     let Some(set) = sets.iter().find(|s| s.iter().all(|f| present.contains(f))) else {
-        return Err(Invalid::new(path, format!("a {name} law needs {takes}")));
+        return Err(Invalid::new(path, format!("{} law needs {takes}", article(name))));
     };
     if let Some(extra) = present.iter().find(|f| !set.contains(f)) {
         return Err(Invalid::new(
             key_path(path, extra),
-            format!("cannot be combined with {}; a {name} law takes {takes}", set.join(" + ")),
+            format!(
+                "cannot be combined with {}; {} law takes {takes}",
+                set.join(" + "),
+                article(name)
+            ),
         ));
     }
     let field = |f: &str| key_path(path, f);

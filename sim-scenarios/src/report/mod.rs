@@ -1,13 +1,13 @@
 //! Running a scenario and the results it reports: the JSON wire format
 //! scripts rely on.
 //!
-//! # Wire format (`schema_version` 1)
+//! # Wire format (`schema_version` 2)
 //!
 //! One document per run:
 //!
 //! | field | meaning |
 //! |---|---|
-//! | `schema_version` | 1; bumped on any incompatible change |
+//! | `schema_version` | 2 (1 had numbers where 2 has `null` for a route that completed nothing); bumped on any incompatible change |
 //! | `tool`, `version` | `"aznetsim"` and its version |
 //! | `scenario` | the scenario's `name` |
 //! | `seed`, `replications` | what the run used (after command-line overrides) |
@@ -16,13 +16,15 @@
 //! | `routes[i].name` | route name |
 //! | `routes[i].offered` | measured requests that arrived (all replications) |
 //! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
-//! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max` |
+//! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency of the *completed* requests \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max`; all `null` when the route completed none |
+//! | `routes[i].rejected_share`, `routes[i].timed_out_share` | `rejected / offered` and `timed_out / offered`; `null` when nothing was offered |
+//! | `common_random_numbers` | true when every route saw the same demand in each replication (mode `compare` without `common_random_numbers: false`) |
 //! | `baseline` | the route the others are compared with (`--baseline`, default the first) |
 //! | `warmup_auto` | true when `warmup_requests` was `"auto"` and the count was detected (MSER-5 on five pilot replications) |
 //! | `precision` | with `--precision`: `{target, on, replications, reached, worst_relative_half_width}`; `null` otherwise |
-//! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch` |
+//! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached` |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
-//! | `routes[i].vs_baseline.{baseline, mean, p99}` | this route minus the baseline, replication by replication (both saw the same demand: common random numbers): `{estimate, ci95}`; `null` for the baseline itself |
+//! | `routes[i].vs_baseline.{baseline, mean, p99, comparable}` | this route minus the baseline, replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
 //! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (exact product form for exponential FIFO stations and Poisson arrivals; Allen–Cunneen and Pollaczek–Khinchine otherwise); `null` when a station is overloaded, and in mode mix |
 //! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
 //! | `routes[i].throughput_per_s` | completed requests per second of the measurement span |
@@ -51,12 +53,13 @@ pub use state::{
     merge_states,
 };
 pub use summary::{Accumulators, Resource, RouteSummary};
-pub use warnings::{SATURATED, UNSTABLE, Warning, WarningKind};
+pub use warnings::{INCOMPLETE, SATURATED, UNSTABLE, Warning, WarningKind};
 
 use serde::{Deserialize, Serialize};
 
 use crate::azure::checks::Finding;
 use crate::compile::Scenario;
+use crate::file::spec::Mode;
 use crate::run::{RouteRun, Simulated};
 
 /// The tool's name, as every saved document states it.
@@ -66,7 +69,7 @@ pub const TOOL: &str = "aznetsim";
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Version of the JSON wire format.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The results of one run: see the module documentation for every field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +84,8 @@ pub struct RunReport {
     pub requests: u64,
     pub warmup_requests: u64,
     pub mode: String,
+    #[serde(default)]
+    pub common_random_numbers: bool,
     #[serde(default)]
     pub baseline: String,
     pub routes: Vec<RouteReport>,
@@ -102,6 +107,10 @@ pub struct RouteReport {
     pub completed: u64,
     pub rejected: u64,
     pub timed_out: u64,
+    #[serde(default)]
+    pub rejected_share: Option<f64>,
+    #[serde(default)]
+    pub timed_out_share: Option<f64>,
     pub latency_ms: LatencyReport,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
@@ -125,25 +134,26 @@ pub struct AuthCost {
     pub p99: f64,
 }
 
-/// End-to-end latency of a route \[ms\].
+/// End-to-end latency of a route's completed requests \[ms\]; every figure
+/// is `None` (`null`) when the route completed none.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[allow(missing_docs)]
 pub struct LatencyReport {
-    pub mean: f64,
+    pub mean: Option<f64>,
     pub mean_ci95: Option<[f64; 2]>,
-    pub p50: f64,
+    pub p50: Option<f64>,
     #[serde(default)]
     pub p50_ci95: Option<[f64; 2]>,
-    pub p90: f64,
+    pub p90: Option<f64>,
     #[serde(default)]
     pub p90_ci95: Option<[f64; 2]>,
-    pub p99: f64,
+    pub p99: Option<f64>,
     #[serde(default)]
     pub p99_ci95: Option<[f64; 2]>,
-    pub p999: f64,
+    pub p999: Option<f64>,
     #[serde(default)]
     pub p999_ci95: Option<[f64; 2]>,
-    pub max: f64,
+    pub max: Option<f64>,
 }
 
 /// A route minus the baseline route, replication by replication (both
@@ -154,6 +164,21 @@ pub struct Difference {
     pub baseline: String,
     pub mean: Estimate,
     pub p99: Estimate,
+    /// Whether both routes completed (nearly) the same requests: false when
+    /// their shares of completed requests differ by more than
+    /// [`COMPARABLE_SHARES`]; the latencies of two different sets of
+    /// requests (e.g. one route's slow ones timed out) are then no fair
+    /// comparison.
+    #[serde(default = "comparable_by_default")]
+    pub comparable: bool,
+}
+
+/// Largest difference between two routes' shares of completed requests
+/// (completed / offered) for which their latencies are compared as equals.
+pub const COMPARABLE_SHARES: f64 = 0.01;
+
+fn comparable_by_default() -> bool {
+    true
 }
 
 /// A point estimate with its 95 % interval (`null` with one replication).
@@ -276,6 +301,8 @@ pub fn report_against(
         requests: spec.workload.requests,
         warmup_requests: spec.workload.warmup_requests.count(),
         mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
+        common_random_numbers: spec.mode == Mode::Compare
+            && spec.workload.common_random_numbers != Some(false),
         baseline: names[base].to_string(),
         warnings: Vec::new(),
         precision: options.precision.clone(),
@@ -296,14 +323,21 @@ pub fn report_against(
             })
             .collect(),
     };
+    let completed_share =
+        |r: &RouteReport| (r.offered > 0).then(|| r.completed as f64 / r.offered as f64);
+    let base_share = completed_share(&report.routes[base]);
     for (k, r) in report.routes.iter_mut().enumerate() {
-        if k == base {
+        // No difference with a route that completed nothing: there is no
+        // latency to take it of.
+        let (Some(share), Some(base_share)) = (completed_share(r), base_share) else { continue };
+        if k == base || r.completed == 0 || base_share == 0.0 {
             continue;
         }
         r.vs_baseline = Some(Difference {
             baseline: names[base].to_string(),
             mean: Estimate::of(&per_rep[k].0, &per_rep[base].0),
             p99: Estimate::of(&per_rep[k].1, &per_rep[base].1),
+            comparable: (share - base_share).abs() <= COMPARABLE_SHARES,
         });
     }
     report.warnings = warnings::check(&report);
@@ -316,7 +350,11 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
     let route = &model.routes()[run.index];
     let stats = run.stats();
     let summary = RouteSummary::of(run);
-    let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]);
+    // Nothing completed: no latency figure at all, rather than zeros.
+    let done = stats.completed() > 0;
+    let some = |v: f64| done.then_some(v);
+    let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]).filter(|_| done);
+    let share = |n: u64| (stats.offered() > 0).then(|| n as f64 / stats.offered() as f64);
     let hops = route
         .hops()
         .iter()
@@ -353,18 +391,20 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         completed: stats.completed(),
         rejected: stats.rejected(),
         timed_out: stats.timed_out(),
+        rejected_share: share(stats.rejected()),
+        timed_out_share: share(stats.timed_out()),
         latency_ms: LatencyReport {
-            mean: summary.mean_ms,
-            mean_ci95: summary.mean_ci95_ms,
-            p50: summary.quantile_ms(0.50),
+            mean: some(summary.mean_ms),
+            mean_ci95: summary.mean_ci95_ms.filter(|_| done),
+            p50: some(summary.quantile_ms(0.50)),
             p50_ci95: ci(0),
-            p90: summary.quantile_ms(0.90),
+            p90: some(summary.quantile_ms(0.90)),
             p90_ci95: ci(1),
-            p99: summary.quantile_ms(0.99),
+            p99: some(summary.quantile_ms(0.99)),
             p99_ci95: ci(2),
-            p999: summary.quantile_ms(0.999),
+            p999: some(summary.quantile_ms(0.999)),
             p999_ci95: ci(3),
-            max: summary.max_ms(),
+            max: some(summary.max_ms()),
         },
         throughput_per_s: summary.throughput_per_s,
         bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),

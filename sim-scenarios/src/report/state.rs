@@ -126,9 +126,12 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
 /// Fails on bad base64 or a bad histogram encoding.
 pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, HistogramError> {
     let bytes = base64::engine::general_purpose::STANDARD.decode(s.trim())?;
-    Deserializer::new()
+    let mut h: Histogram<u64> = Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| HistogramError::Decode(format!("{e:?}")))
+        .map_err(|e| HistogramError::Decode(format!("{e:?}")))?;
+    // As the engine's: it grows to take a merged histogram's larger values.
+    h.auto(true);
+    Ok(h)
 }
 
 impl RouteState {

@@ -7,13 +7,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::RunReport;
+use crate::report::{COMPARABLE_SHARES, RunReport};
 
 /// Utilisation above which a station is called saturated.
 pub const SATURATED: f64 = 0.9;
 
 /// Utilisation from which a station is taken as unable to keep up.
 pub const UNSTABLE: f64 = 0.98;
+
+/// Share of measured requests lost (timed out or rejected) above which the
+/// latency figures are flagged as describing the completed ones only.
+pub const INCOMPLETE: f64 = 0.001;
 
 /// What a warning is about.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -64,6 +68,45 @@ pub enum WarningKind {
     },
     /// One replication: no interval can be computed.
     OneReplication,
+    /// More than [`INCOMPLETE`] of the measured requests timed out or were
+    /// rejected: the latency figures describe only the completed ones (the
+    /// fast survivors), so they flatter the route.
+    Incomplete {
+        /// The route.
+        route: String,
+        /// Measured requests that timed out.
+        timed_out: u64,
+        /// Measured requests rejected by a full queue.
+        rejected: u64,
+        /// Their share of the measured requests.
+        share: f64,
+    },
+    /// The route completed no measured request: it has no latency figures.
+    NothingCompleted {
+        /// The route.
+        route: String,
+        /// Measured requests that timed out.
+        timed_out: u64,
+        /// Measured requests rejected by a full queue.
+        rejected: u64,
+    },
+    /// `--precision` was not reached within `--max-replications`.
+    PrecisionNotReached {
+        /// The worst relative half-width reached, if any.
+        worst: Option<f64>,
+        /// The target.
+        target: f64,
+        /// Replications run.
+        replications: u64,
+    },
+    /// Two routes completed different shares of their requests, so their
+    /// latency difference compares different sets of requests.
+    NotComparable {
+        /// The route.
+        route: String,
+        /// The route it is compared with.
+        baseline: String,
+    },
     /// At low load the simulated mean is far from the queueing-theory
     /// estimate: the model is probably not what was meant (a unit slip, a
     /// heavy tail, a mis-set law).
@@ -112,6 +155,26 @@ impl std::fmt::Display for WarningKind {
                 f,
                 "route {route}: simulated mean {simulated_ms:.3} ms but queueing theory estimates {estimated_ms:.3} ms at this low load; check units and laws (aznetsim explain shows the compiled model)"
             ),
+            WarningKind::Incomplete { route, timed_out, rejected, share } => write!(
+                f,
+                "route {route}: {:.1}% of the measured requests did not complete ({timed_out} timed out, {rejected} rejected); its latency figures are of the completed requests only and look better than the route is: raise the timeout or the capacity that rejects, or lower the rate",
+                share * 100.0
+            ),
+            WarningKind::NothingCompleted { route, timed_out, rejected } => write!(
+                f,
+                "route {route}: no measured request completed ({timed_out} timed out, {rejected} rejected), so it has no latency figures; raise the timeout or the capacity, or lower the rate"
+            ),
+            WarningKind::NotComparable { route, baseline } => write!(
+                f,
+                "route {route}: it and {baseline} completed shares of their requests more than {:.0}% apart, so their latency difference compares different requests; compare them where neither times out or rejects",
+                COMPARABLE_SHARES * 100.0
+            ),
+            WarningKind::PrecisionNotReached { worst, target, replications } => write!(
+                f,
+                "precision not reached: the worst 95 % interval is ±{} against ±{:.2}% after {replications} replications; raise --max-replications or the requests per replication",
+                worst.map_or("-".to_string(), |w| format!("{:.2}%", w * 100.0)),
+                target * 100.0
+            ),
             WarningKind::OneReplication => write!(
                 f,
                 "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
@@ -126,6 +189,13 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
     let reps = report.replications.max(1);
     if report.replications < 2 {
         kinds.push(WarningKind::OneReplication);
+    }
+    if let Some(p) = report.precision.as_ref().filter(|p| !p.reached) {
+        kinds.push(WarningKind::PrecisionNotReached {
+            worst: p.worst_relative_half_width,
+            target: p.target,
+            replications: p.replications,
+        });
     }
     for r in &report.routes {
         let per_rep = r.completed / reps;
@@ -162,16 +232,40 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
                 utilization: u,
             });
         }
+        let lost = r.timed_out + r.rejected;
+        let share = if r.offered == 0 { 0.0 } else { lost as f64 / r.offered as f64 };
+        if r.completed == 0 && r.offered > 0 {
+            kinds.push(WarningKind::NothingCompleted {
+                route: r.name.clone(),
+                timed_out: r.timed_out,
+                rejected: r.rejected,
+            });
+        } else if share > INCOMPLETE {
+            kinds.push(WarningKind::Incomplete {
+                route: r.name.clone(),
+                timed_out: r.timed_out,
+                rejected: r.rejected,
+                share,
+            });
+        }
+        if let Some(d) = r.vs_baseline.as_ref().filter(|d| !d.comparable) {
+            kinds.push(WarningKind::NotComparable {
+                route: r.name.clone(),
+                baseline: d.baseline.clone(),
+            });
+        }
         // At low load the estimate is close for any service law; a large gap
-        // means the model is not what the user meant.
-        if let Some(est) = r.analytic_mean_ms
+        // means the model is not what the user meant. (Not when requests
+        // were lost: the estimate is of a system that keeps them all.)
+        if let (Some(est), Some(mean)) = (r.analytic_mean_ms, r.latency_ms.mean)
+            && share <= INCOMPLETE
             && r.bottleneck_utilization.is_none_or(|u| u < 0.5)
             && est > 0.0
-            && (r.latency_ms.mean - est).abs() > 0.25 * est
+            && (mean - est).abs() > 0.25 * est
         {
             kinds.push(WarningKind::AnalyticMismatch {
                 route: r.name.clone(),
-                simulated_ms: r.latency_ms.mean,
+                simulated_ms: mean,
                 estimated_ms: est,
             });
         }

@@ -95,7 +95,7 @@ fn hop_components_add_up_to_the_mean_latency() {
                         + h.subcall_ms_mean
                 })
                 .sum();
-            let mean = r.latency_ms.mean;
+            let mean = r.latency_ms.mean.unwrap();
             assert!(
                 (sum - mean).abs() <= 1e-6 * mean,
                 "{name}/{}: components sum to {sum}, mean is {mean}",

@@ -7,6 +7,7 @@ mod capacity;
 mod checks;
 mod crn;
 mod golden;
+mod honest;
 mod layers;
 mod mix;
 mod precision;
