@@ -52,6 +52,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
     let paths: Vec<String> = m.varies.iter().map(|v| v.path.clone()).collect();
     let mut out = std::io::stdout().lock();
     out.write_all(shared::rows_text(&states, &paths, args.format)?.as_bytes())?;
+    shared::warn_unstable(&states)?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

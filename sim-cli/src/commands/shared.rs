@@ -90,6 +90,25 @@ pub(crate) fn manifest(
 }
 
 /// The rows of `states`, as the sweep prints them.
+/// A warning on stderr when some rows did not carry their load (`stable`
+/// false): their latency is not a steady state.
+pub(crate) fn warn_unstable(states: &[RouteState]) -> Result<()> {
+    let mut unstable = Vec::new();
+    for st in states {
+        if !st.row()?.stable {
+            unstable.push(format!("point {} route {}", st.point, st.route));
+        }
+    }
+    if let Some(first) = unstable.first() {
+        eprintln!(
+            "aznetsim: warning: {} of {} rows are not stable (a resource on the route was at least 98 % busy: its queue never emptied, so the latency grows with the run length), first {first}; read them as overload, see the stable column",
+            unstable.len(),
+            states.len()
+        );
+    }
+    Ok(())
+}
+
 pub(crate) fn rows_text(
     states: &[RouteState],
     paths: &[String],

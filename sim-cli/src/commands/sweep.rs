@@ -38,6 +38,7 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     let states = merge_states(states?)?;
     let paths: Vec<String> = varies.iter().map(|v| v.path.clone()).collect();
     let text = shared::rows_text(&states, &paths, args.format)?;
+    shared::warn_unstable(&states)?;
     if let Some(dir) = &target {
         let m = shared::manifest("sweep", spec, varies, shard, points);
         let mut files = shared::common_files(&m, value, &states)?;

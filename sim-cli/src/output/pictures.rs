@@ -52,9 +52,11 @@ pub(crate) fn sweep_charts(
         let rest = s.values[1..].join(", ");
         let name = if rest.is_empty() { s.route.clone() } else { format!("{} ({rest})", s.route) };
         let row = s.row()?;
+        // A point where nothing completed has no p99 to draw.
+        let Some(p99) = row.p99_ms else { continue };
         match series.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, pts)) => pts.push((x, row.p99_ms)),
-            None => series.push((name, vec![(x, row.p99_ms)])),
+            Some((_, pts)) => pts.push((x, p99)),
+            None => series.push((name, vec![(x, p99)])),
         }
     }
     if !series.is_empty() {

@@ -13,7 +13,7 @@ use super::{
 /// The fixed columns after `point`, the varied paths and `route`
 /// (`ROW_COLUMNS` in sim-scenarios/src/sweep.rs): the documented interface,
 /// spelled out so that a renamed or reordered column fails here.
-const COLUMNS: [&str; 13] = [
+const COLUMNS: [&str; 14] = [
     "offered",
     "completed",
     "rejected",
@@ -27,6 +27,7 @@ const COLUMNS: [&str; 13] = [
     "throughput_per_s",
     "bottleneck",
     "bottleneck_utilization",
+    "stable",
 ];
 
 /// The routes of apim-hub-proxy.json, in file order.
@@ -91,7 +92,8 @@ fn csv_has_the_documented_header_and_a_row_per_point_and_route_in_point_order() 
             let before = num(&rows[i - ROUTES.len()], head, "throughput_per_s");
             assert!(throughput > before, "row {i}: {throughput}/s, {before}/s at a lower rate");
         }
-        assert!(!row[head.len() - 2].is_empty(), "row {i}: no bottleneck");
+        assert!(!row[head.len() - 3].is_empty(), "row {i}: no bottleneck");
+        assert_eq!(row[head.len() - 1], "true", "row {i}: light load is stable");
         let u = num(row, head, "bottleneck_utilization");
         assert!(u > 0.0 && u <= 1.0, "row {i}: utilisation {u}");
     }
@@ -230,4 +232,29 @@ fn the_rows_do_not_depend_on_the_thread_count() {
     let two = sweep(TINY_SETS, &[&args[..], &["--threads", "2"]].concat());
     assert_eq!(one.lines().count(), 4 * ROUTES.len());
     assert_eq!(one, two, "--threads 1 and --threads 2 differ");
+}
+
+/// A point past the backend's capacity is flagged: `stable` is false and a
+/// warning on stderr says which rows are overload.
+#[test]
+fn a_saturated_point_is_not_stable_and_is_warned_about() {
+    // The backend (64 servers, mean 27.7 ms) serves about 2,300 requests/s.
+    let out = aznetsim()
+        .arg("sweep")
+        .arg(apim())
+        .args(TINY_SETS)
+        .args(["--vary", "workload.arrival.rate_per_s=500,6000"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap());
+    assert!(out.status.success(), "{stderr}");
+    let records = parse_csv(&stdout);
+    let (head, rows) = records.split_first().unwrap();
+    let stable = head.iter().position(|c| c == "stable").unwrap();
+    for row in rows {
+        let want = if row[1] == "500" { "true" } else { "false" };
+        assert_eq!(row[stable], want, "{row:?}");
+    }
+    assert!(stderr.contains("2 of 4 rows are not stable"), "{stderr}");
 }

@@ -17,16 +17,17 @@ pub struct Row {
     pub completed: u64,
     pub rejected: u64,
     pub timed_out: u64,
-    pub mean_ms: f64,
+    pub mean_ms: Option<f64>,
     pub mean_ci95_ms: Option<[f64; 2]>,
-    pub p50_ms: f64,
-    pub p90_ms: f64,
-    pub p99_ms: f64,
-    pub p999_ms: f64,
-    pub max_ms: f64,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub p999_ms: Option<f64>,
+    pub max_ms: Option<f64>,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
+    pub stable: bool,
 }
 
 /// The fixed columns of sweep CSV, after `point`, the varied paths and
@@ -45,6 +46,7 @@ pub const ROW_COLUMNS: &[&str] = &[
     "throughput_per_s",
     "bottleneck",
     "bottleneck_utilization",
+    "stable",
 ];
 
 /// A CSV field, quoted when it needs to be (RFC 4180).
@@ -69,6 +71,8 @@ impl Row {
     /// The row of `summary` at sweep point `point` with `values`.
     pub fn of(point: usize, values: &[String], summary: &RouteSummary<'_>) -> Self {
         let acc = summary.accumulators();
+        // Nothing completed: no latency figures (empty in CSV, null in JSON).
+        let some = |v: f64| (acc.completed > 0).then_some(v);
         Row {
             point,
             values: values.to_vec(),
@@ -77,16 +81,17 @@ impl Row {
             completed: acc.completed,
             rejected: acc.rejected,
             timed_out: acc.timed_out,
-            mean_ms: summary.mean_ms,
-            mean_ci95_ms: summary.mean_ci95_ms,
-            p50_ms: summary.quantile_ms(0.5),
-            p90_ms: summary.quantile_ms(0.9),
-            p99_ms: summary.quantile_ms(0.99),
-            p999_ms: summary.quantile_ms(0.999),
-            max_ms: summary.max_ms(),
+            mean_ms: some(summary.mean_ms),
+            mean_ci95_ms: summary.mean_ci95_ms.filter(|_| acc.completed > 0),
+            p50_ms: some(summary.quantile_ms(0.5)),
+            p90_ms: some(summary.quantile_ms(0.9)),
+            p99_ms: some(summary.quantile_ms(0.99)),
+            p999_ms: some(summary.quantile_ms(0.999)),
+            max_ms: some(summary.max_ms()),
             throughput_per_s: summary.throughput_per_s,
             bottleneck: summary.busiest.as_ref().map(|b| b.0.clone()),
             bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
+            stable: summary.is_stable(),
         }
     }
 
@@ -101,15 +106,16 @@ impl Row {
             self.completed.to_string(),
             self.rejected.to_string(),
             self.timed_out.to_string(),
-            self.mean_ms.to_string(),
-            self.p50_ms.to_string(),
-            self.p90_ms.to_string(),
-            self.p99_ms.to_string(),
-            self.p999_ms.to_string(),
-            self.max_ms.to_string(),
+            opt(self.mean_ms),
+            opt(self.p50_ms),
+            opt(self.p90_ms),
+            opt(self.p99_ms),
+            opt(self.p999_ms),
+            opt(self.max_ms),
             self.throughput_per_s.to_string(),
             csv_field(self.bottleneck.as_deref().unwrap_or("")),
             opt(self.bottleneck_utilization),
+            self.stable.to_string(),
         ]);
         cols.join(",")
     }
@@ -133,22 +139,23 @@ impl Row {
         m.insert("completed", Value::from(self.completed));
         m.insert("rejected", Value::from(self.rejected));
         m.insert("timed_out", Value::from(self.timed_out));
-        m.insert("mean_ms", Value::from(self.mean_ms));
+        m.insert("mean_ms", self.mean_ms.map_or(Value::Null, Value::from));
         m.insert(
             "mean_ci95_ms",
             self.mean_ci95_ms.map_or(Value::Null, |[a, b]| Value::from(vec![a, b])),
         );
-        m.insert("p50_ms", Value::from(self.p50_ms));
-        m.insert("p90_ms", Value::from(self.p90_ms));
-        m.insert("p99_ms", Value::from(self.p99_ms));
-        m.insert("p999_ms", Value::from(self.p999_ms));
-        m.insert("max_ms", Value::from(self.max_ms));
+        m.insert("p50_ms", self.p50_ms.map_or(Value::Null, Value::from));
+        m.insert("p90_ms", self.p90_ms.map_or(Value::Null, Value::from));
+        m.insert("p99_ms", self.p99_ms.map_or(Value::Null, Value::from));
+        m.insert("p999_ms", self.p999_ms.map_or(Value::Null, Value::from));
+        m.insert("max_ms", self.max_ms.map_or(Value::Null, Value::from));
         m.insert("throughput_per_s", Value::from(self.throughput_per_s));
         m.insert("bottleneck", self.bottleneck.clone().map_or(Value::Null, Value::from));
         m.insert(
             "bottleneck_utilization",
             self.bottleneck_utilization.map_or(Value::Null, Value::from),
         );
+        m.insert("stable", Value::from(self.stable));
         serde_json::to_value(m).expect("a map of JSON values serialises")
     }
 }

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use hdrhistogram::Histogram;
 use sim_core::stats::{mean_ci95, quantile_at_most_max_ns};
 
+use crate::report::warnings::UNSTABLE;
 use crate::run::RouteRun;
 
 /// Time integrals of one capacity-limited resource (a station or a link
@@ -164,6 +165,15 @@ impl<'a> RouteSummary<'a> {
     pub fn quantile_ms(&self, q: f64) -> f64 {
         let (acc, h) = (&self.acc, self.acc.histogram.as_ref());
         quantile_at_most_max_ns(h, q, acc.max_ns, acc.completed) as f64 / 1e6
+    }
+
+    /// Whether the route carried its load: no capacity-limited resource on
+    /// it was busy [`UNSTABLE`] (98 %) of the arrival window or more. A
+    /// resource that busy had a queue that never emptied: its latency grows
+    /// with the length of the run, so no figure of this run is a steady
+    /// state.
+    pub fn is_stable(&self) -> bool {
+        self.busiest.as_ref().is_none_or(|(_, u)| *u < UNSTABLE)
     }
 
     /// Exact maximum latency \[ms\].
