@@ -25,14 +25,93 @@ import sys
 from xml.sax.saxutils import escape
 
 BAR_WIDTH = 40
-# Colours of successive series (the same order as aznetsim's own charts).
-PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-           "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# Series colours, the rule of aznetsim's own charts (sim-cli/src/output/colour.rs;
+# a test there checks that the two agree): a route named after a colour word
+# ("red", "Red", "red-2", "green (units=2)"; not "reddish") is drawn in that
+# colour; any other name starts at palette slot fnv1a(name) % 10 and moves on
+# while the slot's family is claimed by a colour-named route of the chart or
+# the slot is taken by another name placed before it (names placed in byte
+# order). Series of one colour are told apart by shade.
+NAMED = [
+    ("red", "#D62728", "red"), ("green", "#2CA02C", "green"), ("blue", "#1F77B4", "blue"),
+    ("orange", "#FF7F0E", "orange"), ("purple", "#9467BD", "purple"),
+    ("violet", "#8E44AD", "purple"), ("yellow", "#D4A800", "yellow"),
+    ("amber", "#E69F00", "orange"), ("gold", "#C99A06", "yellow"),
+    ("grey", "#7F7F7F", "grey"), ("gray", "#7F7F7F", "grey"), ("black", "#222222", "black"),
+    ("brown", "#8C564B", "brown"), ("pink", "#E377C2", "pink"),
+    ("magenta", "#C2189B", "pink"), ("cyan", "#17BECF", "teal"), ("teal", "#008080", "teal"),
+    ("navy", "#1F3A93", "blue"), ("lime", "#7CB518", "green"), ("olive", "#808000", "green"),
+    ("indigo", "#4B3CA8", "purple"),
+]
+# Tableau 10, and the family each slot looks like.
+PALETTE = ["#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
+           "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC"]
+PALETTE_FAMILY = ["blue", "orange", "red", "teal", "green",
+                  "yellow", "purple", "pink", "brown", "grey"]
+
+
+def fnv1a(data):
+    """32-bit FNV-1a of bytes."""
+    h = 0x811C9DC5
+    for b in data:
+        h = ((h ^ b) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+def named(name):
+    """The NAMED entry a colour-named name gets, or None."""
+    lower = name.lower()
+    for entry in NAMED:
+        word = entry[0]
+        if lower.startswith(word):
+            rest = lower[len(word):]
+            if not rest or not rest[0].isalnum():
+                return entry
+    return None
+
+
+def shade(colour, j, k):
+    """The j-th of k shades of "#RRGGBB": mixed 0.5*j/k towards black (white if dark)."""
+    if j == 0:
+        return colour
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    t = 0.5 * j / k
+    luma = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]
+    to = 255 if luma < 64 else 0
+    # Rust's f64::round: halves away from zero (Python's round() goes to even).
+    mixed = [int(math.floor(c + (to - c) * t + 0.5)) for c in rgb]
+    return "#%02X%02X%02X" % tuple(mixed)
+
+
+def series_colours(keys):
+    """The colour of each series, given the (route) name each is coloured by."""
+    distinct = sorted(set(keys), key=lambda n: n.encode("utf-8"))
+    taken = [False] * len(PALETTE)
+    for name in distinct:
+        entry = named(name)
+        if entry:
+            for slot, family in enumerate(PALETTE_FAMILY):
+                taken[slot] = taken[slot] or family == entry[2]
+    base = {}
+    for name in distinct:
+        entry = named(name)
+        if entry:
+            base[name] = entry[1]
+            continue
+        start = fnv1a(name.encode("utf-8")) % len(PALETTE)
+        slot = next((s % len(PALETTE) for s in range(start, start + len(PALETTE))
+                     if not taken[s % len(PALETTE)]), start)
+        taken[slot] = True
+        base[name] = PALETTE[slot]
+    bases = [base[k] for k in keys]
+    return [shade(c, bases[:i].count(c), bases.count(c)) for i, c in enumerate(bases)]
 
 
 def read_sweep(stream, metric):
-    """Returns (x column name, metric, series), series being an ordered list of
-    (name, [(x label, x value or None, y), ...]) in the order of the CSV."""
+    """Returns (x column name, metric, series, numeric, routes), series being an
+    ordered list of (name, [(x label, x value or None, y), ...]) in the order of
+    the CSV and routes the route of each series, in the same order (what its
+    colour follows)."""
     reader = csv.reader(stream)
     try:
         header = next(reader)
@@ -49,6 +128,7 @@ def read_sweep(stream, metric):
         sys.exit("plot_sweep: no column %r; columns: %s" % (metric, ", ".join(header)))
     y_at = header.index(metric)
     series = {}
+    routes = {}
     for line, row in enumerate(reader, start=2):
         if not row:
             continue
@@ -66,6 +146,7 @@ def read_sweep(stream, metric):
         except ValueError:
             x = None  # a categorical value, e.g. an SKU name
         series.setdefault(name, []).append((row[1], x, y))
+        routes[name] = row[route_at]
     if not series:
         sys.exit("plot_sweep: the CSV has a header but no rows")
     numeric = all(x is not None for pts in series.values() for _, x, _ in pts)
@@ -74,7 +155,7 @@ def read_sweep(stream, metric):
         if numeric:
             pts = sorted(pts, key=lambda p: p[1])
         ordered.append((name, pts))
-    return varied[0], metric, ordered, numeric
+    return varied[0], metric, ordered, numeric, [routes[name] for name, _ in ordered]
 
 
 def fmt(v):
@@ -118,8 +199,9 @@ def nice_ticks(lo, hi, count=5):
     return ticks
 
 
-def svg_chart(x_name, metric, series, numeric, path):
-    """A line chart: one polyline with markers per series, a legend."""
+def svg_chart(x_name, metric, series, numeric, routes, path):
+    """A line chart: one polyline with markers per series, a legend; each
+    series in the colour of its route (series_colours)."""
     # The legend's width follows the longest name (about 7.5 px a character).
     longest = max(len(name) for name, _ in series)
     left, right, top_m, bottom = 80, 70 + int(7.5 * longest), 50, 60
@@ -172,8 +254,9 @@ def svg_chart(x_name, metric, series, numeric, path):
              % (left + pw / 2, h - 15, escape(x_name)))
     o.append('<text x="20" y="%d" text-anchor="middle" transform="rotate(-90 20 %d)">%s</text>'
              % (top_m + ph / 2, top_m + ph / 2, escape(metric.replace("_ms", " [ms]"))))
+    colours = series_colours(routes)
     for i, (name, pts) in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = colours[i]
         finite = [p for p in pts if math.isfinite(p[2])]
         coords = " ".join("%.1f,%.1f" % (px(p), py(p[2])) for p in finite)
         o.append('<polyline points="%s" fill="none" stroke="%s" stroke-width="2"/>'
@@ -201,11 +284,11 @@ def main():
     args = parser.parse_args()
     if args.csv and args.csv != "-":
         with open(args.csv, newline="", encoding="utf-8") as f:
-            x_name, metric, series, numeric = read_sweep(f, args.metric)
+            x_name, metric, series, numeric, routes = read_sweep(f, args.metric)
     else:
-        x_name, metric, series, numeric = read_sweep(sys.stdin, args.metric)
+        x_name, metric, series, numeric, routes = read_sweep(sys.stdin, args.metric)
     if args.svg:
-        svg_chart(x_name, metric, series, numeric, args.svg)
+        svg_chart(x_name, metric, series, numeric, routes, args.svg)
         sys.stderr.write("plot_sweep: wrote %s\n" % args.svg)
     text_chart(x_name, metric, series, sys.stdout)
     sys.stdout.flush()

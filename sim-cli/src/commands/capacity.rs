@@ -49,7 +49,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
         files.add("summary.json", serde_json::to_string_pretty(&doc)? + "\n");
         files.add("states.jsonl", "");
         if args.save.report {
-            pictures::capacity_charts(&mut files, &found, &slo)?;
+            pictures::capacity_charts(&mut files, spec, &found, &slo)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
     }

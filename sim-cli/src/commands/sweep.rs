@@ -46,7 +46,7 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
             files.add("summary.jsonl", text.clone());
         }
         if args.save.report {
-            pictures::sweep_charts(&mut files, &states, varies)?;
+            pictures::sweep_charts(&mut files, spec, &states, varies)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
         if !args.exec.quiet {

@@ -17,6 +17,8 @@ use sim_core::stats::quantile_at_most_max_ns;
 use sim_scenarios::RunReport;
 use sim_scenarios::report::HopReport;
 
+use crate::output::colour::{PALETTE, series_colours};
+
 /// Font family of every text: left to the SVG viewer.
 const FONT: &str = "sans-serif";
 /// Font sizes as plotters takes them (it writes `size / 1.24` px).
@@ -24,44 +26,76 @@ const TITLE_SIZE: f64 = 24.0;
 const DESC_SIZE: f64 = 17.0;
 const LABEL_SIZE: f64 = 15.0;
 
-/// Tableau 10: distinguishable, also for the common colour-vision
-/// deficiencies when combined with the legend's order.
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(0x4E, 0x79, 0xA7),
-    RGBColor(0xF2, 0x8E, 0x2B),
-    RGBColor(0xE1, 0x57, 0x59),
-    RGBColor(0x76, 0xB7, 0xB2),
-    RGBColor(0x59, 0xA1, 0x4F),
-    RGBColor(0xED, 0xC9, 0x48),
-    RGBColor(0xB0, 0x7A, 0xA1),
-    RGBColor(0xFF, 0x9D, 0xA7),
-    RGBColor(0x9C, 0x75, 0x5F),
-    RGBColor(0xBA, 0xB0, 0xAC),
-];
-
 const GRID_BOLD: RGBColor = RGBColor(0xD0, 0xD0, 0xD0);
 const GRID_LIGHT: RGBColor = RGBColor(0xEE, 0xEE, 0xEE);
 const SLO_COLOR: RGBColor = RGBColor(0xC0, 0x1C, 0x28);
+const CAPTION_COLOR: RGBColor = RGBColor(0x55, 0x55, 0x55);
 /// The x axis of p99-against-load charts whose x is the arrival rate.
 pub(crate) const ARRIVAL_RATE: &str = "arrival rate [requests/s]";
+/// Height of the caption line under every chart \[px\].
+const CAPTION_HEIGHT: u32 = 30;
 
-/// Colour of the `i`-th route.
-fn route_color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// What a chart was computed from, written on a line under it: the
+/// scenario, seed, replications and requests per replication with the
+/// warm-up. Values are text so that a sweep can say "varied" and a
+/// warm-up "auto".
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Caption {
+    pub(crate) scenario: String,
+    pub(crate) seed: String,
+    pub(crate) replications: String,
+    /// Arrivals per route and replication, warm-up included.
+    pub(crate) requests: String,
+    /// Leading arrivals of each replication left unmeasured.
+    pub(crate) warmup: String,
+}
+
+impl Caption {
+    /// The caption of a run's charts.
+    pub(crate) fn of_run(report: &RunReport) -> Caption {
+        let detected = if report.warmup_auto { " (detected)" } else { "" };
+        Caption {
+            scenario: report.scenario.clone(),
+            seed: report.seed.to_string(),
+            replications: report.replications.to_string(),
+            requests: report.requests.to_string(),
+            warmup: format!("{}{detected}", report.warmup_requests),
+        }
+    }
+
+    /// The line under the chart.
+    pub(crate) fn text(&self) -> String {
+        format!(
+            "scenario {}, seed {}, {} replications of {} requests per route (the first {} of each are warm-up, not measured)",
+            self.scenario, self.seed, self.replications, self.requests, self.warmup
+        )
+    }
 }
 
 /// What drawing on an in-memory SVG can fail with (nothing in practice:
 /// the backend only fails on file I/O).
 type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
 type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+/// A point in chart coordinates.
+type Point = (f64, f64);
 
-/// Renders `draw` onto a fresh SVG document of `size` pixels.
-fn render(size: (u32, u32), draw: impl FnOnce(&Root<'_>) -> DrawResult) -> String {
+/// Renders `draw` onto a fresh SVG document of `size` pixels, with the
+/// `caption` on a line along the bottom (`draw` gets the area above it).
+fn render(
+    size: (u32, u32),
+    caption: &Caption,
+    draw: impl FnOnce(&Root<'_>) -> DrawResult,
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        let (body, foot) = root.split_vertically(size.1 - CAPTION_HEIGHT);
+        let style = TextStyle::from((FONT, LABEL_SIZE).into_font())
+            .color(&CAPTION_COLOR)
+            .pos(Pos::new(HPos::Left, VPos::Center));
         root.fill(&WHITE)
-            .and_then(|()| draw(&root))
+            .and_then(|()| draw(&body))
+            .and_then(|()| foot.draw(&Text::new(caption.text(), (16, 12), style)))
             .and_then(|()| root.present())
             .expect("drawing to an in-memory SVG does not fail");
     }
@@ -194,9 +228,17 @@ fn ns_to_ms(ns: u64) -> f64 {
 /// latency in ms on a log scale. One line per route; the legend gives
 /// each route's p50 and p99. Each route is (name, histogram \[ns\], exact
 /// maximum \[ns\]): percentiles never exceed the maximum, as in the tables.
+///
+/// A line is solid, and ends in a dot, as far as its samples support the
+/// percentile: up to the q with at least [`MIN_BEYOND`] samples beyond it
+/// (`n·(1 − q) ≥ 10`, that is `x ≤ log10(n / 10)`). Beyond that it goes
+/// on dashed and thin to the maximum: the few largest samples, not an
+/// estimate of the percentile. Colours follow the route names
+/// ([`series_colours`]).
 pub(crate) fn latency_distribution(
     title: &str,
     routes: &[(String, &hdrhistogram::Histogram<u64>, u64)],
+    caption: &Caption,
 ) -> String {
     let measured: Vec<_> = routes.iter().filter(|(_, h, _)| !h.is_empty()).collect();
     // As far right as the largest sample count resolves: the last nine
@@ -221,7 +263,8 @@ pub(crate) fn latency_distribution(
         .filter(|x| *x > 0.31)
         .collect();
 
-    render((1000, 600), |root| {
+    let colours = series_colours(&routes.iter().map(|r| r.0.as_str()).collect::<Vec<_>>());
+    render((1000, 600 + CAPTION_HEIGHT), caption, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, TITLE_SIZE))
             .margin(16)
@@ -246,33 +289,74 @@ pub(crate) fn latency_distribution(
 
         // 100 points per nine: smooth, and every bucket step shows.
         let steps = 100 * nines;
-        for (i, (name, hist, max_ns)) in routes.iter().enumerate() {
-            let color = route_color(i);
+        let mut thin = false;
+        for ((name, hist, max_ns), &color) in routes.iter().zip(&colours) {
             let quantile_ms =
                 |q: f64| ns_to_ms(quantile_at_most_max_ns(hist, q, *max_ns, hist.len()));
-            let (points, label) = if hist.is_empty() {
-                (Vec::new(), format!("{name} (no completed requests)"))
+            let at = |x: f64| (x, quantile_ms(1.0 - 10f64.powf(-x)).max(y_lo));
+            let label = if hist.is_empty() {
+                format!("{name} (no completed requests)")
             } else {
-                let points: Vec<(f64, f64)> = (0..=steps)
-                    .map(|s| {
-                        let x = x_max * f64::from(s) / f64::from(steps);
-                        (x, quantile_ms(1.0 - 10f64.powf(-x)).max(y_lo))
-                    })
-                    .collect();
-                let label = format!(
+                format!(
                     "{name}: p50 {} ms, p99 {} ms",
                     number(quantile_ms(0.5)),
                     number(quantile_ms(0.99))
-                );
-                (points, label)
+                )
             };
-            chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?.label(label).legend(
-                move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)),
-            );
+            let all: Vec<f64> =
+                (0..=steps).map(|s| x_max * f64::from(s) / f64::from(steps)).collect();
+            let (solid, dashed): (Vec<Point>, Vec<Point>) = if hist.is_empty() {
+                (Vec::new(), Vec::new())
+            } else {
+                let end = supported_nines(hist.len()).min(x_max);
+                let mut solid: Vec<_> = all.iter().copied().filter(|x| *x < end).map(at).collect();
+                let mut dashed: Vec<_> = all.iter().copied().filter(|x| *x > end).map(at).collect();
+                if end >= 0.0 {
+                    solid.push(at(end));
+                    dashed.insert(0, at(end));
+                }
+                (solid, dashed)
+            };
+            chart
+                .draw_series(LineSeries::new(solid.clone(), color.stroke_width(2)))?
+                .label(label)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3))
+                });
+            if let Some(last) = solid.last() {
+                chart.draw_series(std::iter::once(Circle::new(*last, 4, color.filled())))?;
+            }
+            if dashed.len() > 1 {
+                thin = true;
+                chart.draw_series(DashedLineSeries::new(dashed, 6, 4, color.stroke_width(1)))?;
+            }
+        }
+        if thin {
+            let grey = BLACK.mix(0.6);
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label(format!("dashed: fewer than {MIN_BEYOND} samples beyond the percentile"))
+                .legend(move |(x, y)| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (7, 0)], grey.stroke_width(1))
+                        + PathElement::new(vec![(11, 0), (18, 0)], grey.stroke_width(1))
+                        + PathElement::new(vec![(22, 0), (24, 0)], grey.stroke_width(1))
+                });
         }
         draw_legend(&mut chart)?;
         Ok(())
     })
+}
+
+/// Samples a percentile needs beyond it to be drawn solid on the latency
+/// chart: with fewer, the "percentile" is one of the few largest samples.
+pub(crate) const MIN_BEYOND: u64 = 10;
+
+/// The last "nines" coordinate `x = -log10(1 - q)` that `n` samples
+/// support: `n·(1 − q) ≥ MIN_BEYOND`, so `x = log10(n / MIN_BEYOND)`
+/// (negative, nothing supported, below `MIN_BEYOND` samples).
+fn supported_nines(n: u64) -> f64 {
+    (n as f64 / MIN_BEYOND as f64).log10()
 }
 
 /// One component of a hop's time: legend name, colour, text colour on it,
@@ -315,40 +399,79 @@ fn short_name(name: &str) -> String {
     }
 }
 
-/// Where the time goes: one horizontal bar per route, stacked from the six
-/// components of its hops (queueing wait, service, handshakes, nested calls,
-/// link latency, serialisation), each summed over every hop of the route.
-/// The bar's length is the route's mean latency; segments wide enough carry
-/// their value, and components that are zero on every route are left out.
-/// Summing over hops keeps routes of different lengths comparable; the
-/// table has the per-hop figures.
-pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
-    let routes = &report.routes;
-    let n = routes.len();
-    // sums[route][component]
-    let sums: Vec<[f64; 6]> = routes
-        .iter()
-        .map(|r| std::array::from_fn(|c| r.hops.iter().map(COMPONENTS[c].of).sum::<f64>()))
-        .collect();
-    let shown: Vec<usize> =
-        (0..COMPONENTS.len()).filter(|c| sums.iter().any(|s| s[*c] > 0.0)).collect();
-    let total = |i: usize| sums[i].iter().sum::<f64>();
-    let x_top = (0..n).map(total).fold(0.0, f64::max);
-    let x_max = if x_top > 0.0 { x_top * 1.2 } else { 1.0 };
-    let names: Vec<String> = routes.iter().map(|r| short_name(&r.name)).collect();
-    let name_width = names.iter().map(|s| text_width(s, LABEL_SIZE)).fold(0.0, f64::max);
-    let y_label_area = (name_width + 24.0).clamp(60.0, 360.0) as u32;
-    let height = (150 + 56 * n as u32).max(300);
-    let legend_height = 44;
+/// One row of the breakdown chart, top to bottom: a route's header, then
+/// one row per hop of it.
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    Route(usize),
+    Hop(usize, usize),
+}
 
-    render((1000, height), |root| {
+/// `node`, or `node (2nd visit)` where a route passes it again.
+fn hop_label(hops: &[HopReport], h: usize) -> String {
+    let node = &hops[h].node;
+    let visit = hops[..h].iter().filter(|o| o.node == *node).count() + 1;
+    let name = short_name(node);
+    match visit {
+        1 => name,
+        2 => format!("{name} (2nd visit)"),
+        3 => format!("{name} (3rd visit)"),
+        k => format!("{name} ({k}th visit)"),
+    }
+}
+
+/// Where the time goes, per node: routes one under the other, each a
+/// header (a line with a dot in the route's colour, its name and mean
+/// latency)
+/// over one horizontal bar per hop, stacked from the six components of
+/// that hop (queueing wait, service, handshakes, nested calls, link
+/// latency, serialisation) and ending in the hop's total. A route's hop
+/// totals add up to its mean latency. Segments wide enough carry their
+/// value; components that are zero everywhere are left out of the legend.
+pub(crate) fn hop_breakdown(title: &str, report: &RunReport, caption: &Caption) -> String {
+    let routes = &report.routes;
+    let colours = series_colours(&routes.iter().map(|r| r.name.as_str()).collect::<Vec<_>>());
+    let rows: Vec<Row> = routes
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            std::iter::once(Row::Route(i)).chain((0..r.hops.len()).map(move |h| Row::Hop(i, h)))
+        })
+        .collect();
+    let n = rows.len().max(1);
+    let value = |i: usize, h: usize, c: usize| (COMPONENTS[c].of)(&routes[i].hops[h]);
+    let hop_total = |i: usize, h: usize| (0..COMPONENTS.len()).map(|c| value(i, h, c)).sum::<f64>();
+    let shown: Vec<usize> = (0..COMPONENTS.len())
+        .filter(|c| rows.iter().any(|r| matches!(r, Row::Hop(i, h) if value(*i, *h, *c) > 0.0)))
+        .collect();
+    let x_top = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Hop(i, h) => Some(hop_total(*i, *h)),
+            Row::Route(_) => None,
+        })
+        .fold(0.0, f64::max);
+    let x_max = if x_top > 0.0 { x_top * 1.2 } else { 1.0 };
+    let labels: Vec<String> = rows
+        .iter()
+        .map(|r| match r {
+            Row::Route(_) => String::new(),
+            Row::Hop(i, h) => hop_label(&routes[*i].hops, *h),
+        })
+        .collect();
+    let name_width = labels.iter().map(|s| text_width(s, LABEL_SIZE)).fold(0.0, f64::max);
+    let y_label_area = (name_width + 24.0).clamp(60.0, 360.0) as u32;
+    let legend_height = 44;
+    let height = (150 + 30 * n as u32).max(300) + legend_height;
+
+    render((1000, height + CAPTION_HEIGHT), caption, |root| {
         let (upper, lower) = root.split_vertically(height - legend_height);
-        // Route 0 on top.
-        let y_of = |i: usize| (n - 1 - i) as f64;
-        let name_at = |y: &f64| {
+        // Row 0 on top.
+        let y_of = |k: usize| (n - 1 - k) as f64;
+        let label_at = |y: &f64| {
             let k = y.round();
             if k >= 0.0 && (k as usize) < n {
-                names[n - 1 - k as usize].clone()
+                labels[n - 1 - k as usize].clone()
             } else {
                 String::new()
             }
@@ -371,9 +494,9 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
             .configure_mesh()
             .disable_y_mesh()
             .x_max_light_lines(1)
-            .x_desc("mean latency per request [ms], each component summed over the route's hops")
+            .x_desc("mean time per request at each hop [ms]")
             .x_label_formatter(&|x| number(*x))
-            .y_label_formatter(&name_at)
+            .y_label_formatter(&label_at)
             .label_style((FONT, LABEL_SIZE))
             .axis_desc_style((FONT, DESC_SIZE))
             .bold_line_style(GRID_BOLD)
@@ -382,42 +505,66 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
 
         let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0);
         let px_per_ms = plot_px / x_max;
-        let half = 0.3;
-        for (i, route) in routes.iter().enumerate() {
-            let y = y_of(i);
-            let mut x = 0.0;
-            for &c in &shown {
-                let (comp, v) = (&COMPONENTS[c], sums[i][c]);
-                if v <= 0.0 {
-                    continue;
+        let half = 0.32;
+        let bold = || {
+            TextStyle::from((FONT, LABEL_SIZE).into_font().style(FontStyle::Bold))
+                .pos(Pos::new(HPos::Left, VPos::Center))
+        };
+        for (k, row) in rows.iter().enumerate() {
+            let y = y_of(k);
+            match *row {
+                Row::Route(i) => {
+                    let route = &routes[i];
+                    let color = colours[i];
+                    let text = match route.latency_ms.mean {
+                        None => format!("{}: no completed requests", route.name),
+                        Some(mean) => format!(
+                            "{}: {} ms mean per request, the sum of its hops",
+                            route.name,
+                            number(mean)
+                        ),
+                    };
+                    // The route's mark as on the other charts (a line with a
+                    // dot), not a block that could pass for a component.
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((0.0, y))
+                            + PathElement::new(vec![(4, 0), (28, 0)], color.stroke_width(3))
+                            + Circle::new((16, 0), 4, color.filled())
+                            + Text::new(text, (34, 0), bold()),
+                    ))?;
                 }
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(x, y - half), (x + v, y + half)],
-                    comp.color.filled(),
-                )))?;
-                let label = number(v);
-                if v * px_per_ms >= text_width(&label, LABEL_SIZE) + 8.0 {
+                Row::Hop(i, h) => {
+                    let mut x = 0.0;
+                    for &c in &shown {
+                        let (comp, v) = (&COMPONENTS[c], value(i, h, c));
+                        if v <= 0.0 {
+                            continue;
+                        }
+                        chart.draw_series(std::iter::once(Rectangle::new(
+                            [(x, y - half), (x + v, y + half)],
+                            comp.color.filled(),
+                        )))?;
+                        let label = number(v);
+                        if v * px_per_ms >= text_width(&label, LABEL_SIZE) + 8.0 {
+                            let style = TextStyle::from((FONT, LABEL_SIZE).into_font())
+                                .color(&comp.ink)
+                                .pos(Pos::new(HPos::Center, VPos::Center));
+                            chart.draw_series(std::iter::once(Text::new(
+                                label,
+                                (x + v / 2.0, y),
+                                style,
+                            )))?;
+                        }
+                        x += v;
+                    }
                     let style = TextStyle::from((FONT, LABEL_SIZE).into_font())
-                        .color(&comp.ink)
-                        .pos(Pos::new(HPos::Center, VPos::Center));
-                    chart.draw_series(std::iter::once(Text::new(
-                        label,
-                        (x + v / 2.0, y),
-                        style,
-                    )))?;
+                        .pos(Pos::new(HPos::Left, VPos::Center));
+                    chart.draw_series(std::iter::once(
+                        EmptyElement::at((x, y))
+                            + Text::new(format!("{} ms", number(x)), (6, 0), style),
+                    ))?;
                 }
-                x += v;
             }
-            let end = if route.completed == 0 {
-                "no completed requests".to_string()
-            } else {
-                format!("{} ms", number(route.latency_ms.mean.unwrap_or(0.0)))
-            };
-            let style = TextStyle::from((FONT, LABEL_SIZE).into_font().style(FontStyle::Bold))
-                .pos(Pos::new(HPos::Left, VPos::Center));
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((x, y)) + Text::new(end, (6, 0), style),
-            ))?;
         }
 
         // The legend: one row under the chart, in the stacking order.
@@ -436,22 +583,52 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport) -> String {
     })
 }
 
-/// p99 latency against load for every route: x is the arrival rate
-/// \[requests/s\] or whatever a sweep varied (`x_desc` names it), y the
-/// p99 \[ms\], on a log scale when the values span
-/// more than a factor of 50 (a route near saturation), linear otherwise.
-/// One line with markers per route; a dashed horizontal line with its
-/// label when `slo_ms` is given. Non-finite points are left out.
-pub(crate) fn p99_against_load(
-    title: &str,
-    x_desc: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-    slo_ms: Option<f64>,
-) -> String {
-    let clean: Vec<Vec<(f64, f64)>> = series
+/// One line of a latency-against-load chart.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LoadSeries {
+    /// Legend name: the route, and the other varied values of a sweep.
+    pub(crate) name: String,
+    /// The route, which the colour follows ([`series_colours`]).
+    pub(crate) route: String,
+    /// (x, latency \[ms\]) points; non-finite ones are left out.
+    pub(crate) points: Vec<(f64, f64)>,
+    /// A capacity search's result: `Some(Some((rate [1/s], metric [ms])))`
+    /// where the SLO held, `Some(None)` where it held at no rate tried,
+    /// `None` outside capacity charts.
+    pub(crate) capacity: Option<Option<(f64, f64)>>,
+}
+
+/// A chart of latency against load ([`latency_against_load`]).
+#[derive(Debug, Clone)]
+pub(crate) struct LoadChart<'a> {
+    pub(crate) title: &'a str,
+    /// What x is, with its unit.
+    pub(crate) x_desc: &'a str,
+    /// Which latency y is: `p99`, `p99.9`, `mean`.
+    pub(crate) metric: &'a str,
+    pub(crate) series: &'a [LoadSeries],
+    /// The SLO's limit \[ms\], drawn as a dashed line.
+    pub(crate) slo_ms: Option<f64>,
+    /// A log y axis always; otherwise only when the values span more than
+    /// a factor of 50 (a route near saturation).
+    pub(crate) log_y: bool,
+    pub(crate) caption: &'a Caption,
+}
+
+/// Latency against load for every route: x is the arrival rate
+/// \[requests/s\] or whatever a sweep varied, y the latency metric \[ms\]
+/// (log scale when asked for or when the values span more than a factor
+/// of 50, linear otherwise). One line with markers per series, in its
+/// route's colour; a ring at a route's capacity where a capacity search
+/// found one; a dashed horizontal line with its label for the SLO, always
+/// inside the plotted range. Non-finite points are left out.
+pub(crate) fn latency_against_load(c: &LoadChart<'_>) -> String {
+    let clean: Vec<Vec<(f64, f64)>> = c
+        .series
         .iter()
-        .map(|(_, pts)| {
-            let mut pts: Vec<(f64, f64)> = pts
+        .map(|s| {
+            let mut pts: Vec<(f64, f64)> = s
+                .points
                 .iter()
                 .copied()
                 .filter(|(x, y)| x.is_finite() && y.is_finite() && *y >= 0.0)
@@ -463,16 +640,17 @@ pub(crate) fn p99_against_load(
     let all = || clean.iter().flatten();
     let x_top = all().map(|p| p.0).fold(0.0, f64::max);
     let x_max = if x_top > 0.0 { x_top * 1.05 } else { 1.0 };
-    let slo = slo_ms.filter(|s| s.is_finite() && *s > 0.0);
+    let slo = c.slo_ms.filter(|s| s.is_finite() && *s > 0.0);
     let ys = || all().map(|p| p.1).chain(slo);
     let y_top = ys().fold(0.0, f64::max);
     let y_min_pos = ys().filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min);
-    let log = y_min_pos.is_finite() && y_top / y_min_pos > 50.0;
+    let log = y_min_pos.is_finite() && (c.log_y || y_top / y_min_pos > 50.0);
+    let colours = series_colours(&c.series.iter().map(|s| s.route.as_str()).collect::<Vec<_>>());
 
-    render((1000, 600), |root| {
+    render((1000, 600 + CAPTION_HEIGHT), c.caption, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
-            .caption(title, (FONT, TITLE_SIZE))
+            .caption(c.title, (FONT, TITLE_SIZE))
             .margin(16)
             .margin_right(32)
             .x_label_area_size(56)
@@ -485,20 +663,22 @@ pub(crate) fn p99_against_load(
                 (lo..hi).log_scale().with_key_points(bold).with_light_points(light),
             )?;
             // The light lines stay at the 1-2-5 points within each decade.
-            configure_mesh(&mut chart, x_desc, "p99 latency [ms] (log scale)", None)?;
-            draw_load_series(&mut chart, series, &clean, slo, x_max, lo)
+            let y_desc = format!("{} latency [ms] (log scale)", c.metric);
+            configure_mesh(&mut chart, c.x_desc, &y_desc, None)?;
+            draw_load_series(&mut chart, c, &clean, &colours, slo, x_max, lo)
         } else {
             let hi = if y_top > 0.0 { y_top * 1.1 } else { 1.0 };
             let mut chart = builder.build_cartesian_2d(0.0..x_max, 0.0..hi)?;
-            configure_mesh(&mut chart, x_desc, "p99 latency [ms]", Some(1))?;
-            draw_load_series(&mut chart, series, &clean, slo, x_max, 0.0)
+            let y_desc = format!("{} latency [ms]", c.metric);
+            configure_mesh(&mut chart, c.x_desc, &y_desc, Some(1))?;
+            draw_load_series(&mut chart, c, &clean, &colours, slo, x_max, 0.0)
         }
     })
 }
 
-/// The axes and grid of [`p99_against_load`], on either kind of y axis:
-/// at most `y_max_light_lines` light lines between two labelled ones
-/// (`None`: plotters' default, or the axis's own light points).
+/// The axes and grid of [`latency_against_load`], on either kind of y
+/// axis: at most `y_max_light_lines` light lines between two labelled
+/// ones (`None`: plotters' default, or the axis's own light points).
 fn configure_mesh<'a, Y>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>,
     x_desc: &str,
@@ -525,12 +705,17 @@ where
     Ok(())
 }
 
-/// The lines, markers, SLO and legend of [`p99_against_load`] on either
-/// kind of y axis; points below `y_floor` (zero on a log axis) are left out.
+/// Radius of the ring at a route's capacity \[px\].
+const CAPACITY_RING: i32 = 9;
+
+/// The lines, markers, capacity rings, SLO and legend of
+/// [`latency_against_load`] on either kind of y axis; points below
+/// `y_floor` (zero on a log axis) are left out.
 fn draw_load_series<'a, Y>(
     chart: &mut ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>,
-    series: &[(String, Vec<(f64, f64)>)],
+    c: &LoadChart<'_>,
     clean: &[Vec<(f64, f64)>],
+    colours: &[RGBColor],
     slo: Option<f64>,
     x_max: f64,
     y_floor: f64,
@@ -546,18 +731,40 @@ where
             SLO_COLOR.stroke_width(2),
         ))?;
     }
-    for (i, ((name, _), pts)) in series.iter().zip(clean).enumerate() {
-        let color = route_color(i);
+    for ((s, pts), &color) in c.series.iter().zip(clean).zip(colours) {
         let pts: Vec<(f64, f64)> = pts.iter().copied().filter(|p| p.1 >= y_floor).collect();
+        let label = match s.capacity {
+            None => s.name.clone(),
+            Some(None) => format!("{}: within the SLO at no rate tried", s.name),
+            Some(Some((rate, _))) => format!("{}: capacity {}/s", s.name, number(rate)),
+        };
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))?
-            .label(name.as_str())
+            .label(label)
             .legend(move |(x, y)| {
                 EmptyElement::at((x, y))
                     + PathElement::new(vec![(0, 0), (24, 0)], color.stroke_width(2))
                     + Circle::new((12, 0), 4, color.filled())
             });
         chart.draw_series(pts.iter().map(|p| Circle::new(*p, 4, color.filled())))?;
+        if let Some(Some((rate, metric))) = s.capacity
+            && rate.is_finite()
+            && metric.is_finite()
+            && metric >= y_floor
+        {
+            chart.draw_series(std::iter::once(Circle::new(
+                (rate, metric),
+                CAPACITY_RING,
+                color.stroke_width(3),
+            )))?;
+        }
+    }
+    if c.series.iter().any(|s| matches!(s.capacity, Some(Some(_)))) {
+        let ink = BLACK.mix(0.7);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("ring: capacity found (the highest rate seen within the SLO)")
+            .legend(move |(x, y)| Circle::new((x + 12, y), 6, ink.stroke_width(2)));
     }
     if let Some(slo) = slo {
         // Over the lines, on a light box, so that it stays readable where
@@ -659,7 +866,7 @@ mod tests {
                     hop("firewall", [6.0, 0.8, 0.5, 0.05, 0.0, 0.0]),
                     hop("backend", [1.0, 6.0, 0.0, 0.0, 0.0, 0.0]),
                 ]),
-                route("amber via ExpressRoute", vec![
+                route("third", vec![
                     hop("client", [0.0, 0.0, 4.0, 0.1, 0.0, 0.0]),
                     hop("backend", [0.5, 6.0, 0.0, 0.0, 0.0, 0.0]),
                 ]),
@@ -740,12 +947,72 @@ mod tests {
         assert_eq!(log_ticks(0.01, 1e5).0.len(), 8);
     }
 
+    fn caption() -> Caption {
+        Caption::of_run(&report())
+    }
+
+    /// `stroke="#…"` tags of `element` (`polyline`, `circle`…) in `color`,
+    /// with `also` in them.
+    fn count(svg: &str, element: &str, attr_color: &str, also: &str) -> usize {
+        svg.split(&format!("<{element}"))
+            .skip(1)
+            .map(|t| &t[..t.find('>').unwrap()])
+            .filter(|t| t.contains(attr_color) && t.contains(also))
+            .count()
+    }
+
+    fn histograms() -> Vec<hdrhistogram::Histogram<u64>> {
+        vec![
+            histogram(1, 9000, 8.0, 4.0),
+            histogram(2, 9000, 15.0, 10.0),
+            histogram(3, 500, 11.0, 6.0),
+        ]
+    }
+
+    fn latency_svg(names: [&str; 3]) -> String {
+        let h = histograms();
+        let routes: Vec<_> =
+            names.iter().zip(&h).map(|(n, h)| (n.to_string(), h, h.max())).collect();
+        latency_distribution("Latency by route", &routes, &caption())
+    }
+
+    fn load_series(capacity: bool) -> Vec<LoadSeries> {
+        let series = |name: &str, points: Vec<(f64, f64)>, cap: Option<(f64, f64)>| LoadSeries {
+            name: name.to_string(),
+            route: name.to_string(),
+            points,
+            capacity: capacity.then_some(cap),
+        };
+        vec![
+            series(
+                "green",
+                vec![(100.0, 20.0), (200.0, 22.0), (400.0, 30.0), (800.0, 60.0)],
+                Some((400.0, 30.0)),
+            ),
+            series(
+                "red",
+                vec![(100.0, 35.0), (200.0, 40.0), (400.0, 90.0), (800.0, f64::INFINITY)],
+                Some((200.0, 40.0)),
+            ),
+            series("third", vec![(100.0, 60.0), (200.0, 70.0)], None),
+        ]
+    }
+
+    fn load_svg(series: &[LoadSeries], slo_ms: Option<f64>, log_y: bool) -> String {
+        latency_against_load(&LoadChart {
+            title: "p99 against load",
+            x_desc: ARRIVAL_RATE,
+            metric: "p99",
+            series,
+            slo_ms,
+            log_y,
+            caption: &caption(),
+        })
+    }
+
     #[test]
     fn latency_distribution_draws_a_line_per_route_on_a_nines_axis() {
-        let (g, r) = (histogram(1, 9000, 8.0, 4.0), histogram(2, 9000, 15.0, 10.0));
-        let routes =
-            vec![("green".to_string(), &g, g.max()), ("red & co".to_string(), &r, r.max())];
-        let svg = latency_distribution("Latency by route", &routes);
+        let svg = latency_svg(["green", "red & co", "third"]);
         assert_well_formed(&svg);
         for wanted in [
             "Latency by route",
@@ -764,62 +1031,65 @@ mod tests {
         }
         // 9000 samples resolve four nines, not five.
         assert!(!has_text(&svg, "99.999%"));
-        // One line per route, plus its legend sample.
-        for color in [route_color(0), route_color(1)] {
+        // One solid line per route, its legend sample, and a dot where the
+        // solid line ends.
+        for color in series_colours(&["green", "red & co", "third"]) {
             let stroke = hex(color, "stroke");
-            let lines = svg.split("<polyline").skip(1).filter(|t| t.contains(&stroke)).count();
-            assert_eq!(lines, 2, "{stroke}");
+            let solid = count(&svg, "polyline", &stroke, "stroke-width=\"2\"");
+            assert_eq!(solid, 1, "{stroke}");
+            assert_eq!(count(&svg, "polyline", &stroke, "stroke-width=\"3\""), 1, "{stroke}");
+            assert_eq!(count(&svg, "circle", &hex(color, "fill"), ""), 1, "{stroke}");
         }
+    }
+
+    #[test]
+    fn latency_distribution_dashes_the_percentiles_few_samples_support() {
+        // 1000 samples: p99 has 10 beyond it, p99.9 one.
+        assert!((supported_nines(1000) - 2.0).abs() < 1e-12);
+        assert!((supported_nines(10)).abs() < 1e-12);
+        assert!(supported_nines(5) < 0.0);
+        let svg = latency_svg(["green", "red", "third"]);
+        assert!(has_text(&svg, "dashed: fewer than 10 samples beyond the percentile"));
+        // Each route goes on dashed (thin, many pieces) past its support.
+        for color in series_colours(&["green", "red", "third"]) {
+            let dashes = count(&svg, "polyline", &hex(color, "stroke"), "stroke-width=\"1\"");
+            assert!(dashes > 3, "{dashes} dashes");
+        }
+        // The 500-sample route stops sooner (x = log10(50) < log10(900)):
+        // its dot is further left than that of the 9000-sample routes.
+        let dot_x = |color: RGBColor| {
+            let fill = hex(color, "fill");
+            let tag = svg.split("<circle").skip(1).find(|t| t.contains(&fill)).unwrap();
+            attr(tag, "cx")
+        };
+        let c = series_colours(&["green", "red", "third"]);
+        assert!(dot_x(c[2]) < dot_x(c[0]) - 100.0, "{} vs {}", dot_x(c[2]), dot_x(c[0]));
+        assert!((dot_x(c[0]) - dot_x(c[1])).abs() < 1.0);
     }
 
     #[test]
     fn latency_distribution_survives_an_empty_histogram() {
         let empty =
             hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
-        let svg = latency_distribution("t", &[("idle".to_string(), &empty, 0)]);
+        let svg = latency_distribution("t", &[("idle".to_string(), &empty, 0)], &caption());
         assert_well_formed(&svg);
         assert!(has_text(&svg, "idle (no completed requests)"));
-        let svg = latency_distribution("t", &[]);
+        let svg = latency_distribution("t", &[], &caption());
         assert_well_formed(&svg);
-    }
-
-    #[test]
-    fn hop_breakdown_stacks_one_bar_per_route() {
-        let report = report();
-        let svg = hop_breakdown("Where the time goes", &report);
+        // Fewer than 10 samples: no solid part, all dashed.
+        let mut few =
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, 3_600_000_000_000, 3).unwrap();
+        for v in 1..=5u64 {
+            few.record(v * 1_000_000).unwrap();
+        }
+        let svg = latency_distribution("t", &[("few".to_string(), &few, few.max())], &caption());
         assert_well_formed(&svg);
-        for r in &report.routes {
-            assert!(has_text(&svg, &r.name), "no route {}", r.name);
-            assert!(
-                has_text(&svg, &format!("{} ms", number(r.latency_ms.mean.unwrap()))),
-                "no total for {}",
-                r.name
-            );
-        }
-        assert!(has_text(&svg, "mean latency per request [ms]"));
-        for c in &COMPONENTS {
-            assert!(has_text(&svg, c.name), "no component {}", c.name);
-            let fill = hex(c.color, "fill");
-            let rects = svg.split("<rect").skip(1).filter(|t| t.contains(&fill)).count();
-            // One segment on each route where it is not zero, and the legend's.
-            let on =
-                report.routes.iter().filter(|r| r.hops.iter().map(c.of).sum::<f64>() > 0.0).count();
-            assert_eq!(rects, on + 1, "{}", c.name);
-        }
+        assert!(has_text(&svg, "dashed: fewer than 10 samples"));
     }
 
-    /// The value of attribute `name` in the tag starting `tag`.
-    fn attr(tag: &str, name: &str) -> f64 {
-        let from = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
-        tag[from..from + tag[from..].find('"').unwrap()].parse().unwrap()
-    }
-
-    #[test]
-    fn hop_breakdown_bar_length_is_the_mean() {
-        let report = report();
-        let svg = hop_breakdown("t", &report);
-        // Total width of the segments on each row, top to bottom; the last
-        // row is the legend.
+    /// The (y, total width) of each row of component segments, top to
+    /// bottom; the last row is the legend.
+    fn bar_rows(svg: &str) -> Vec<(f64, f64)> {
         let mut rows: Vec<(f64, f64)> = Vec::new();
         for tag in svg.split("<rect").skip(1) {
             let tag = &tag[..tag.find('>').unwrap()];
@@ -834,13 +1104,64 @@ mod tests {
             }
         }
         rows.sort_by(|a, b| a.0.total_cmp(&b.0));
-        assert_eq!(rows.len(), report.routes.len() + 1, "{rows:?}");
-        let px_per_ms = rows[0].1 / report.routes[0].latency_ms.mean.unwrap();
-        for (row, route) in rows.iter().zip(&report.routes) {
-            let want = route.latency_ms.mean.unwrap() * px_per_ms;
-            // Each segment's ends are rounded to whole pixels.
-            assert!((row.1 - want).abs() <= 3.0, "{}: {} px, want {want}", route.name, row.1);
+        rows
+    }
+
+    #[test]
+    fn hop_breakdown_stacks_one_bar_per_hop_grouped_by_route() {
+        let report = report();
+        let svg = hop_breakdown("Where the time goes", &report, &caption());
+        assert_well_formed(&svg);
+        for r in &report.routes {
+            let header =
+                format!("{}: {} ms mean per request", r.name, number(r.latency_ms.mean.unwrap()));
+            assert!(has_text(&svg, &header), "no header {header:?} in {:?}", texts(&svg));
+            for h in &r.hops {
+                assert!(has_text(&svg, &h.node), "no hop {}", h.node);
+            }
         }
+        assert!(has_text(&svg, "mean time per request at each hop [ms]"));
+        // One row of segments per hop of every route (a hop whose
+        // components are all zero has none), and the legend's.
+        let hops: Vec<&HopReport> = report.routes.iter().flat_map(|r| &r.hops).collect();
+        let nonzero = hops.iter().filter(|h| COMPONENTS.iter().any(|c| (c.of)(h) > 0.0)).count();
+        let rows = bar_rows(&svg);
+        assert_eq!(rows.len(), nonzero + 1, "{rows:?}");
+        // Each bar as long as its hop's total.
+        let nonzero: Vec<&&HopReport> =
+            hops.iter().filter(|h| COMPONENTS.iter().any(|c| (c.of)(h) > 0.0)).collect();
+        let total = |h: &HopReport| COMPONENTS.iter().map(|c| (c.of)(h)).sum::<f64>();
+        // The scale from the longest bar, where rounding weighs least.
+        let widest = (0..nonzero.len()).max_by(|a, b| rows[*a].1.total_cmp(&rows[*b].1)).unwrap();
+        let px_per_ms = rows[widest].1 / total(nonzero[widest]);
+        for (row, hop) in rows.iter().zip(&nonzero) {
+            let want = total(hop) * px_per_ms;
+            // Each segment's ends are rounded to whole pixels.
+            assert!((row.1 - want).abs() <= 4.0, "{}: {} px, want {want}", hop.node, row.1);
+            assert!(has_text(&svg, &format!("{} ms", number(total(hop)))), "{}", hop.node);
+        }
+        for c in &COMPONENTS {
+            assert!(has_text(&svg, c.name), "no component {}", c.name);
+            let rects = count(&svg, "rect", &hex(c.color, "fill"), "");
+            // One segment on each hop where it is not zero, and the legend's.
+            let on = hops.iter().filter(|h| (c.of)(h) > 0.0).count();
+            assert_eq!(rects, on + 1, "{}", c.name);
+        }
+    }
+
+    #[test]
+    fn hop_breakdown_names_a_second_visit() {
+        let mut report = report();
+        let again = report.routes[0].hops[1].clone();
+        report.routes[0].hops.insert(3, again);
+        let svg = hop_breakdown("t", &report, &caption());
+        assert!(has_text(&svg, "app-gateway (2nd visit)"), "{:?}", texts(&svg));
+    }
+
+    /// The value of attribute `name` in the tag starting `tag`.
+    fn attr(tag: &str, name: &str) -> f64 {
+        let from = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        tag[from..from + tag[from..].find('"').unwrap()].parse().unwrap()
     }
 
     #[test]
@@ -851,50 +1172,171 @@ mod tests {
                 h.handshake_ms_mean = 0.0;
             }
         }
-        let svg = hop_breakdown("t", &report);
+        let svg = hop_breakdown("t", &report, &caption());
         assert!(!has_text(&svg, "handshake"));
         assert!(has_text(&svg, "queue wait"));
     }
 
     #[test]
-    fn p99_against_load_draws_markers_and_the_slo() {
-        let series = vec![
-            ("green".to_string(), vec![(100.0, 20.0), (200.0, 22.0), (400.0, 30.0), (800.0, 60.0)]),
-            (
-                "red".to_string(),
-                vec![(100.0, 35.0), (200.0, 40.0), (400.0, 90.0), (800.0, f64::INFINITY)],
-            ),
-        ];
-        let svg = p99_against_load("p99 against load", ARRIVAL_RATE, &series, Some(50.0));
+    fn latency_against_load_draws_markers_and_the_slo() {
+        let series = load_series(false);
+        let svg = load_svg(&series, Some(50.0), false);
         assert_well_formed(&svg);
         for wanted in [
             "p99 against load",
             "green",
             "red",
+            "third",
             "arrival rate [requests/s]",
             "p99 latency [ms]",
             "SLO 50 ms",
         ] {
             assert!(has_text(&svg, wanted), "no text {wanted:?} in {:?}", texts(&svg));
         }
-        for (i, n) in [(0, 4), (1, 3)] {
-            let c = route_color(i);
+        let colours = series_colours(&["green", "red", "third"]);
+        for (i, n) in [(0, 4), (1, 3), (2, 2)] {
+            let c = colours[i];
             let (fill, stroke) = (hex(c, "fill"), hex(c, "stroke"));
             let markers = svg.split("<circle").skip(1).filter(|t| t.contains(&fill)).count();
             assert_eq!(markers, n + 1, "markers of route {i} (and its legend)");
             let lines = svg.split("<polyline").skip(1).filter(|t| t.contains(&stroke)).count();
             assert_eq!(lines, 2, "line of route {i} and its legend");
         }
-        let without = p99_against_load("p99 against load", ARRIVAL_RATE, &series, None);
+        // No capacity search, no rings.
+        assert!(!has_text(&svg, "ring"));
+        let without = load_svg(&series, None, false);
         assert!(!has_text(&without, "SLO"));
     }
 
     #[test]
-    fn p99_against_load_goes_logarithmic_near_saturation() {
-        let series = vec![("red".to_string(), vec![(100.0, 5.0), (900.0, 40.0), (990.0, 2000.0)])];
-        let svg = p99_against_load("t", ARRIVAL_RATE, &series, None);
-        assert!(has_text(&svg, "p99 latency [ms] (log scale)"));
-        let svg = p99_against_load("t", ARRIVAL_RATE, &[], Some(100.0));
+    fn capacity_chart_is_logarithmic_with_a_ring_at_each_capacity_and_the_slo() {
+        let series = load_series(true);
+        let svg = load_svg(&series, Some(50.0), true);
         assert_well_formed(&svg);
+        for wanted in [
+            "p99 latency [ms] (log scale)",
+            "SLO 50 ms",
+            "green: capacity 400/s",
+            "red: capacity 200/s",
+            "third: within the SLO at no rate tried",
+            "ring: capacity found",
+        ] {
+            assert!(has_text(&svg, wanted), "no text {wanted:?} in {:?}", texts(&svg));
+        }
+        let colours = series_colours(&["green", "red", "third"]);
+        for (i, rings) in [(0, 1), (1, 1), (2, 0)] {
+            let ring = count(&svg, "circle", &hex(colours[i], "stroke"), "stroke-width=\"3\"");
+            assert_eq!(ring, rings, "ring of route {i}");
+        }
+        // The SLO line: dashed, in its colour, even far above every point.
+        let slo_stroke = hex(SLO_COLOR, "stroke");
+        for slo in [50.0, 5000.0, 0.01] {
+            let svg = load_svg(&series, Some(slo), true);
+            assert!(count(&svg, "polyline", &slo_stroke, "") >= 2, "SLO {slo}");
+            assert!(has_text(&svg, &format!("SLO {} ms", number(slo))), "SLO {slo}");
+            let (lo, hi) = y_range(&svg);
+            assert!(lo <= slo && slo <= hi, "SLO {slo} outside {lo}..{hi}");
+        }
+    }
+
+    /// The smallest and largest y tick label of a chart.
+    fn y_range(svg: &str) -> (f64, f64) {
+        let ticks: Vec<f64> = svg
+            .split("<text")
+            .skip(1)
+            .filter(|t| t.contains("text-anchor=\"end\""))
+            .filter_map(|t| {
+                t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].trim().parse().ok()
+            })
+            .collect();
+        assert!(!ticks.is_empty(), "no y ticks");
+        (
+            ticks.iter().copied().fold(f64::INFINITY, f64::min),
+            ticks.iter().copied().fold(0.0, f64::max),
+        )
+    }
+
+    #[test]
+    fn latency_against_load_goes_logarithmic_near_saturation() {
+        let series = vec![LoadSeries {
+            name: "red".to_string(),
+            route: "red".to_string(),
+            points: vec![(100.0, 5.0), (900.0, 40.0), (990.0, 2000.0)],
+            capacity: None,
+        }];
+        let svg = load_svg(&series, None, false);
+        assert!(has_text(&svg, "p99 latency [ms] (log scale)"));
+        let svg = load_svg(&[], Some(100.0), true);
+        assert_well_formed(&svg);
+    }
+
+    /// Issue point 9: the route named red is drawn red, and "third" in a
+    /// palette colour that is not red, in every chart.
+    #[test]
+    fn red_is_drawn_red_and_third_from_the_palette_in_every_chart() {
+        let red = crate::output::colour::NAMED[0].1;
+        let green = crate::output::colour::NAMED[1].1;
+        let third = series_colours(&["green", "red", "third"])[2];
+        assert!(PALETTE.contains(&third));
+        assert_ne!(third, PALETTE[2], "third is not the palette's red beside red");
+        assert_ne!(third, PALETTE[4], "nor its green beside green");
+        let latency = latency_svg(["green", "red", "third"]);
+        let breakdown = hop_breakdown("t", &report(), &caption());
+        let load = load_svg(&load_series(true), Some(50.0), true);
+        for (name, svg, element) in [
+            ("latency", &latency, "polyline"),
+            ("breakdown", &breakdown, "circle"),
+            ("load", &load, "circle"),
+        ] {
+            let attr_name = if element == "polyline" { "stroke" } else { "fill" };
+            for (route, color) in [("red", red), ("green", green), ("third", third)] {
+                assert!(
+                    count(svg, element, &hex(color, attr_name), "") >= 1,
+                    "{name}: {route} is not drawn in {}",
+                    hex(color, attr_name)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_chart_has_a_caption_with_seed_replications_and_requests() {
+        let want = "scenario charts, seed 42, 2 replications of 5000 requests per route (the first 500 of each are warm-up, not measured)";
+        assert_eq!(caption().text(), want);
+        let charts = [
+            latency_svg(["green", "red", "third"]),
+            hop_breakdown("t", &report(), &caption()),
+            load_svg(&load_series(true), Some(50.0), true),
+        ];
+        for svg in &charts {
+            assert!(has_text(svg, want), "{:?}", texts(svg));
+        }
+    }
+
+    /// Compares `got` with `sim-cli/tests/golden/NAME`; `UPDATE_GOLDEN=1`
+    /// rewrites the file instead, for a reviewed change of a chart.
+    fn golden(name: &str, got: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{}: {e}; set UPDATE_GOLDEN=1 to create it", path.display())
+        });
+        assert!(
+            got == want,
+            "{name} changed; if deliberate, regenerate with UPDATE_GOLDEN=1 cargo test -p sim-cli golden and review the diff"
+        );
+    }
+
+    /// The SVG of the breakdown and capacity charts from fixed inputs, byte
+    /// for byte: a label or layout change is a reviewed change.
+    #[test]
+    fn golden_breakdown_and_capacity_charts() {
+        golden(
+            "breakdown.svg",
+            &hop_breakdown("charts: where the time goes", &report(), &caption()),
+        );
+        golden("capacity.svg", &load_svg(&load_series(true), Some(50.0), true));
     }
 }

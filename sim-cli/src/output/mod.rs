@@ -2,6 +2,7 @@
 //! directories, progress on stderr.
 
 pub(crate) mod charts;
+pub(crate) mod colour;
 pub(crate) mod pictures;
 pub(crate) mod progress;
 pub(crate) mod table;

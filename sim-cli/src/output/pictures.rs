@@ -3,9 +3,10 @@
 use anyhow::Result;
 use sim_scenarios::RunReport;
 use sim_scenarios::experiment::{RouteCapacity, Slo, Vary};
+use sim_scenarios::file::{ScenarioSpec, Warmup};
 use sim_scenarios::report::{RouteState, decode_histogram};
 
-use crate::output::charts;
+use crate::output::charts::{self, Caption, LoadChart, LoadSeries};
 use crate::save::Files;
 
 /// `run --report`: every route's latency distribution on one chart, and
@@ -21,32 +22,55 @@ pub(crate) fn run_charts(
         .collect::<Result<Vec<_>, _>>()?;
     let refs: Vec<(String, &hdrhistogram::Histogram<u64>, u64)> =
         hists.iter().map(|(n, h, m)| (n.clone(), h, *m)).collect();
+    let caption = Caption::of_run(report);
     files.add(
         "latency.svg",
         charts::latency_distribution(
             &format!("{}: end-to-end latency by percentile", report.scenario),
             &refs,
+            &caption,
         ),
     );
     files.add(
         "breakdown.svg",
         charts::hop_breakdown(
-            &format!("{}: where the time goes (mean per request)", report.scenario),
+            &format!("{}: where the time goes, hop by hop (mean per request)", report.scenario),
             report,
+            &caption,
         ),
     );
     Ok(())
+}
+
+/// The caption of a sweep's or capacity search's charts: the scenario's
+/// settings, "varied" for those a `--vary` changes.
+fn caption_of(spec: &ScenarioSpec, varies: &[Vary]) -> Caption {
+    let or_varied = |path: &str, value: String| {
+        if varies.iter().any(|v| v.path == path) { "varied".to_string() } else { value }
+    };
+    let warmup = match spec.workload.warmup_requests {
+        Warmup::Requests(n) => n.to_string(),
+        Warmup::Auto => "auto".to_string(),
+    };
+    Caption {
+        scenario: spec.name.clone(),
+        seed: or_varied("seed", spec.seed.to_string()),
+        replications: or_varied("replications", spec.replications.to_string()),
+        requests: or_varied("workload.requests", spec.workload.requests.to_string()),
+        warmup: or_varied("workload.warmup_requests", warmup),
+    }
 }
 
 /// `sweep --report`: p99 against the swept value, per route (the first
 /// varied field is the x axis; other fields split the series).
 pub(crate) fn sweep_charts(
     files: &mut Files,
+    spec: &ScenarioSpec,
     states: &[RouteState],
     varies: &[Vary],
 ) -> Result<()> {
     let Some(first) = varies.first() else { return Ok(()) };
-    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    let mut series: Vec<LoadSeries> = Vec::new();
     for s in states {
         let Some(x) = s.values.first().and_then(|v| v.parse::<f64>().ok()) else { continue };
         let rest = s.values[1..].join(", ");
@@ -54,55 +78,72 @@ pub(crate) fn sweep_charts(
         let row = s.row()?;
         // A point where nothing completed has no p99 to draw.
         let Some(p99) = row.p99_ms else { continue };
-        match series.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, pts)) => pts.push((x, p99)),
-            None => series.push((name, vec![(x, p99)])),
+        match series.iter_mut().find(|l| l.name == name) {
+            Some(l) => l.points.push((x, p99)),
+            None => series.push(LoadSeries {
+                name,
+                route: s.route.clone(),
+                points: vec![(x, p99)],
+                capacity: None,
+            }),
         }
     }
     if !series.is_empty() {
+        let title = format!("p99 against {}", first.path);
+        let x_desc = if first.path == "workload.arrival.rate_per_s" {
+            charts::ARRIVAL_RATE
+        } else {
+            &first.path
+        };
         files.add(
             "p99-against-load.svg",
-            charts::p99_against_load(
-                &format!("p99 against {}", first.path),
-                if first.path == "workload.arrival.rate_per_s" {
-                    charts::ARRIVAL_RATE
-                } else {
-                    &first.path
-                },
-                &series,
-                None,
-            ),
+            charts::latency_against_load(&LoadChart {
+                title: &title,
+                x_desc,
+                metric: "p99",
+                series: &series,
+                slo_ms: None,
+                log_y: false,
+                caption: &caption_of(spec, varies),
+            }),
         );
     }
     Ok(())
 }
 
-/// `capacity --report`: p99 at every rate the search tried, per route,
-/// with the SLO when it is on p99.
-pub(crate) fn capacity_charts(files: &mut Files, found: &[RouteCapacity], slo: &Slo) -> Result<()> {
-    let series: Vec<(String, Vec<(f64, f64)>)> = found
+/// `capacity --report`: the SLO's metric at every rate the search tried,
+/// per route, on a log axis, with a ring at each capacity found and the
+/// SLO line.
+pub(crate) fn capacity_charts(
+    files: &mut Files,
+    spec: &ScenarioSpec,
+    found: &[RouteCapacity],
+    slo: &Slo,
+) -> Result<()> {
+    let series: Vec<LoadSeries> = found
         .iter()
-        .map(|r| {
-            let mut pts: Vec<(f64, f64)> =
-                r.probes.iter().map(|p| (p.rate_per_s, p.p99_ms)).collect();
-            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (r.name.clone(), pts)
+        .map(|r| LoadSeries {
+            name: r.name.clone(),
+            route: r.name.clone(),
+            points: r.probes.iter().map(|p| (p.rate_per_s, p.metric_ms)).collect(),
+            capacity: Some(r.capacity_per_s.zip(r.metric_at_capacity_ms)),
         })
         .collect();
-    let slo_line = match slo.metric {
-        sim_scenarios::experiment::SloMetric::Quantile(q) if (q - 0.99).abs() < 1e-12 => {
-            Some(slo.limit_ms)
-        }
-        _ => None,
-    };
+    // `p99<=50ms` → `p99`: the metric as the SLO names it.
+    let text = slo.to_string();
+    let metric = text.split_once("<=").map_or(text.as_str(), |(m, _)| m);
+    let title = format!("{metric} against arrival rate (capacity search, SLO {text})");
     files.add(
         "p99-against-load.svg",
-        charts::p99_against_load(
-            "p99 against arrival rate (capacity search)",
-            charts::ARRIVAL_RATE,
-            &series,
-            slo_line,
-        ),
+        charts::latency_against_load(&LoadChart {
+            title: &title,
+            x_desc: charts::ARRIVAL_RATE,
+            metric,
+            series: &series,
+            slo_ms: Some(slo.limit_ms),
+            log_y: true,
+            caption: &caption_of(spec, &[]),
+        }),
     );
     Ok(())
 }

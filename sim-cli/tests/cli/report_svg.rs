@@ -37,6 +37,9 @@ fn check_svg(dir: &Path, name: &str, wanted: &[&str]) -> Vec<String> {
     texts
 }
 
+/// The caption of the run charts of [`SMALL`] on topology A.
+const CAPTION: &str = "scenario apim-hub-proxy, seed 42, 2 replications of 5000 requests per route (the first 500 of each are warm-up, not measured)";
+
 #[test]
 fn run_report_draws_the_latency_distribution_and_where_the_time_goes() {
     let tmp = tempfile::tempdir().unwrap();
@@ -67,22 +70,29 @@ fn run_report_draws_the_latency_distribution_and_where_the_time_goes() {
             "percentile",
             "latency [ms]",
             "99.9%",
+            "dashed: fewer than 10 samples beyond the percentile",
+            CAPTION,
         ],
     );
     check_svg(
         &dir,
         "breakdown.svg",
         &[
-            "where the time goes",
-            "green",
-            "red",
-            "mean latency per request [ms]",
+            "where the time goes, hop by hop",
+            "green: ",
+            "red: ",
+            "ms mean per request, the sum of its hops",
+            // One bar per hop: the nodes of the routes.
+            "client",
+            "apim",
+            "mean time per request at each hop [ms]",
             "queue wait",
             "service",
             "link",
             "serialisation",
             "handshake",
             "nested calls",
+            CAPTION,
         ],
     );
 }
@@ -102,7 +112,13 @@ fn sweep_report_draws_p99_against_the_swept_field() {
     let texts = check_svg(
         &dir,
         "p99-against-load.svg",
-        &["p99 against nodes.apim.units", "green", "red", "p99 latency [ms]"],
+        &[
+            "p99 against nodes.apim.units",
+            "green",
+            "red",
+            "p99 latency [ms]",
+            "scenario apim-hub-proxy, seed 42, 2 replications of 2000 requests per route (the first 200",
+        ],
     );
     // The x axis is the field the sweep varied, not an arrival rate.
     assert!(texts.iter().any(|t| t == "nodes.apim.units"), "{texts:?}");
@@ -125,12 +141,14 @@ fn capacity_report_draws_every_rate_the_search_tried_and_the_slo() {
         &dir,
         "p99-against-load.svg",
         &[
-            "capacity search",
-            "green",
-            "red",
+            "capacity search, SLO p99<=200ms",
+            "green: capacity",
+            "red: capacity",
+            "ring: capacity found",
             "arrival rate [requests/s]",
-            "p99 latency",
+            "p99 latency [ms] (log scale)",
             "SLO 200 ms",
+            "scenario apim-hub-proxy, seed 42, 2 replications of 2000 requests per route",
         ],
     );
 }
