@@ -291,6 +291,12 @@ impl Dist {
         matches!(self.0, Law::Constant(_))
     }
 
+    /// Whether the law is exponential (memoryless): the analytic estimate
+    /// is exact product form only for such service times.
+    pub(crate) fn is_exponential(&self) -> bool {
+        matches!(self.0, Law::Exponential(..))
+    }
+
     /// One draw, as a real number.
     pub fn sample(&self, rng: &mut StreamRng) -> f64 {
         match &self.0 {

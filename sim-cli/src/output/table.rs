@@ -246,9 +246,9 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
     for r in scenario.routes() {
         writeln!(out)?;
         let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();
-        let estimate = sim_core::analytic::mean_latency_ms(&r.model, 0).map_or_else(
-            || "none (a station or link is overloaded)".to_string(),
-            |m| format!("{} ms", ms(m)),
+        let estimate = sim_core::analytic::estimate(&r.model, 0).map_or_else(
+            || "none (a station without a queue limit, or a link, is overloaded)".to_string(),
+            |e| format!("{} ms ({})", ms(e.mean_ms), e.class),
         );
         writeln!(
             out,
@@ -258,7 +258,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
         )?;
         writeln!(
             out,
-            "  queueing-theory estimate of the mean: {estimate} (exact product form for exponential FIFO stations, Allen–Cunneen otherwise)"
+            "  queueing-theory estimate of the mean: {estimate}; exact for Poisson arrivals into exponential FIFO stations (one last single-server or finite queue allowed), an approximation (Allen–Cunneen, about 15 %) otherwise"
         )?;
         let header = ["#", "node", "kind", "connection", "floor ms", "capacity"];
         let rows: Vec<Vec<String>> = r

@@ -63,6 +63,11 @@ fn check_explain(scenario: &str, calls: &[&str]) {
             .and_then(|t| t.parse().ok())
             .unwrap_or_else(|| panic!("{scenario}/{name}: no estimate in {estimate_line:?}"));
         assert!(estimate >= floor_total, "{scenario}/{name}: estimate {estimate} below the floor");
+        // Its class, next to it.
+        assert!(
+            estimate_line.contains(" ms (exact)") || estimate_line.contains(" ms (approximation)"),
+            "{scenario}/{name}: no class in {estimate_line:?}"
+        );
         let header = cells(lines.next().unwrap());
         assert_eq!(header, ["#", "node", "kind", "connection", "floor ms", "capacity"]);
         let mut floors = 0.0;

@@ -80,6 +80,9 @@ struct Route {
     vs_baseline: Option<Difference>,
     #[serde(deserialize_with = "nullable")]
     analytic_mean_ms: Option<f64>,
+    /// "exact" or "approximation", null exactly when there is no estimate.
+    #[serde(deserialize_with = "nullable")]
+    analytic_class: Option<String>,
     throughput_per_s: f64,
     #[serde(deserialize_with = "nullable")]
     bottleneck: Option<String>,
@@ -223,6 +226,8 @@ fn reference_run_matches_the_documented_schema() {
         }
         // The queueing-theory estimate is close at this load.
         let est = r.analytic_mean_ms.expect("no station is overloaded");
+        // Lognormal service at several servers: an approximation, and it says so.
+        assert_eq!(r.analytic_class.as_deref(), Some("approximation"), "{}", r.name);
         assert!(
             (r.latency_ms.mean.unwrap() - est).abs() < 0.05 * est,
             "{}: {} vs {est}",

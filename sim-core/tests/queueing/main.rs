@@ -13,6 +13,7 @@ mod bandwidth;
 mod capacity_change;
 mod determinism;
 mod detour;
+mod estimate;
 mod feature_determinism;
 mod finite_queue;
 mod hop_sums;

@@ -120,6 +120,44 @@ pub(crate) fn mm1k_sojourn_tail(lambda: f64, mu: f64, k: u32, t: f64) -> f64 {
     tail / (1.0 - pi(k))
 }
 
+/// Erlang B by the classic recursion `B(0) = 1`,
+/// `B(k) = a B(k−1) / (k + a B(k−1))` (\[GSTH\] §2.6; Jagerman 1974): every
+/// step stays in \[0, 1\], so it never overflows whatever the load, at one
+/// step per server.
+pub(crate) fn erlang_b_recursive(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (f64::from(k) + a * b))
+}
+
+/// Mean time in system of M/M/c through Erlang B, for many servers:
+/// `C = B / (1 − ρ (1 − B))` with `ρ = a / c` (\[GSTH\] §2.6), then
+/// `W = C / (cμ − λ) + 1/μ`.
+pub(crate) fn mmc_sojourn_mean_many(lambda: f64, mu: f64, c: u32) -> f64 {
+    let (a, cf) = (lambda / mu, f64::from(c));
+    assert!(a < cf, "M/M/c needs a < c");
+    let b = erlang_b_recursive(c, a);
+    let wait_probability = b / (1.0 - a / cf * (1.0 - b));
+    wait_probability / (cf * mu - lambda) + 1.0 / mu
+}
+
+/// M/M/c/K (`c` servers, at most `k >= c` in system): the state
+/// probabilities `p_n ∝ a^n / n!` for `n <= c` and `∝ a^c / c! · ρ^{n−c}`
+/// above, `a = λ/μ`, `ρ = a/c` (\[GSTH\] §2.5), summed state by state. The
+/// blocking probability is `p_K` (PASTA) and admitted requests spend
+/// `W = L / (λ (1 − p_K))` in the system (Little). Returns `(p_K, W)`.
+pub(crate) fn mmck(lambda: f64, mu: f64, c: u32, k: u32) -> (f64, f64) {
+    assert!(k >= c, "K counts the servers too");
+    let a = lambda / mu;
+    let mut q = vec![1.0_f64];
+    for n in 1..=k {
+        let prev = q[q.len() - 1];
+        q.push(prev * a / f64::from(n.min(c)));
+    }
+    let norm: f64 = q.iter().sum();
+    let l: f64 = q.iter().enumerate().map(|(n, p)| n as f64 * p).sum::<f64>() / norm;
+    let blocking = q[k as usize] / norm;
+    (blocking, l / (lambda * (1.0 - blocking)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -153,6 +191,20 @@ mod tests {
         // Exponential service (scv 1) gives M/M/1; constant service halves the wait.
         assert!(close(mg1_sojourn_mean(0.8, 1.0, 1.0), 5.0));
         assert!(close(mg1_sojourn_mean(0.8, 1.0, 0.0), 3.0));
+    }
+
+    #[test]
+    fn many_servers_and_mmck_by_hand() {
+        // The recursion agrees with the direct sum where both work.
+        assert!(close(erlang_b_recursive(2, 1.0), 0.2));
+        assert!(close(mmc_sojourn_mean_many(3.6, 1.0, 4), mmc_sojourn_mean(3.6, 1.0, 4)));
+        // M/M/c/K with one server is M/M/1/K.
+        let (p1, w1) = mmck(1.5, 1.0, 1, 5);
+        let (p2, w2) = mm1k(1.5, 1.0, 5);
+        assert!(close(p1, p2) && close(w1, w2));
+        // K = c: Erlang's loss system, W = 1/μ.
+        let (p, w) = mmck(2.7, 1.0, 3, 3);
+        assert!(close(p, erlang_b_recursive(3, 2.7)) && close(w, 1.0));
     }
 
     #[test]

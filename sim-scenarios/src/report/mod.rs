@@ -25,7 +25,8 @@
 //! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached` |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
 //! | `routes[i].vs_baseline.{baseline, mean, p99, comparable}` | this route minus the baseline, replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
-//! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (exact product form for exponential FIFO stations and Poisson arrivals; Allen–Cunneen and Pollaczek–Khinchine otherwise); `null` when a station is overloaded, and in mode mix |
+//! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (`sim_core::analytic`: product form, M/G/1 Pollaczek–Khinchine, M/M/c/K, Allen–Cunneen); `null` when a station without a queue limit or a link is overloaded, and in mode mix |
+//! | `routes[i].analytic_class` | `"exact"` when that formula is the model's true mean (Poisson arrivals into exponential FIFO stations, one last single-server or finite exponential queue; the simulation should agree within its interval plus 1 %), `"approximation"` otherwise (stated tolerance 15 % at low load); `null` when there is no estimate |
 //! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
 //! | `routes[i].throughput_per_s` | completed requests per second of the measurement span |
 //! | `routes[i].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
@@ -120,8 +121,54 @@ pub struct RouteReport {
     pub vs_baseline: Option<Difference>,
     #[serde(default)]
     pub analytic_mean_ms: Option<f64>,
+    #[serde(default)]
+    pub analytic_class: Option<AnalyticClass>,
     pub findings: Vec<Finding>,
     pub hops: Vec<HopReport>,
+}
+
+/// Whether a route's queueing-theory estimate is exact for its model or an
+/// approximation (`sim_core::analytic::Accuracy`, in the wire format).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AnalyticClass {
+    /// The formula is the model's true mean.
+    Exact,
+    /// A standard approximation.
+    Approximation,
+}
+
+impl AnalyticClass {
+    /// The relative difference the class allows between estimate and
+    /// simulated mean, on top of the mean's 95 % interval (see
+    /// `sim_core::analytic::Accuracy::tolerance`).
+    pub fn tolerance(self) -> f64 {
+        sim_core::analytic::Accuracy::from(self).tolerance()
+    }
+}
+
+impl From<sim_core::analytic::Accuracy> for AnalyticClass {
+    fn from(a: sim_core::analytic::Accuracy) -> Self {
+        match a {
+            sim_core::analytic::Accuracy::Exact => AnalyticClass::Exact,
+            sim_core::analytic::Accuracy::Approximation => AnalyticClass::Approximation,
+        }
+    }
+}
+
+impl From<AnalyticClass> for sim_core::analytic::Accuracy {
+    fn from(a: AnalyticClass) -> Self {
+        match a {
+            AnalyticClass::Exact => sim_core::analytic::Accuracy::Exact,
+            AnalyticClass::Approximation => sim_core::analytic::Accuracy::Approximation,
+        }
+    }
+}
+
+impl std::fmt::Display for AnalyticClass {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(sim_core::analytic::Accuracy::from(*self).as_str())
+    }
 }
 
 /// What end-user authorisation adds to a route \[ms\]: the route minus its
@@ -315,9 +362,11 @@ pub fn report_against(
                 let mut report = route_report(run);
                 report.findings = r.findings.clone();
                 // Mix routes share their load: estimated only alone.
-                if scenario.mix_model().is_none() {
-                    report.analytic_mean_ms =
-                        sim_core::analytic::mean_latency_ms(run.model, run.index);
+                if scenario.mix_model().is_none()
+                    && let Some(e) = sim_core::analytic::estimate(run.model, run.index)
+                {
+                    report.analytic_mean_ms = Some(e.mean_ms);
+                    report.analytic_class = Some(e.class.into());
                 }
                 report
             })
@@ -416,6 +465,7 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         }),
         vs_baseline: None,
         analytic_mean_ms: None,
+        analytic_class: None,
         findings: Vec::new(),
         hops,
     }
