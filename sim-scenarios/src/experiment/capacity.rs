@@ -704,4 +704,34 @@ mod tests {
         spec.workload.arrival.rate_per_s = Some(serde_json::json!(50));
         assert_eq!(scaled(&spec, 0.5).workload.arrival.rate_per_s, Some(serde_json::json!(25.0)));
     }
+
+    #[test]
+    fn confidence_needs_an_interval_except_for_instability_and_losses() {
+        let slo = Slo::parse("p99<=10ms").unwrap();
+        let p = |metric_ms: f64, ci: Option<[f64; 2]>, stable: bool, lost: u64| Probe {
+            rate_per_s: 1.0,
+            metric_ms,
+            metric_ci95_ms: ci,
+            met: stable && lost == 0 && metric_ms <= 10.0,
+            stable,
+            lost,
+            p99_ms: metric_ms,
+            bottleneck: None,
+            bottleneck_utilization: None,
+        };
+        // Met, interval inside the limit: meets with confidence.
+        assert!(p(8.0, Some([7.0, 9.0]), true, 0).meets_with_confidence(&slo));
+        // Met but the interval straddles the limit: neither.
+        let straddle = p(9.5, Some([9.0, 11.0]), true, 0);
+        assert!(!straddle.meets_with_confidence(&slo) && !straddle.breaks_with_confidence(&slo));
+        // No interval (one replication): never with confidence, either way...
+        let alone = p(20.0, None, true, 0);
+        assert!(!alone.meets_with_confidence(&slo) && !alone.breaks_with_confidence(&slo));
+        // ...except that instability and lost requests are facts, not estimates.
+        assert!(p(1.0, None, false, 0).breaks_with_confidence(&slo));
+        assert!(p(1.0, Some([0.9, 1.1]), true, 3).breaks_with_confidence(&slo));
+        assert!(!p(1.0, Some([0.9, 1.1]), false, 0).meets_with_confidence(&slo));
+        // The interval above the limit.
+        assert!(p(12.0, Some([11.0, 13.0]), true, 0).breaks_with_confidence(&slo));
+    }
 }
