@@ -10,10 +10,17 @@
 //! the bracket is narrower than the requested relative precision. When no
 //! lower rate meets the SLO it also looks upward until the route saturates,
 //! since latency can fall with load (e.g. a token cache whose hit ratio
-//! grows with the rate); the search assumes one window where the SLO holds. The
-//! result is the highest rate seen to meet the SLO; `precision_per_s` is
-//! the width of the final bracket, and the bottleneck is the busiest
-//! resource at the lowest rate seen to break it.
+//! grows with the rate); the search assumes one window where the SLO holds.
+//!
+//! A rate meets the SLO only if its run was stable (no resource 98 % busy
+//! or more), so a loose SLO cannot be met past saturation. The point
+//! estimate is the highest rate seen to meet the SLO; `precision_per_s` is
+//! the width of the final bracket (the search's resolution only). The
+//! statement about the true capacity is the 95 % interval
+//! ([`INTERVAL_METHOD`]), whose ends the search locates by stepping outward
+//! from the bracket. The capacity is then re-run at twice the run length.
+//! The bottleneck is the busiest resource at the lowest rate seen to break
+//! the SLO.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
