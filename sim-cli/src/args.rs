@@ -41,6 +41,21 @@ pub(crate) enum Command {
     /// and route.
     Sweep(SweepArgs),
     /// Find the highest arrival rate each route sustains within a latency SLO.
+    ///
+    /// `capacity` is the highest rate seen to meet the SLO (the metric within
+    /// the limit, nothing rejected or timed out, and the run stable: no
+    /// resource 98 % busy or more). `breaks at` is the next rate tried above
+    /// it, one `--precision` step up: the search's resolution, not a
+    /// confidence statement. The `95% interval` is: from the highest rate
+    /// whose metric's 95 % interval across replications lies within the
+    /// limit, to the lowest whose interval lies above it (or that is
+    /// unstable); it needs 2 or more replications and a mean, p50, p90, p99
+    /// or p99.9 SLO. `2x length` re-runs the capacity with twice the requests
+    /// and warm-up; `FAILS` (also a warning on stderr) means the result
+    /// depends on the run length.
+    ///
+    /// Exit 1 when a route meets the SLO at no rate tried, or when no rate up
+    /// to the 1e9/s ceiling breaks it (its capacity is then shown as `>=`).
     Capacity(CapacityArgs),
     /// Join the shards of a sweep (or re-read one results directory) by
     /// merging their histograms exactly; every shard must be given.

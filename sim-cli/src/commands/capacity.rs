@@ -13,7 +13,9 @@ use crate::args::{CapacityArgs, Format};
 use crate::output::{pictures, progress, table};
 use crate::save::{self, Files};
 
-/// Exit 1 when some route meets the SLO at no rate tried.
+/// Exit 1 when some route meets the SLO at no rate tried, or reaches the
+/// search ceiling without breaking it; a capacity that does not hold at
+/// twice the run length is a warning on stderr.
 pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     let loaded = shared::load(&args.scenario, &args.set, &[])?;
     let value = &loaded.value;
@@ -62,6 +64,9 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
         Format::Table => table::write_capacity(&mut out, &spec.name, &slo, &found)?,
     }
     out.flush()?;
-    let none_met = found.iter().any(|r| r.capacity_per_s.is_none());
-    Ok(if none_met { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
+    for w in found.iter().flat_map(|r| r.warnings()) {
+        eprintln!("aznetsim: warning: {w}");
+    }
+    let failed = found.iter().any(|r| r.capacity_per_s.is_none() || r.ceiling_reached);
+    Ok(if failed { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }

@@ -340,36 +340,62 @@ pub(crate) fn write_capacity(
     let header = [
         "route",
         "capacity req/s",
-        "±",
+        "95% interval req/s",
         "metric at capacity ms",
         "breaks at",
         "bottleneck",
+        "2x length",
         "runs",
     ];
+    let rate = |r: Option<f64>| r.map_or_else(|| "?".to_string(), |r| format!("{r:.0}"));
     let rows: Vec<Vec<String>> = found
         .iter()
         .map(|r| {
-            let breaking = r.capacity_per_s.map(|c| c + r.precision_per_s);
+            let [lo, hi] = r.capacity_interval_per_s;
+            let capacity = match r.capacity_per_s {
+                None => "none".to_string(),
+                Some(c) if r.ceiling_reached => format!(">= {c:.0}"),
+                Some(c) => format!("{c:.0}"),
+            };
             vec![
                 r.name.clone(),
-                r.capacity_per_s.map_or_else(|| "none".into(), |c| format!("{c:.0}")),
-                format!("{:.0}", r.precision_per_s),
+                capacity,
+                if lo.is_none() && hi.is_none() {
+                    "-".to_string()
+                } else {
+                    format!("[{}, {}]", rate(lo), rate(hi))
+                },
                 r.metric_at_capacity_ms.map_or_else(|| "-".into(), ms),
-                breaking.map_or_else(|| "-".into(), |b| format!("{b:.0}")),
+                r.breaks_at_per_s.map_or_else(|| "-".into(), |b| format!("{b:.0}")),
                 match (&r.bottleneck, r.bottleneck_utilization) {
                     (Some(n), Some(u)) => format!("{n} ({:.0}%)", u * 100.0),
                     _ => "-".into(),
                 },
-                r.probes.len().to_string(),
+                match r.holds_at_twice_the_length {
+                    Some(true) => "holds".to_string(),
+                    Some(false) => "FAILS".to_string(),
+                    None => "-".to_string(),
+                },
+                (r.probes.len() + usize::from(r.twice_the_length.is_some())).to_string(),
             ]
         })
         .collect();
     write_grid(out, &header, &rows)?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "capacity: highest rate seen to meet the SLO (stable runs only); 95% interval: from the highest rate that meets it with confidence to the lowest that breaks it with confidence (? where no rate tried does); 2x length: the SLO at the capacity in a run twice as long"
+    )?;
     if found.iter().any(|r| r.capacity_per_s.is_none()) {
-        writeln!(out)?;
         writeln!(
             out,
             "no rate tried meets the SLO on a route marked none: even the unloaded latency breaks it"
+        )?;
+    }
+    if found.iter().any(|r| r.ceiling_reached) {
+        writeln!(
+            out,
+            "a capacity marked >= reached the search ceiling without breaking the SLO: it is a lower bound"
         )?;
     }
     Ok(())

@@ -56,6 +56,14 @@ fn mm1_capacity_under_a_mean_slo_matches_theory() {
     assert_eq!(route["name"], "direct");
     let capacity = route["capacity_per_s"].as_f64().expect("a capacity");
     let precision = route["precision_per_s"].as_f64().unwrap();
+    assert_eq!(route["ceiling_reached"], false);
+    assert_eq!(route["holds_at_twice_the_length"], true);
+    assert_eq!(route["twice_the_length"]["rate_per_s"].as_f64(), Some(capacity));
+    assert!(route["interval_method"].as_str().unwrap().contains("Student-t"));
+    let interval = route["capacity_interval_per_s"].as_array().unwrap();
+    let (lo, hi) = (interval[0].as_f64().unwrap(), interval[1].as_f64().unwrap());
+    assert!(lo <= capacity && capacity + precision <= hi, "[{lo}, {hi}]");
+    assert!(lo <= 600.0 && 600.0 <= hi, "the 95 % interval [{lo}, {hi}] misses 600/s");
     // The stated precision: the bracket is within 1 % (the default) of it.
     assert!(precision > 0.0 && precision <= 0.01 * capacity * (1.0 + 1e-9), "{precision}");
     // The true capacity lies in [capacity, capacity + precision], up to the
@@ -76,9 +84,15 @@ fn mm1_capacity_under_a_mean_slo_matches_theory() {
     let probes = route["probes"].as_array().unwrap();
     let rate = |p: &Value| p["rate_per_s"].as_f64().unwrap();
     let met = probes.iter().filter(|p| p["met"] == true).map(rate).fold(f64::MIN, f64::max);
-    let broke = probes.iter().filter(|p| p["met"] == false).map(rate).fold(f64::MAX, f64::min);
+    let broke = probes
+        .iter()
+        .filter(|p| p["met"] == false && rate(p) > capacity)
+        .map(rate)
+        .fold(f64::MAX, f64::min);
     assert_eq!(met, capacity);
     assert!((broke - met - precision).abs() < 1e-6, "{broke} - {met} vs {precision}");
+    assert_eq!(route["breaks_at_per_s"].as_f64(), Some(broke));
+    assert!(probes.iter().all(|p| p["stable"] == true || p["met"] == false));
 }
 
 #[test]
@@ -99,6 +113,7 @@ fn an_slo_that_no_rate_meets_exits_1_with_the_report() {
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("the report is still printed");
     assert_eq!(doc["routes"][0]["capacity_per_s"], Value::Null);
+    assert_eq!(doc["routes"][0]["holds_at_twice_the_length"], Value::Null);
     assert!(doc["routes"][0]["probes"].as_array().unwrap().iter().all(|p| p["met"] == false));
 }
 
@@ -145,4 +160,54 @@ fn the_table_is_the_data_alone_on_stdout() {
     ]));
     assert!(stdout.starts_with("scenario mm1 · SLO mean<=2.5ms"), "{stdout}");
     assert!(stdout.lines().any(|l| l.starts_with("direct ")), "{stdout}");
+}
+
+/// Issue: `capacity --slo 'mean<=60s'` on generic-green-red reported
+/// 524,288,000 req/s with exit 0 on a route that saturates near 2,667 req/s.
+#[test]
+fn a_loose_slo_is_capped_below_saturation_not_at_the_ceiling() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/generic-green-red.json");
+    let out = aznetsim()
+        .arg("capacity")
+        .arg(&file)
+        .args(["--slo", "mean<=60s", "--route", "red", "--format", "json"])
+        .args(["--set", "workload.requests=2000", "--set", "workload.warmup_requests=200"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let route = &doc["routes"][0];
+    let capacity = route["capacity_per_s"].as_f64().unwrap();
+    assert!(capacity < 2667.0, "capacity {capacity}/s");
+    assert_eq!(route["ceiling_reached"], false);
+    assert!(route["holds_at_twice_the_length"].is_boolean());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if route["holds_at_twice_the_length"] == false {
+        assert!(stderr.contains("does not hold in a run twice as long"), "{stderr}");
+    }
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+/// A route with nothing that queues never breaks the SLO: exit 1, with the
+/// capacity shown as a lower bound and a warning naming the ceiling.
+#[test]
+fn a_search_that_reaches_the_ceiling_exits_1_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let doc = json!({
+        "name": "wire", "seed": 1, "replications": 2,
+        "workload": { "arrival": { "kind": "poisson", "rate_per_s": 1e8 }, "requests": 2000 },
+        "nodes": {
+            "client": { "kind": "client" },
+            "server": { "kind": "station", "servers": "unbounded",
+                        "service_ms": { "kind": "constant", "value": 0.5 } }
+        },
+        "links": [ { "between": ["client", "server"], "latency_ms": { "kind": "constant", "value": 1 } } ],
+        "routes": [ { "name": "only", "path": ["client", "server"] } ]
+    });
+    let file = write(tmp.path(), &doc);
+    let out = aznetsim().arg("capacity").arg(&file).args(["--slo", "mean<=5ms"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.starts_with("only") && l.contains(">= ")), "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broke the SLO") && stderr.contains("search ceiling"), "{stderr}");
 }

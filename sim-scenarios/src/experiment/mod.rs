@@ -6,7 +6,8 @@ pub(crate) mod precision;
 pub(crate) mod sweep;
 
 pub use capacity::{
-    CapacityReport, Probe, RouteCapacity, Search, Slo, SloError, SloMetric, capacity,
+    CapacityReport, CapacityWarning, INTERVAL_METHOD, Probe, RouteCapacity, Search, Slo, SloError,
+    SloMetric, capacity,
 };
 pub use precision::{PrecisionTarget, simulate_to_precision};
 pub use sweep::{MAX_POINTS, PointError, Shard, SweepError, Vary, grid, run_sweep};

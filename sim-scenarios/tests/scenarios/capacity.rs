@@ -44,6 +44,14 @@ fn mm1_capacity_under_a_mean_slo_matches_theory() {
     );
     // The bracket is consistent: the capacity meets the SLO, the next probe up does not.
     assert!(r.metric_at_capacity_ms.unwrap() <= 2.5);
+    assert!(!r.ceiling_reached);
+    assert_eq!(r.holds_at_twice_the_length, Some(true));
+    // The 95 % interval holds the exact capacity and the point estimate.
+    let [lo, hi] = r.capacity_interval_per_s;
+    let (lo, hi) = (lo.expect("a lower end"), hi.expect("an upper end"));
+    assert!(lo <= cap && cap <= hi, "[{lo}, {hi}] around {cap}");
+    assert!(lo <= theory && theory <= hi, "[{lo}, {hi}] misses {theory}");
+    assert_eq!(r.interval_method, sim_scenarios::experiment::INTERVAL_METHOD);
     assert_eq!(r.bottleneck.as_deref(), Some("server"));
     eprintln!(
         "capacity {cap:.1}/s ± {:.1} (theory {theory}), {} runs",
@@ -75,6 +83,65 @@ fn an_slo_below_the_unloaded_latency_has_no_capacity() {
     )
     .unwrap();
     assert_eq!(found[0].capacity_per_s, None);
+    assert_eq!(found[0].holds_at_twice_the_length, None);
+}
+
+/// Issue: `capacity --slo 'mean<=60s'` on generic-green-red reported
+/// 524,288,000 req/s from a run of 2,000 requests, on a backend that
+/// saturates near 2,667 req/s (8 servers, 3 ms each). An unstable probe
+/// never meets the SLO, so the capacity stays below the saturation rate.
+#[test]
+fn a_loose_slo_on_a_saturating_route_is_capped_by_stability() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/generic-green-red.json");
+    let mut doc =
+        sim_scenarios::file::parse_json(&file, &std::fs::read_to_string(&file).unwrap()).unwrap();
+    for (p, v) in [("workload.requests", "2000"), ("workload.warmup_requests", "200")] {
+        sim_scenarios::file::set_path(&mut doc, p, v).unwrap();
+    }
+    let found = capacity(
+        &Scenario::from_value(&file, doc).unwrap(),
+        Some("red"),
+        Slo::parse("mean<=60s").unwrap(),
+        Search::default(),
+        &|| {},
+    )
+    .unwrap();
+    let r = &found[0];
+    let cap = r.capacity_per_s.expect("a capacity");
+    assert!(cap < 8.0 / 3e-3, "capacity {cap}/s is above what the backend serves");
+    assert!(!r.ceiling_reached);
+    assert!(r.probes.iter().all(|p| p.stable || !p.met), "an unstable probe met the SLO");
+    assert!(r.probes.iter().any(|p| !p.stable && p.metric_ms <= 60_000.0));
+    assert_eq!(r.bottleneck.as_deref(), Some("backend"));
+}
+
+/// A route with no capacity-limited resource never breaks a loose SLO: the
+/// search says it reached its ceiling instead of claiming a capacity.
+#[test]
+fn a_search_that_never_breaks_the_slo_says_it_reached_the_ceiling() {
+    let doc = json!({
+        "name": "wire", "seed": 1, "replications": 2,
+        "workload": { "arrival": { "kind": "poisson", "rate_per_s": 1e8 }, "requests": 2000 },
+        "nodes": {
+            "client": { "kind": "client" },
+            "server": { "kind": "station", "servers": "unbounded",
+                        "service_ms": { "kind": "constant", "value": 0.5 } }
+        },
+        "links": [ { "between": ["client", "server"], "latency_ms": { "kind": "constant", "value": 1 } } ],
+        "routes": [ { "name": "only", "path": ["client", "server"] } ]
+    });
+    let found = capacity(
+        &Scenario::from_value(Path::new("wire.json"), doc).unwrap(),
+        None,
+        Slo::parse("mean<=5ms").unwrap(),
+        Search::default(),
+        &|| {},
+    )
+    .unwrap();
+    let r = &found[0];
+    assert!(r.ceiling_reached, "{r:?}");
+    assert!(r.breaks_at_per_s.is_none() && r.capacity_interval_per_s[1].is_none());
+    assert!(r.warnings().iter().any(|w| w.to_string().contains("search ceiling")));
 }
 
 /// With a token cache sized by users, fewer requests per user miss at
