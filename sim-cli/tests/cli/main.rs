@@ -9,6 +9,7 @@ mod bad_input;
 mod capacity;
 mod determinism;
 mod explain;
+mod golden;
 mod out;
 mod pipes;
 mod report_svg;
