@@ -438,7 +438,7 @@ fn probe(
     let sims = simulate(&scenario, &opts, Twins::Skip, &|| {}).map_err(|e| fail(Box::new(e)))?;
     let routes = sims.routes(&scenario);
     let summary = RouteSummary::of(&routes[0]);
-    let stats = &routes[0].results.routes()[routes[0].index];
+    let stats = routes[0].stats();
     let busiest = summary.busiest.clone();
     let acc = summary.accumulators();
     Ok(Probe {
@@ -452,6 +452,23 @@ fn probe(
         bottleneck_utilization: busiest.as_ref().map(|b| b.1),
         bottleneck: busiest.map(|b| b.0),
     })
+}
+
+/// Bisects between `yes`, where `holds` is true, and `no`, where it is not,
+/// until they are within `precision` (relative to the smaller) of each
+/// other; returns the final `(yes, no)`. Every bisection of the search goes
+/// through here: the capacity bracket and both ends of the interval.
+fn bisect(
+    mut yes: f64,
+    mut no: f64,
+    precision: f64,
+    mut holds: impl FnMut(f64) -> Result<bool, PointError>,
+) -> Result<(f64, f64), PointError> {
+    while (yes - no).abs() > precision * yes.min(no) {
+        let mid = (yes + no) / 2.0;
+        if holds(mid)? { yes = mid } else { no = mid }
+    }
+    Ok((yes, no))
 }
 
 fn search_route(
@@ -529,10 +546,7 @@ fn search_route(
         }
     }
     if let (Some(mut l), Some(mut h)) = (lo, hi) {
-        while (h - l) > search.relative_precision * l {
-            let mid = (l + h) / 2.0;
-            if eval(&mut probes, mid)?.met { l = mid } else { h = mid }
-        }
+        (l, h) = bisect(l, h, search.relative_precision, |f| Ok(eval(&mut probes, f)?.met))?;
         lo = Some(l);
         hi = Some(h);
     }
@@ -576,12 +590,9 @@ fn search_route(
                 }
                 step *= 2.0;
             }
-            if let Some(mut o) = outer {
-                while inner - o > search.relative_precision * o {
-                    let mid = (o + inner) / 2.0;
-                    if sure(&eval(&mut probes, mid)?) { o = mid } else { inner = mid }
-                }
-                outer = Some(o);
+            if let Some(o) = outer {
+                let holds = |f| Ok(sure(&eval(&mut probes, f)?));
+                outer = Some(bisect(o, inner, search.relative_precision, holds)?.0);
             }
         }
         ends[0] = outer.map(|o| rate0 * o);
@@ -611,12 +622,9 @@ fn search_route(
                 }
                 step *= 2.0;
             }
-            if let Some(mut o) = outer {
-                while o - inner > search.relative_precision * inner {
-                    let mid = (o + inner) / 2.0;
-                    if sure(&eval(&mut probes, mid)?) { o = mid } else { inner = mid }
-                }
-                outer = Some(o);
+            if let Some(o) = outer {
+                let holds = |f| Ok(sure(&eval(&mut probes, f)?));
+                outer = Some(bisect(o, inner, search.relative_precision, holds)?.0);
             }
         }
         ends[1] = outer.map(|o| rate0 * o);
