@@ -1,5 +1,6 @@
-//! Architecture checks on a route: certificate trust, firewall inspection,
-//! APIM egress, asymmetric return paths.
+//! Architecture checks on a route: a destination that terminates TLS, no
+//! path that bounces back or loops, certificate trust, firewall
+//! inspection, APIM egress, asymmetric return paths.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::azure::tls::segments;
 use crate::azure::{Kind, NodeModel};
+use crate::file::json::a_or_an;
 use crate::file::spec::RouteSpec;
 
 /// How serious a finding is.
@@ -34,16 +36,81 @@ impl std::fmt::Display for Severity {
 pub struct Finding {
     /// How serious.
     pub severity: Severity,
-    /// Which check: `tls_trust`, `firewall_bypass`, `apim_egress`.
+    /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
+    /// `asymmetric_path` (errors), `firewall_bypass`, `apim_egress`
+    /// (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,
 }
 
-/// Certificate trust on every TLS connection, firewall inspection of
-/// spoke traffic, and APIM egress through the firewall.
-pub(crate) fn findings(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<Finding> {
+/// Passes traffic on without answering it: an L4 firewall or a gateway
+/// (a generic station may stand for anything, a client starts routes).
+fn passes_through(n: &NodeModel) -> bool {
+    n.terminator.is_none() && !matches!(n.kind, Kind::Station | Kind::Client)
+}
+
+/// A path that comes straight back through a node that only passes
+/// traffic on (`a → fw → a`), or crosses one hop twice (a loop): one
+/// finding, for the first such place.
+fn ping_pong(r: &RouteSpec, path: &str, nodes: &BTreeMap<String, NodeModel>) -> Option<Finding> {
+    let p = &r.path;
+    let finding = |j: usize, what: String| Finding {
+        severity: Severity::Error,
+        check: "ping_pong".into(),
+        message: format!("route '{}' ({path}.path[{j}]): {what}", r.name),
+    };
+    if let Some(j) =
+        (1..p.len() - 1).find(|&j| p[j - 1] == p[j + 1] && passes_through(&nodes[&p[j]]))
+    {
+        let (a, b) = (&p[j - 1], &p[j]);
+        return Some(finding(
+            j + 1,
+            format!(
+                "goes '{a}' → '{b}' → '{a}', but '{b}' ({}) only passes traffic on, so it would not send it back: remove '{b}' and the second '{a}' from the path",
+                nodes[b].kind.name()
+            ),
+        ));
+    }
+    let hop = |j: usize| (&p[j - 1], &p[j]);
+    let (k, j) = (2..p.len()).find_map(|j| (1..j).find(|&k| hop(k) == hop(j)).map(|k| (k, j)))?;
+    Some(finding(
+        j,
+        format!(
+            "crosses '{}' → '{}' a second time (first at path[{k}]), so the path loops: remove path[{k}] to path[{}]",
+            p[j - 1],
+            p[j],
+            j - 1
+        ),
+    ))
+}
+
+/// Certificate trust on every TLS connection, a destination that answers,
+/// no path that bounces back, firewall inspection of spoke traffic, and
+/// APIM egress through the firewall. `path` is the route's JSON path
+/// (`routes[i]`).
+pub(crate) fn findings(
+    r: &RouteSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+) -> Vec<Finding> {
     let mut out = Vec::new();
+    let last = r.path.len() - 1;
+    let end = &nodes[&r.path[last]];
+    if passes_through(end) {
+        out.push(Finding {
+            severity: Severity::Error,
+            check: "tls_termination".into(),
+            message: format!(
+                "route '{}' ({path}.path[{last}]): ends at '{}', {} {}, which passes the connection on and answers nothing, so no TLS connection ends there: end the route at the node that serves the request (a backend, an API gateway or APIM) linked after it",
+                r.name,
+                r.path[last],
+                a_or_an(end.kind.name()),
+                end.kind.name()
+            ),
+        });
+    }
+    out.extend(ping_pong(r, path, nodes));
     for seg in segments(r, nodes) {
         let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
         let init = nodes[iname].initiator.as_ref().expect("initiator");

@@ -11,7 +11,7 @@ use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
 use crate::file::laws::{Unit, dist, exp_ms, lognormal_median};
 use crate::file::limits::{count, fraction, positive};
-use crate::file::spec::{ClientSpec, DistSpec, StationSpec};
+use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
 
 macro_rules! tls_of {
     ($s:expr) => {
@@ -55,7 +55,7 @@ pub(crate) struct FirewallSpec {
     #[serde(default)]
     per_flow_gbps: Option<f64>,
     #[serde(default)]
-    latency_ms: Option<DistSpec>,
+    latency_ms: Option<LawSpec>,
     #[serde(default)]
     queue_limit: Option<u32>,
 }
@@ -132,7 +132,7 @@ pub(crate) struct ApimSpec {
     #[serde(default)]
     capacity_per_unit_per_s: Option<f64>,
     #[serde(default)]
-    gateway_latency_ms: Option<DistSpec>,
+    gateway_latency_ms: Option<LawSpec>,
     #[serde(default)]
     certificate_ca: Option<String>,
     #[serde(default)]
@@ -164,7 +164,7 @@ pub(crate) struct AppGatewaySpec {
     #[serde(default)]
     capacity_units_per_instance: Option<f64>,
     #[serde(default)]
-    latency_ms: Option<DistSpec>,
+    latency_ms: Option<LawSpec>,
     #[serde(default)]
     certificate_ca: Option<String>,
     #[serde(default)]
@@ -193,7 +193,7 @@ pub(crate) struct VnetGatewaySpec {
     #[serde(default)]
     units: Option<u32>,
     #[serde(default)]
-    latency_ms: Option<DistSpec>,
+    latency_ms: Option<LawSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -205,7 +205,7 @@ pub(crate) struct OnpremFirewallSpec {
     #[serde(default)]
     throughput_gbps: Option<f64>,
     #[serde(default)]
-    latency_ms: Option<DistSpec>,
+    latency_ms: Option<LawSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -217,7 +217,7 @@ pub(crate) struct OnpremApiGatewaySpec {
     #[serde(default)]
     capacity_per_node_per_s: Option<f64>,
     #[serde(default)]
-    latency_ms: Option<DistSpec>,
+    latency_ms: Option<LawSpec>,
     #[serde(default)]
     certificate_ca: Option<String>,
     #[serde(default)]
@@ -240,9 +240,9 @@ pub(crate) struct BackendSpec {
     #[serde(default)]
     servers: Option<Value>,
     #[serde(default)]
-    service_ms: Option<DistSpec>,
+    service_ms: Option<LawSpec>,
     #[serde(default)]
-    response_service_ms: Option<DistSpec>,
+    response_service_ms: Option<LawSpec>,
     #[serde(default)]
     queue_limit: Option<u32>,
     #[serde(default)]
@@ -258,7 +258,7 @@ pub(crate) struct BackendSpec {
 pub(crate) struct IdentityProviderSpec {
     kind: String,
     #[serde(default)]
-    token_ms: Option<DistSpec>,
+    token_ms: Option<LawSpec>,
     #[serde(default)]
     certificate_ca: Option<String>,
     #[serde(default)]
@@ -268,7 +268,7 @@ pub(crate) struct IdentityProviderSpec {
 }
 
 pub(crate) fn latency(
-    spec: &Option<DistSpec>,
+    spec: &Option<LawSpec>,
     path: &str,
     field: &str,
     default: impl FnOnce() -> Dist,
@@ -379,6 +379,7 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         calls: Vec::new(),
         timeout_ms: None,
         capacity,
+        wan: None,
     }
 }
 
@@ -402,6 +403,7 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         calls: Vec::new(),
         timeout_ms: None,
         capacity: "origin of requests".into(),
+        wan: None,
     })
 }
 
@@ -569,6 +571,7 @@ pub(crate) fn apim(
             if units == 1 { "" } else { "s" },
             fmt_num(per_unit)
         ),
+        wan: None,
     })
 }
 
@@ -707,7 +710,7 @@ pub(crate) fn vnet_gateway(
     let st = Station::new(name, Servers::finite(1).expect("1"), Dist::constant(0.0).expect("0"))
         .with_packet_cost(ns_per_packet, mtu)
         .with_delay(lat);
-    Ok(plain(
+    let mut model = plain(
         Kind::VnetGateway,
         st,
         format!(
@@ -715,7 +718,12 @@ pub(crate) fn vnet_gateway(
             fmt_num(mbps),
             fmt_num(pps)
         ),
-    ))
+    );
+    model.wan = Some(match s.gateway {
+        GatewayType::Vpn => NetworkKind::Vpn,
+        GatewayType::Expressroute => NetworkKind::Expressroute,
+    });
+    Ok(model)
 }
 
 pub(crate) fn onprem_firewall(

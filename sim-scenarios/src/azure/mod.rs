@@ -26,7 +26,7 @@ use sim_core::Station;
 
 use crate::error::Invalid;
 use crate::file::json::key_path;
-use crate::file::spec::ScenarioSpec;
+use crate::file::spec::{NetworkKind, ScenarioSpec};
 use components::compile_node;
 use tls::{Initiator, Terminator};
 
@@ -137,6 +137,9 @@ pub(crate) struct NodeModel {
     pub timeout_ms: Option<f64>,
     /// A human summary of its capacity, with the catalog keys behind it.
     pub capacity: String,
+    /// For a VNet gateway, the network its on-premises side crosses
+    /// (`vpn` or `expressroute`); `None` for every other kind.
+    pub wan: Option<NetworkKind>,
 }
 
 /// What a node needs to know about the scenario to compile.

@@ -43,6 +43,7 @@ pub(crate) fn links(
                 ),
             ));
         }
+        check_network_kind(l, &path, nodes)?;
         let latency = link_latency(l, &path)?;
         let mut link = Link::new(format!("{}<->{}", l.between[0], l.between[1]), latency);
         if let Some(mbps) = l.bandwidth_mbps {
@@ -93,6 +94,89 @@ pub(crate) fn check_link_ends(
         ));
     }
     Ok(())
+}
+
+/// A link's network kind fits the nodes it joins: `vpn` and `expressroute`
+/// are the on-premises side of a VNet gateway of that type, and a gateway
+/// reaches on-premises over that network, not over an Azure one. Generic
+/// stations stand for anything, so a link to one is not checked.
+pub(crate) fn check_network_kind(
+    l: &LinkSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+) -> Result<(), Invalid> {
+    use crate::file::spec::NetworkKind;
+    let Some(net) = l.network else { return Ok(()) };
+    let npath = key_path(path, "network");
+    let [a, b] = &l.between;
+    let (na, nb) = (&nodes[a], &nodes[b]);
+    if na.kind == Kind::Station || nb.kind == Kind::Station {
+        return Ok(());
+    }
+    let gateway_name = |wan: NetworkKind| match wan {
+        NetworkKind::Vpn => "a VPN gateway",
+        _ => "an ExpressRoute gateway",
+    };
+    let is_wan = matches!(net, NetworkKind::Vpn | NetworkKind::Expressroute);
+    // (gateway, other end), the gateway first.
+    let ends = match (na.kind, nb.kind) {
+        (Kind::VnetGateway, _) => Some((a, b)),
+        (_, Kind::VnetGateway) => Some((b, a)),
+        _ => None,
+    };
+    match ends {
+        None if is_wan => {
+            let azure_net = if na.kind == Kind::Client || nb.kind == Kind::Client {
+                "peering"
+            } else {
+                "intra_zone"
+            };
+            Err(Invalid::new(
+                npath,
+                format!(
+                    "\"{net}\" is the on-premises side of {} (a vnet_gateway with \"gateway\": \"{net}\"), but neither '{a}' ({}) nor '{b}' ({}) is one: use \"{azure_net}\" for this link, and \"{net}\" on the link from the gateway to on-premises",
+                    gateway_name(net),
+                    na.kind.name(),
+                    nb.kind.name()
+                ),
+            ))
+        }
+        None => Ok(()),
+        Some((gw, other)) => {
+            let wan = nodes[gw].wan.expect("every vnet_gateway has a wan");
+            let no = &nodes[other];
+            if is_wan && net != wan {
+                return Err(Invalid::new(
+                    npath,
+                    format!(
+                        "'{gw}' is {} and does not speak \"{net}\": set network to \"{wan}\", or make '{gw}' a gateway of type \"{net}\" (nodes.{gw}.gateway)",
+                        gateway_name(wan)
+                    ),
+                ));
+            }
+            // Two gateways of one type: a VNet-to-VNet connection.
+            let onprem_side = no.kind.is_onprem() || no.kind == Kind::VnetGateway;
+            if is_wan && !onprem_side {
+                return Err(Invalid::new(
+                    npath,
+                    format!(
+                        "\"{net}\" is the on-premises side of '{gw}', but '{other}' ({}) is in Azure: use \"intra_zone\" between '{gw}' and '{other}', and \"{net}\" from '{gw}' to the on-premises node",
+                        no.kind.name()
+                    ),
+                ));
+            }
+            if !is_wan && no.kind.is_onprem() {
+                return Err(Invalid::new(
+                    npath,
+                    format!(
+                        "'{gw}' reaches on-premises '{other}' over its {} connection, not over \"{net}\": set network to \"{wan}\" (or give latency_ms for a measured latency)",
+                        if wan == NetworkKind::Vpn { "VPN" } else { "ExpressRoute" }
+                    ),
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// A link's one-way latency: given, or from the catalog by network kind.

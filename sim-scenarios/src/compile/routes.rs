@@ -13,10 +13,10 @@ use crate::azure::catalog::value;
 use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{LinkMap, known, unordered};
 use crate::azure::tls::{rtt_ms, segments};
-use crate::azure::{Kind, NodeModel};
+use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
-use crate::file::json::{fmt_num, index_path, key_path};
+use crate::file::json::{a_or_an, fmt_num, index_path, key_path};
 use crate::file::spec::{Mode, RouteSpec, ScenarioSpec};
 
 /// One route of a scenario: its own model carrying the whole workload
@@ -125,7 +125,7 @@ pub(crate) fn routes(
             model,
             model_without_auth,
             hops: plan(r, nodes, links, workload.is_round_trip()),
-            findings: findings(r, nodes),
+            findings: findings(r, &path, nodes),
         });
     }
     Ok(out)
@@ -162,7 +162,16 @@ pub(crate) fn mix(
     Ok(CompiledMix { model, model_without_auth })
 }
 
-/// Nodes exist, consecutive nodes are linked, a client only starts a path.
+/// The message for a node named twice in a row in a list of hops: the
+/// fix is to name it once, not to link it to itself.
+fn repeated(name: &str) -> String {
+    format!(
+        "'{name}' is repeated: a hop goes from one node to the next, so name each node once per visit; remove the second '{name}'"
+    )
+}
+
+/// Nodes exist, no node follows itself, consecutive nodes are linked, and
+/// a client starts the path and only there.
 pub(crate) fn check_path(
     r: &RouteSpec,
     path: &str,
@@ -194,6 +203,9 @@ pub(crate) fn check_path(
         }
         if j > 0 {
             let prev = &r.path[j - 1];
+            if prev == name {
+                return Err(Invalid::new(&npath, repeated(name)));
+            }
             if !links.contains_key(&unordered(prev, name)) {
                 return Err(Invalid::new(
                     &npath,
@@ -203,6 +215,24 @@ pub(crate) fn check_path(
                 ));
             }
         }
+    }
+    let first = &r.path[0];
+    if nodes[first].kind != Kind::Client {
+        let clients: Vec<&str> =
+            nodes.iter().filter(|(_, n)| n.kind == Kind::Client).map(|(k, _)| k.as_str()).collect();
+        let fix = if clients.is_empty() {
+            format!("add a node {{\"kind\": \"client\"}}, link it to '{first}' and put it first")
+        } else {
+            format!("put a client first (here: {}), linked to '{first}'", clients.join(", "))
+        };
+        return Err(Invalid::new(
+            index_path(&ppath, 0),
+            format!(
+                "a route starts at a client, where requests originate (and the first TLS connection opens), but '{first}' is {} {}: {fix}",
+                a_or_an(nodes[first].kind.name()),
+                nodes[first].kind.name()
+            ),
+        ));
     }
     Ok(())
 }
@@ -239,6 +269,9 @@ pub(crate) fn check_return_path(
                 format!("client '{name}' can only end a return path"),
             ));
         }
+        if k > 0 && back[k - 1] == *name {
+            return Err(Invalid::new(&npath, repeated(name)));
+        }
         if k > 0 && !links.contains_key(&unordered(&back[k - 1], name)) {
             return Err(Invalid::new(
                 &npath,
@@ -247,6 +280,42 @@ pub(crate) fn check_return_path(
         }
     }
     Ok(())
+}
+
+/// A nested call (token exchange, JWKS fetch, protocol transition) is
+/// answered by an identity provider: its `via` ends at one.
+fn check_call_ends_at_identity_provider(
+    call: &Call,
+    nodes: &BTreeMap<String, NodeModel>,
+) -> Result<(), Invalid> {
+    let Some(last) = call.via.last() else { return Ok(()) };
+    let kind = nodes[last].kind;
+    if kind == Kind::IdentityProvider {
+        return Ok(());
+    }
+    let providers: Vec<&str> = nodes
+        .iter()
+        .filter(|(_, n)| n.kind == Kind::IdentityProvider)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let fix = if providers.is_empty() {
+        "add a node {\"kind\": \"identity_provider\"}, link it to the last hop and name it last"
+            .to_string()
+    } else {
+        format!(
+            "name the identity provider last (here: {}), linked to the hop before it",
+            providers.join(", ")
+        )
+    };
+    Err(Invalid::new(
+        index_path(&call.via_path, call.via.len() - 1),
+        format!(
+            "the {} call ends at '{last}', {} {}, but only an identity provider answers it: {fix}",
+            call.name,
+            a_or_an(kind.name()),
+            kind.name()
+        ),
+    ))
 }
 
 /// The model of one route alone.
@@ -324,6 +393,9 @@ pub(crate) fn add_route(
                         format!("'{hop}' is a client; a call goes through stations"),
                     ));
                 }
+                if prev == hop {
+                    return Err(Invalid::new(&hpath, repeated(hop)));
+                }
                 if !links.contains_key(&unordered(prev, hop)) {
                     return Err(Invalid::new(
                         &hpath,
@@ -334,6 +406,7 @@ pub(crate) fn add_route(
                 d = d.link(id, dir).station(station_id(b, hop));
                 prev = hop;
             }
+            check_call_ends_at_identity_provider(call, nodes)?;
             route = route.detour(d);
         }
         if let Some(seg) = segs.iter().find(|s| s.initiator == j) {

@@ -74,7 +74,9 @@ pub(crate) fn index_path(base: &str, i: usize) -> String {
 pub(crate) fn typed<T: DeserializeOwned>(value: &Value, base: &str) -> Result<T, Invalid> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut inner = e.path().to_string();
+        let pointer = pointer_of(e.path());
         let message = e.into_inner().to_string();
+        let message = plain_types::<T>(&message, value, pointer.as_deref(), &inner);
         // serde reports a missing field at its parent; point at the field.
         if let Some(field) =
             message.strip_prefix("missing field `").and_then(|m| m.split('`').next())
@@ -95,6 +97,121 @@ pub(crate) fn typed<T: DeserializeOwned>(value: &Value, base: &str) -> Result<T,
     })
 }
 
+/// The JSON pointer of a serde path, to look at (or change) the value an
+/// error is about; `None` when a segment is not a plain key or index.
+fn pointer_of(path: &serde_path_to_error::Path) -> Option<String> {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+            }
+            Segment::Enum { .. } | Segment::Unknown => return None,
+        }
+    }
+    Some(out)
+}
+
+/// The names serde lists for a value that is not one of them (`expected one
+/// of `a`, `b``), found by deserialising again with a value at `pointer`
+/// that cannot match: serde names a closed set's choices or an object's
+/// fields only when it sees a wrong name, not a wrong type.
+fn choices<T: DeserializeOwned>(value: &Value, pointer: &str, probe: Value) -> Option<String> {
+    let mut changed = value.clone();
+    *changed.pointer_mut(pointer)? = probe;
+    let msg = serde_json::from_value::<T>(changed).err()?.to_string();
+    let list = msg.split_once(", expected ")?.1;
+    Some(strip_position(list.strip_prefix("one of ").unwrap_or(list)))
+}
+
+/// serde's "invalid type", "invalid value" and "invalid length" messages,
+/// said in the scenario file's words: what was found and what the field
+/// accepts, never a Rust type (`u32`, `f64`, `struct LinkSpec`) or serde's
+/// data model (`map`, `sequence`, `tuple`).
+fn plain_types<T: DeserializeOwned>(
+    msg: &str,
+    value: &Value,
+    pointer: Option<&str>,
+    path: &str,
+) -> String {
+    let msg = strip_position(msg);
+    let Some((head, expected)) = msg.rsplit_once(", expected ") else { return msg };
+    let head = if let Some(n) = head.strip_prefix("invalid length ") {
+        format!("got a list of {n}")
+    } else {
+        let (what, found) = head.split_once(": ").unwrap_or(("", head));
+        let found = match found {
+            "map" => "an object",
+            "sequence" => "a list",
+            "unit" => "null",
+            other => other,
+        };
+        if what.is_empty() { found.to_string() } else { format!("{what}: {found}") }
+    };
+    let whole = |max: u64| format!("a whole number from 0 to {max}");
+    let accepted = match expected {
+        "f32" | "f64" => "a number".to_string(),
+        "u8" => whole(u8::MAX.into()),
+        "u16" => whole(u16::MAX.into()),
+        "u32" => whole(u32::MAX.into()),
+        "u64" | "usize" => whole(u64::MAX),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        "a string" => "a string in quotes".to_string(),
+        "a sequence" => "a list [...]".to_string(),
+        "a map" => "an object {...}".to_string(),
+        "string or map" | "map with a single key" => {
+            // A closed set of names (serde_json's wording for an enum).
+            match pointer.and_then(|p| choices::<T>(value, p, Value::from("\u{0}"))) {
+                Some(names) => format!("a name in quotes: {names}"),
+                None => "a name in quotes".to_string(),
+            }
+        }
+        e if e.starts_with("struct ") => {
+            match pointer.and_then(|p| choices::<T>(value, p, serde_json::json!({ "\u{0}": null })))
+            {
+                Some(fields) => format!("an object {{...}} with the fields {fields}"),
+                None => "an object {...}".to_string(),
+            }
+        }
+        e if e.starts_with("a tuple of size ") || e.starts_with("an array of length ") => {
+            let n = e.rsplit(' ').next().unwrap_or("2");
+            format!("a list of {n} values")
+        }
+        "fewer elements in array" => "fewer values".to_string(),
+        crate::file::spec::LAW_EXPECTED => match law_unit(path) {
+            Some(unit) => format!(
+                "a number of {unit} (a constant, e.g. 0.5) or a law such as {{\"kind\": \"lognormal\", \"mean\": 2, \"p99\": 8}}"
+            ),
+            None => expected.to_string(),
+        },
+        other => other.to_string(),
+    };
+    format!("{head}, expected {accepted}")
+}
+
+/// The unit of a law field, from its name (conventions: units belong in the
+/// name): `latency_ms` holds milliseconds, `request_bytes` bytes.
+fn law_unit(path: &str) -> Option<&'static str> {
+    let field = path.rsplit(['.', '[']).next()?;
+    if field.ends_with("_ms") {
+        Some("milliseconds")
+    } else if field.ends_with("_bytes") {
+        Some("bytes")
+    } else {
+        None
+    }
+}
+
+/// "a" or "an" before a lowercase name, by sound: "a uniform", "an
+/// exponential", "an apim", "a vnet_gateway".
+pub(crate) fn a_or_an(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o']) { "an" } else { "a" }
+}
+
 /// A number as a person would write it: plain for everyday magnitudes,
 /// scientific otherwise (never a 300-digit decimal).
 pub(crate) fn fmt_num(v: f64) -> String {
@@ -108,9 +225,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
 /// Makes serde's messages actionable where it can.
 pub(crate) fn explain_serde(msg: &str) -> String {
     let msg = strip_position(msg);
-    if msg.contains("expected u64") || msg.contains("expected u32") {
-        format!("{msg}: use a whole number within range")
-    } else if msg.starts_with("unknown field") {
+    if msg.starts_with("unknown field") {
         format!("{msg} (check the spelling; unknown fields are never ignored)")
     } else {
         msg

@@ -6,9 +6,11 @@ use sim_core::{Arrivals, Dist, Servers, Station, Workload};
 use strum::VariantNames;
 
 use crate::error::Invalid;
-use crate::file::json::{fmt_num, index_path, key_path};
+use crate::file::json::{a_or_an, fmt_num, index_path, key_path};
 use crate::file::limits::{MAX_BYTES, MAX_DURATION_MS, MAX_HORIZON_S};
-use crate::file::spec::{ArrivalKind, ArrivalSpec, DistKind, DistSpec, ScenarioSpec, StationSpec};
+use crate::file::spec::{
+    ArrivalKind, ArrivalSpec, DistKind, DistSpec, LawSpec, ScenarioSpec, StationSpec,
+};
 
 pub(crate) fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
     let w = &spec.workload;
@@ -180,8 +182,7 @@ impl Unit {
 /// "a normal", "an exponential", "an Erlang"-style article for a law kind.
 fn article(kind: DistKind) -> String {
     let name = kind.to_string();
-    let an = matches!(name.chars().next(), Some('a' | 'e' | 'i' | 'o' | 'u'));
-    format!("{} {name}", if an { "an" } else { "a" })
+    format!("{} {name}", a_or_an(&name))
 }
 
 /// The parameter sets each law accepts (a law matches exactly one set).
@@ -219,8 +220,27 @@ impl DistSpec {
     }
 }
 
-/// Checks a law's parameters field by field and builds it in engine units.
-pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
+/// Checks a law (a bare number or a law object) field by field and builds
+/// it in engine units.
+pub(crate) fn dist(spec: &LawSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
+    match spec {
+        LawSpec::Constant(v) => {
+            let (max, u) = (unit.max(), unit.name());
+            if !(v.is_finite() && *v >= 0.0 && *v <= max) {
+                return Err(Invalid::new(
+                    path,
+                    format!("must be >= 0 and at most {max:e} {u}, got {}", fmt_num(*v)),
+                ));
+            }
+            Dist::constant(v * unit.scale()).map_err(|e| Invalid::new(path, e.to_string()))
+        }
+        LawSpec::Law(d) => law(d, path, unit),
+    }
+}
+
+/// Checks a law object's parameters field by field and builds it in
+/// engine units.
+fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
     let kind = spec.kind.ok_or_else(|| {
         Invalid::new(
             key_path(path, "kind"),
@@ -421,7 +441,7 @@ pub(crate) fn exp_ms(mean_ms: f64) -> Dist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::file::spec::{DistKind, DistSpec};
+    use crate::file::spec::{DistKind, DistSpec, LawSpec};
 
     #[test]
     fn dist_rejects_fields_of_other_kinds() {
@@ -431,7 +451,7 @@ mod tests {
             p99: Some(3.0),
             ..DistSpec::default()
         };
-        let e = dist(&spec, "x", Unit::Millis).unwrap_err();
+        let e = dist(&LawSpec::Law(spec), "x", Unit::Millis).unwrap_err();
         assert_eq!(e.path, "x.p99");
         let spec = DistSpec {
             kind: Some(DistKind::Lognormal),
@@ -439,17 +459,27 @@ mod tests {
             sigma: Some(3.0),
             ..DistSpec::default()
         };
-        let e = dist(&spec, "x", Unit::Millis).unwrap_err();
+        let e = dist(&LawSpec::Law(spec), "x", Unit::Millis).unwrap_err();
         assert_eq!(e.path, "x");
         assert!(e.message.contains("mean + p99"), "{}", e.message);
     }
 
     #[test]
     fn millis_become_nanoseconds() {
-        let spec =
-            DistSpec { kind: Some(DistKind::Constant), value: Some(0.3), ..DistSpec::default() };
+        let spec = LawSpec::Law(DistSpec {
+            kind: Some(DistKind::Constant),
+            value: Some(0.3),
+            ..DistSpec::default()
+        });
         assert_eq!(dist(&spec, "x", Unit::Millis).unwrap().mean(), Some(300_000.0));
         assert_eq!(dist(&spec, "x", Unit::Bytes).unwrap().mean(), Some(0.3));
+        // A bare number is the same constant law.
+        let bare = LawSpec::Constant(0.3);
+        assert_eq!(dist(&bare, "x", Unit::Millis).unwrap().mean(), Some(300_000.0));
+        assert_eq!(dist(&bare, "x", Unit::Bytes).unwrap().mean(), Some(0.3));
+        let e = dist(&LawSpec::Constant(-1.0), "x", Unit::Millis).unwrap_err();
+        assert_eq!(e.path, "x", "a bare number has no .value to name");
+        assert!(e.message.contains("got -1"), "{}", e.message);
     }
 
     #[test]

@@ -13,6 +13,6 @@ pub use json::parse_json;
 pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use spec::{
-    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LinkSpec, Mode, NetworkKind,
+    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LawSpec, LinkSpec, Mode, NetworkKind,
     RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
 };

@@ -74,10 +74,10 @@ pub struct WorkloadSpec {
     pub warmup_requests: Warmup,
     /// Request sizes \[bytes\] (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub request_bytes: Option<DistSpec>,
+    pub request_bytes: Option<LawSpec>,
     /// Response sizes \[bytes\] (default 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_bytes: Option<DistSpec>,
+    pub response_bytes: Option<LawSpec>,
     /// Whether responses travel back along the reversed path.
     #[serde(default)]
     pub round_trip: bool,
@@ -135,8 +135,54 @@ pub enum ArrivalKind {
     OnOff,
 }
 
-/// A probability law: `{"kind": "exponential", "mean": 3.0}`. Parameters
-/// are in the unit of the field that holds the law (ms or bytes).
+/// A law as a scenario file writes it: a bare number, meaning that value
+/// every time (`"latency_ms": 0.5`), or a law object
+/// (`{"kind": "lognormal", "mean": 2, "p99": 8}`). Values are in the unit
+/// of the field that holds the law, which its name carries (`_ms`, `_bytes`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum LawSpec {
+    /// A bare number: a constant law of that value.
+    Constant(f64),
+    /// A law object with a `kind`.
+    Law(DistSpec),
+}
+
+/// What a law field accepts, as error messages say it (the loader names
+/// the unit from the field's name).
+pub(crate) const LAW_EXPECTED: &str =
+    "a number (a constant) or a law such as {\"kind\": \"lognormal\", \"mean\": 2, \"p99\": 8}";
+
+impl<'de> Deserialize<'de> for LawSpec {
+    /// A number or an object; the object is read field by field, so that
+    /// error paths stay exact (`service_ms.mean`).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct NumberOrLaw;
+        impl<'de> serde::de::Visitor<'de> for NumberOrLaw {
+            type Value = LawSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(LAW_EXPECTED)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LawSpec, E> {
+                Ok(LawSpec::Constant(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<LawSpec, E> {
+                Ok(LawSpec::Constant(v as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<LawSpec, E> {
+                Ok(LawSpec::Constant(v as f64))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<LawSpec, A::Error> {
+                DistSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(LawSpec::Law)
+            }
+        }
+        d.deserialize_any(NumberOrLaw)
+    }
+}
+
+/// A law object: `{"kind": "exponential", "mean": 3.0}`. Parameters are in
+/// the unit of the field that holds the law (ms or bytes).
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistSpec {
@@ -224,7 +270,7 @@ pub struct LinkSpec {
     pub between: [String; 2],
     /// One-way latency \[ms\]; or give `network` to take it from the catalog.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<DistSpec>,
+    pub latency_ms: Option<LawSpec>,
     /// What kind of network the link is, for a catalog latency:
     /// `intra_zone`, `cross_zone`, `peering`, `global_peering` (with
     /// `regions`), `expressroute` (with `distance_km`) or `vpn`.
@@ -242,8 +288,9 @@ pub struct LinkSpec {
 }
 
 /// Network kinds a link's latency can come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NetworkKind {
     /// Inside one availability zone.
     IntraZone,
@@ -290,10 +337,10 @@ pub struct StationSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queue_limit: Option<u32>,
     /// Service time per request \[ms\].
-    pub service_ms: DistSpec,
+    pub service_ms: LawSpec,
     /// Service time per response \[ms\] (default: `service_ms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub response_service_ms: Option<DistSpec>,
+    pub response_service_ms: Option<LawSpec>,
     /// Extra service per byte of the message \[ns/byte\].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_ns_per_byte: Option<f64>,

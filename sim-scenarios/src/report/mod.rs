@@ -32,7 +32,7 @@
 //! | `routes[i].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
 //! | `routes[i].bottleneck_utilization` | its utilisation |
 //! | `routes[i].auth_added_ms.{mean,p50,p99}` | what end-user authorisation (validate-jwt, token exchange, JWKS fetches, protocol transition) adds: the route minus its twin without it, same seed; `null` for routes without authorisation |
-//! | `routes[i].findings[k].{severity,check,message}` | what the route checks found: `error` (e.g. `tls_trust`: an initiator does not trust the terminator's CA) or `warning` (`firewall_bypass`, `apim_egress`) |
+//! | `routes[i].findings[k].{severity,check,message}` | what the route checks found: `error` (`tls_trust`: an initiator does not trust the terminator's CA; `tls_termination`: the route ends at a node that passes traffic on; `ping_pong`: the path bounces back through a pass-through node or loops; `asymmetric_path`) or `warning` (`firewall_bypass`, `apim_egress`) |
 //! | `routes[i].hops[j].node` | the node at position `j` of the path |
 //! | `routes[i].hops[j].{wait_ms_mean,service_ms_mean,link_ms_mean,serialization_ms_mean}` | mean per completed request: queueing wait and service at the node, latency and serialisation (transmitter wait included) of the link to the next node; both directions of a round trip summed |
 //! | `routes[i].hops[j].handshake_ms_mean` | mean wait for new connections opened at this node (TCP/TLS round trips to the next terminator); the terminator's handshake CPU is in its `service_ms_mean` |
