@@ -89,6 +89,13 @@ fn cases() -> Vec<Case> {
         case("token-exchange-via-unlinked-first-hop", A, |v| set(v, "/nodes/apim/policies/token_exchange/via", json!(["entra"])), "nodes.apim.policies.token_exchange.via[0]", &["no link between 'apim' and 'entra'"]),
         case("cache-hit-ratio-above-one", A_NO_CACHE, |v| set(v, "/nodes/apim/policies/token_exchange/cache_hit_ratio", json!(1.5)), "nodes.apim.policies.token_exchange.cache_hit_ratio", &["between 0 and 1", "got 1.5"]),
         case("protocol-transition-via-unknown-node", B, |v| set(v, "/nodes/onprem-apigw/protocol_transition/via", json!(["ghost"])), "nodes.onprem-apigw.protocol_transition.via[0]", &["unknown node 'ghost'"]),
+        // Issue 17: mistakes that loaded as a silently wrong model.
+        case("route-not-starting-at-a-client", A, |v| set(v, "/routes/0/path", json!(["hub-fw", "apim", "hub-fw", "er-gw", "backend"])), "routes[0].path[0]", &["starts at a client", "'hub-fw' is an azure_firewall", "put a client first (here: client)"]),
+        case("node-repeated-in-a-row", A, |v| set(v, "/routes/1/path", json!(["client", "apim", "hub-fw", "hub-fw", "er-gw", "backend"])), "routes[1].path[3]", &["'hub-fw' is repeated", "remove the second 'hub-fw'"]),
+        case("token-exchange-not-ending-at-an-identity-provider", A_VPN, |v| set(v, "/nodes/apim/policies/token_exchange/via", json!(["hub-fw", "vpn-gw"])), "nodes.apim.policies.token_exchange.via[1]", &["ends at 'vpn-gw', a vnet_gateway", "name the identity provider last (here: entra)"]),
+        case("vpn-on-a-peering-link", A_VPN, |v| set(v, "/links/0/network", json!("vpn")), "links[0].network", &["neither 'client' (client) nor 'hub-fw' (azure_firewall)", "use \"peering\""]),
+        case("vpn-link-on-an-expressroute-gateway", A, |v| set(v, "/links/5/network", json!("vpn")), "links[5].network", &["'er-gw' is an ExpressRoute gateway", "set network to \"expressroute\""]),
+        case("expressroute-link-on-a-vpn-gateway", A_VPN, |v| set(v, "/links/5/network", json!("expressroute")), "links[5].network", &["'vpn-gw' is a VPN gateway", "set network to \"vpn\""]),
         // Certificate authorities.
         case("custom-ca-without-support", B_PAAS, |v| set(v, "/nodes/client/trusts", json!(["public", "onprem-root"])), "nodes.client.trusts", &["'onprem-root'", "custom_ca_support is false", "remove it from trusts"]),
         case("connection-reuse-above-one", A, |v| insert(v, "/nodes/client", "connection_reuse", json!(1.2)), "nodes.client.connection_reuse", &["between 0 and 1", "got 1.2"]),

@@ -142,3 +142,50 @@ fn validate_set_with_a_wrong_path_fails() {
     assert_eq!(out.status.code(), Some(EXIT_INVALID), "{stderr}");
     assert!(stderr.contains("nodez") && stderr.contains("it has:"), "{stderr}");
 }
+
+/// Issue 17: a path that bounces off the VPN gateway (`hub-fw → vpn-gw →
+/// hub-fw`) and a route that ends at the gateway loaded as ok; they are
+/// route errors now, with the hop's JSON path and the fix.
+#[test]
+fn a_path_that_bounces_or_ends_at_a_gateway_fails_with_exit_1() {
+    let file = super::root().join("scenarios/apim-hub-proxy-vpn.json");
+    for (path, check, says) in [
+        (
+            r#"routes.1.path=["client","apim","hub-fw","vpn-gw","hub-fw","vpn-gw","backend"]"#,
+            "ping_pong",
+            "routes[1].path[4]",
+        ),
+        (
+            r#"routes.1.path=["client","apim","hub-fw","vpn-gw"]"#,
+            "tls_termination",
+            "routes[1].path[3]",
+        ),
+    ] {
+        let out = aznetsim().arg("validate").arg(&file).args(["--set", path]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{path}: {stdout}");
+        let error = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("error [{check}]: ")))
+            .unwrap_or_else(|| panic!("no {check} error in:\n{stdout}"));
+        assert!(error.contains(says), "{says:?} not in {error}");
+    }
+}
+
+/// Issue 17: the README says any field can be overridden with --set, and a
+/// law field now takes a plain number: the same bytes as the constant law.
+#[test]
+fn set_a_law_to_a_number_is_the_constant_law() {
+    let file = super::apim();
+    let run = |value: &str| {
+        stdout_of(aznetsim().arg("run").arg(&file).args(super::SMALL).args([
+            "--format",
+            "json",
+            "--set",
+            &format!("nodes.hub-fw.latency_ms={value}"),
+        ]))
+    };
+    let bare = run("0.5");
+    assert_eq!(bare, run(r#"{"kind":"constant","value":0.5}"#));
+    assert_ne!(bare, run("0.25"), "the override is applied");
+}

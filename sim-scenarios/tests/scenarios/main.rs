@@ -3,6 +3,7 @@
 mod analytic;
 mod azure_models;
 mod azure_runs;
+mod bare_numbers;
 mod capacity;
 mod checks;
 mod crn;
