@@ -67,7 +67,7 @@ fn cases() -> Vec<Case> {
         case("firewall-idps-on-standard", A, |v| insert(v, "/nodes/hub-fw", "idps", json!("alert")), "nodes.hub-fw.idps", &["premium"]),
         case("firewall-unknown-idps-mode", A, |v| { set(v, "/nodes/hub-fw/sku", json!("premium")); insert(v, "/nodes/hub-fw", "idps", json!("block")); }, "nodes.hub-fw.idps", &["block", "`off`, `alert`, `deny`"]),
         case("gateway-unknown-sku", A, |v| set(v, "/nodes/er-gw/sku", json!("ErGw9AZ")), "nodes.er-gw.sku", &["ErGw9AZ", "ErGw1AZ, ErGw2AZ, ErGw3AZ, ErGwScale"]),
-        case("vpn-gateway-with-an-expressroute-sku", A_VPN, |v| set(v, "/nodes/vpn-gw/sku", json!("ErGw2AZ")), "nodes.vpn-gw.sku", &["ErGw2AZ", "VpnGw1AZ, VpnGw2AZ, VpnGw3AZ, VpnGw4AZ, VpnGw5AZ"]),
+        case("vpn-gateway-with-an-expressroute-sku", A_VPN, |v| set(v, "/nodes/vpn-gw/sku", json!("ErGw2AZ")), "nodes.vpn-gw.sku", &["ErGw2AZ", "VpnGw1AZ, VpnGw2AZ, VpnGw3AZ, VpnGw4AZ, VpnGw5AZ", "set nodes.vpn-gw.gateway to \"expressroute\""]),
         case("gateway-units-without-ergwscale", A, |v| insert(v, "/nodes/er-gw", "units", json!(2)), "nodes.er-gw.units", &["ErGwScale"]),
         case("unknown-tls-version", A, |v| insert(v, "/nodes/apim", "tls_version", json!("1.1")), "nodes.apim.tls_version", &["1.1", "\"1.2\"", "\"1.3\""]),
         // Topology: Azure reaches on-premises only through a VNet gateway.

@@ -655,10 +655,25 @@ pub(crate) fn vnet_gateway(
     };
     let Some(&(label, key)) = skus.iter().find(|(l, _)| l.eq_ignore_ascii_case(&s.sku)) else {
         let allowed: Vec<&str> = skus.iter().map(|s| s.0).collect();
+        // An ExpressRoute SKU on a VPN gateway, or the reverse: the type is
+        // what is wrong.
+        let (other, other_type) = match s.gateway {
+            GatewayType::Vpn => (ER_SKUS, "expressroute"),
+            GatewayType::Expressroute => (VPN_SKUS, "vpn"),
+        };
+        let hint = if other.iter().any(|(l, _)| l.eq_ignore_ascii_case(&s.sku)) {
+            format!(
+                " ('{}' is a SKU of the other type: for it, set {} to \"{other_type}\")",
+                s.sku,
+                key_path(path, "gateway")
+            )
+        } else {
+            String::new()
+        };
         return Err(Invalid::new(
             key_path(path, "sku"),
             format!(
-                "unknown SKU '{}' for this gateway type; expected one of: {}",
+                "unknown SKU '{}' for this gateway type; expected one of: {}{hint}",
                 s.sku,
                 allowed.join(", ")
             ),
