@@ -145,17 +145,25 @@ pub(crate) fn check_network_kind(
         Some((gw, other)) => {
             let wan = nodes[gw].wan.expect("every vnet_gateway has a wan");
             let no = &nodes[other];
-            if is_wan && net != wan {
+            // Either end, when both are gateways (VNet-to-VNet).
+            let mismatched = [gw, other]
+                .into_iter()
+                .find_map(|g| nodes[g].wan.filter(|w| *w != net).map(|w| (g, w)));
+            if let (true, Some((g, w))) = (is_wan, mismatched) {
                 return Err(Invalid::new(
                     npath,
                     format!(
-                        "'{gw}' is {} and does not speak \"{net}\": set network to \"{wan}\", or make '{gw}' a gateway of type \"{net}\" (nodes.{gw}.gateway)",
-                        gateway_name(wan)
+                        "'{g}' is {} and does not speak \"{net}\": set network to \"{w}\", or make '{g}' a gateway of type \"{net}\" ({})",
+                        gateway_name(w),
+                        key_path(&key_path("nodes", g), "gateway")
                     ),
                 ));
             }
-            // Two gateways of one type: a VNet-to-VNet connection.
-            let onprem_side = no.kind.is_onprem() || no.kind == Kind::VnetGateway;
+            // The far side of a WAN link: on-premises, another gateway of the
+            // same type (VNet-to-VNet), or a client (on-premises itself, or
+            // connected point-to-site).
+            let onprem_side =
+                no.kind.is_onprem() || matches!(no.kind, Kind::VnetGateway | Kind::Client);
             if is_wan && !onprem_side {
                 return Err(Invalid::new(
                     npath,

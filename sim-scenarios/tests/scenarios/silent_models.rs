@@ -179,6 +179,26 @@ fn a_network_kind_must_match_its_gateway() {
     assert_says(&msg, &["'gw' is an ExpressRoute gateway", "set network to \"expressroute\""]);
     v["links"][4]["network"] = json!("expressroute");
     assert!(findings(v).is_empty());
+    // A client may reach a VPN gateway over the VPN (point-to-site), and two
+    // VPN gateways may be joined over it (VNet-to-VNet); a gateway of the
+    // other type at either end is refused.
+    let mut v = base();
+    v["links"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "between": ["client", "gw"], "network": "vpn" }));
+    v["nodes"]["gw2"] = json!({ "kind": "vnet_gateway", "gateway": "vpn", "sku": "VpnGw1AZ" });
+    v["links"].as_array_mut().unwrap().push(json!({ "between": ["gw", "gw2"], "network": "vpn" }));
+    v["links"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({ "between": ["gw2", "backend"], "network": "vpn" }));
+    assert!(findings(v.clone()).is_empty());
+    v["nodes"]["gw2"] =
+        json!({ "kind": "vnet_gateway", "gateway": "expressroute", "sku": "ErGw1AZ" });
+    let (path, msg) = invalid(v);
+    assert_eq!(path, "links[6].network");
+    assert_says(&msg, &["'gw2' is an ExpressRoute gateway", "nodes.gw2.gateway"]);
     // A measured latency instead of a network kind is always allowed.
     let mut v = base();
     v["links"][4] = json!({ "between": ["gw", "backend"], "latency_ms": 12 });
