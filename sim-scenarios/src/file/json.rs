@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Invalid, ScenarioError};
+use crate::file::spec::LAW_EXAMPLE;
 
 /// Parses JSON text, reporting malformed or truncated input by line and
 /// column, and by the JSON path where the parser was (e.g. a number too
@@ -182,11 +183,11 @@ fn plain_types<T: DeserializeOwned>(
             format!("a list of {n} values")
         }
         "fewer elements in array" => "fewer values".to_string(),
-        crate::file::spec::LAW_EXPECTED => match law_unit(path) {
-            Some(unit) => format!(
-                "a number of {unit} (a constant, e.g. 0.5) or a law such as {{\"kind\": \"lognormal\", \"mean\": 2, \"p99\": 8}}"
-            ),
-            None => expected.to_string(),
+        e if e.ends_with(LAW_EXAMPLE) => match law_unit(path) {
+            Some(unit) => {
+                format!("a number of {unit} (a constant, e.g. 0.5) or a law such as {LAW_EXAMPLE}")
+            }
+            None => e.to_string(),
         },
         other => other.to_string(),
     };

@@ -148,10 +148,9 @@ pub enum LawSpec {
     Law(DistSpec),
 }
 
-/// What a law field accepts, as error messages say it (the loader names
-/// the unit from the field's name).
-pub(crate) const LAW_EXPECTED: &str =
-    "a number (a constant) or a law such as {\"kind\": \"lognormal\", \"mean\": 2, \"p99\": 8}";
+/// The law object error messages show as an example of what a law field
+/// accepts besides a number.
+pub(crate) const LAW_EXAMPLE: &str = r#"{"kind": "lognormal", "mean": 2, "p99": 8}"#;
 
 impl<'de> Deserialize<'de> for LawSpec {
     /// A number or an object; the object is read field by field, so that
@@ -161,7 +160,7 @@ impl<'de> Deserialize<'de> for LawSpec {
         impl<'de> serde::de::Visitor<'de> for NumberOrLaw {
             type Value = LawSpec;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(LAW_EXPECTED)
+                write!(f, "a number (a constant) or a law such as {LAW_EXAMPLE}")
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<LawSpec, E> {
                 Ok(LawSpec::Constant(v))
