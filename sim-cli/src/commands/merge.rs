@@ -77,9 +77,9 @@ fn save_merged(
     states: &[RouteState],
     text: &str,
 ) -> Result<()> {
-    if args.save.report && m.command != "sweep" {
+    if m.command != "sweep" {
         bail!(
-            "{}: merge --report draws a sweep's charts, and this is a {} directory: use {} --report instead",
+            "{}: merge --out saves joined sweep shards, and this is a {} directory, already whole: copy it, or run {} --out --report for charts",
             first.display(),
             m.command,
             m.command

@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 use sim_core::RunOptions;
@@ -66,19 +67,24 @@ fn simulate(
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
     let show = progress::show(args.exec.quiet, args.format == RunFormat::Json);
-    // One tick per replication of a route; the authorisation twins the
-    // report needs run alongside and are not counted.
+    // The bar counts replications as the scenario (or --replications) sets
+    // them: a replication is done when every route has run it. Ticks come
+    // once per route replication (authorisation twins not counted).
     let routes = scenario.routes().len() as u64;
-    let bar = progress::bar(replications * routes, "replications", show);
+    let bar = progress::bar(replications, "replications", show);
+    let ticks = AtomicU64::new(0);
+    let tick = || {
+        let n = ticks.fetch_add(1, Ordering::Relaxed) + 1;
+        bar.set_position(n / routes.max(1));
+    };
     let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
-            let sims = pool
-                .install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &|| bar.inc(1)));
+            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &tick));
             (sims, None)
         }
         Some(t) => {
-            bar.set_length(args.max_replications * routes);
+            bar.set_length(args.max_replications);
             let on = match args.precision_on {
                 PrecisionOnArg::Mean => PrecisionOn::Mean,
                 PrecisionOnArg::P99 => PrecisionOn::P99,
@@ -94,7 +100,7 @@ fn simulate(
                         max_replications: args.max_replications,
                     },
                     Twins::Run,
-                    &|| bar.inc(1),
+                    &tick,
                 )
             }) {
                 Ok((sims, outcome)) => (Ok(sims), Some(outcome)),

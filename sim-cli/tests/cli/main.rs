@@ -16,6 +16,7 @@ mod flags;
 mod golden;
 mod out;
 mod pipes;
+mod progress;
 mod report_svg;
 mod run_json;
 mod run_table;

@@ -154,4 +154,15 @@ fn merge_out_report_writes_the_whole_sweeps_directory_and_charts() {
 fn merge_report_needs_out_and_a_sweep() {
     let stderr = failure_of(aznetsim().args(["merge", "x", "--report"]), EXIT_INVALID);
     assert!(stderr.contains("--out"), "{stderr}");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    stdout_of(
+        aznetsim().arg("run").arg(apim()).args(super::SMALL).arg("-q").arg("--out").arg(&run),
+    );
+    let out =
+        aznetsim().arg("merge").arg(&run).arg("--out").arg(tmp.path().join("m")).output().unwrap();
+    assert_eq!(out.status.code(), Some(EXIT_INVALID));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("this is a run directory, already whole"), "{stderr}");
+    assert!(!tmp.path().join("m").exists(), "nothing written");
 }
