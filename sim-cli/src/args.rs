@@ -260,7 +260,7 @@ pub(crate) struct CapacityArgs {
     /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// The objective: [ROUTE:]METRIC<=LIMIT, METRIC mean or pNN (p50, p99,
+    /// The objective: `[ROUTE:]METRIC<=LIMIT`, METRIC mean or pNN (p50, p99,
     /// p99.9), LIMIT in ms, s or us; a ROUTE: prefix is --route.
     #[arg(long, value_name = "SLO", value_parser = objective)]
     pub(crate) slo: RouteObjective,
@@ -313,7 +313,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) baseline: Option<String>,
     /// An objective every route (or ROUTE) must meet, else exit 1:
-    /// [ROUTE:]METRIC<=LIMIT with METRIC mean, p50, p90, p99 or p99.9 and
+    /// `[ROUTE:]METRIC<=LIMIT` with METRIC mean, p50, p90, p99 or p99.9 and
     /// LIMIT in ms, s or us (p99<=200ms), or rejected / timed_out with a
     /// share (rejected<=0.1%); repeat for several. The point estimate
     /// decides; a 95 % interval that contains the limit is reported as not
