@@ -191,7 +191,7 @@ fn main() -> ExitCode {
         let before = cpu_now();
         let (states, wall_s) = pool.install(|| {
             let t = Instant::now();
-            let states = run_sweep(&file, &base, &varies, Shard::ALL, &|| {})
+            let states = run_sweep(&file, &base, &varies, Shard::ALL, &|_| {})
                 .unwrap_or_else(|e| panic!("the sweep fails: {e}: {:?}", e.source));
             (states, t.elapsed().as_secs_f64())
         });

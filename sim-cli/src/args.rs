@@ -6,7 +6,29 @@ use std::path::PathBuf;
 
 use clap::builder::TypedValueParser as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use sim_scenarios::experiment::{Shard, Slo, Vary};
+use sim_scenarios::experiment::{RouteObjective, Shard, Vary};
+
+/// The version `--version` prints: the package version and the commit it
+/// was built from (`unknown` outside a git checkout; see build.rs).
+const LONG_VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("AZNETSIM_COMMIT"), ")");
+
+/// The EXAMPLES section of the top-level `--help`.
+const EXAMPLES: &str = "\
+Examples:
+  aznetsim validate scenarios/apim-hub-proxy.json
+  aznetsim explain scenarios/apim-hub-proxy.json
+  aznetsim run scenarios/apim-hub-proxy.json --seed 3 --replications 8
+  aznetsim run scenarios/apim-hub-proxy.json --slo 'p99<=200ms' --slo 'red:mean<=50ms'
+  aznetsim run scenarios/apim-hub-proxy.json --precision 1% --out --report
+  aznetsim sweep scenarios/apim-hub-proxy.json --vary workload.arrival.rate_per_s=500..2000:500
+  aznetsim capacity scenarios/apim-hub-proxy.json --slo 'p99<=200ms' --precision 2%
+  cat s.json | aznetsim run - --format csv
+  aznetsim completions bash > ~/.local/share/bash-completion/completions/aznetsim
+  aznetsim man > aznetsim.1
+
+Exit codes: 0 success; 1 completed, but a check failed (a route check,
+an --slo broken); 2 invalid input, usage or I/O error.";
 
 /// Compare Azure hybrid network routes by latency and capacity: a
 /// deterministic discrete-event simulator.
@@ -15,7 +37,15 @@ use sim_scenarios::experiment::{Shard, Slo, Vary};
 /// failed; 2 invalid input, usage or I/O error (the message names the file,
 /// the JSON path and the fix).
 #[derive(Debug, Parser)]
-#[command(name = "aznetsim", version, about, long_about, help_expected = true)]
+#[command(
+    name = "aznetsim",
+    version,
+    long_version = LONG_VERSION,
+    about,
+    long_about,
+    after_help = EXAMPLES,
+    help_expected = true
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -25,9 +55,10 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Simulate every route of a scenario and report latency per route and hop.
     ///
-    /// Results go to stdout; warnings and route-check findings to stderr.
+    /// Results go to stdout; warnings, route-check findings and `--slo`
+    /// verdicts to stderr (and, with `--format json`, in the document).
     /// Exit 1 after printing the results when a route check finds an error
-    /// (as `validate` does).
+    /// (as `validate` does) or a route breaks an `--slo`.
     Run(RunArgs),
     /// Check scenario files without simulating: schema, values, certificate
     /// trust on every TLS connection, firewall inspection.
@@ -36,7 +67,13 @@ pub(crate) enum Command {
     /// floor, capacity, new connections and nested calls.
     Explain(ExplainArgs),
     /// Print the component catalog: every default with its source.
-    Catalog,
+    ///
+    /// Tags (how reliable a figure is): OFF Microsoft documentation or an
+    /// IETF standard; MEAS a published measurement; SEC a third party
+    /// repeating a Microsoft figure; DER derived from published figures
+    /// (the note shows the arithmetic); EST an estimate, nothing published;
+    /// OLD official, but from an old version that may have changed.
+    Catalog(CatalogArgs),
     /// Run a grid of scenario variants (--vary) and print one row per point
     /// and route.
     Sweep(SweepArgs),
@@ -60,17 +97,76 @@ pub(crate) enum Command {
     /// Join the shards of a sweep (or re-read one results directory) by
     /// merging their histograms exactly; every shard must be given.
     Merge(MergeArgs),
+    /// Print a shell completion script on stdout.
+    ///
+    /// bash: `aznetsim completions bash > ~/.local/share/bash-completion/completions/aznetsim`;
+    /// zsh: into a directory on `$fpath` as `_aznetsim`; fish:
+    /// `~/.config/fish/completions/aznetsim.fish`; PowerShell: add the
+    /// output to your `$PROFILE`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `aznetsim man > aznetsim.1`,
+    /// then `man ./aznetsim.1`; `aznetsim man run > aznetsim-run.1` for a
+    /// command's own page.
+    Man(ManArgs),
 }
 
-/// How a command runs: threads and progress. Neither changes the results.
+/// The overrides applied to a scenario document before it is checked.
+#[derive(Debug, Args)]
+pub(crate) struct Overrides {
+    /// Override any scenario field by its JSON path, e.g.
+    /// workload.arrival.rate_per_s=5000 (the value is read as JSON when it
+    /// parses, else as a string).
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
+}
+
+/// The shorthands for the three overrides every simulating command takes.
+/// They are applied after the `--set` ones.
+#[derive(Debug, Args)]
+pub(crate) struct Sampling {
+    /// Master seed (overrides the scenario's `seed`).
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub(crate) seed: Option<u64>,
+    /// Independent replications (overrides `replications`).
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub(crate) replications: Option<u64>,
+    /// Arrivals per replication, warm-up included: per route, or in total in
+    /// mode mix (overrides `workload.requests`); 20000 or 2e4.
+    #[arg(long, value_name = "N", value_parser = count)]
+    pub(crate) requests: Option<u64>,
+}
+
+impl Sampling {
+    /// The shorthands as `--set` overrides: (JSON path, value).
+    pub(crate) fn overrides(&self) -> Vec<(String, String)> {
+        [
+            ("workload.requests", self.requests),
+            ("replications", self.replications),
+            ("seed", self.seed),
+        ]
+        .into_iter()
+        .filter_map(|(p, v)| Some((p.to_string(), v?.to_string())))
+        .collect()
+    }
+}
+
+/// How a command runs: threads, progress and how much work it may start.
+/// None of them changes the results.
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
-    /// Worker threads (default: one per core). Results do not depend on it.
+    /// Worker threads (default: one per core; at most the larger of 64 and
+    /// twice the cores, more is lowered to that with a note). Results do
+    /// not depend on it.
     #[arg(long, value_name = "N")]
     pub(crate) threads: Option<usize>,
     /// No progress bar on stderr.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Start even when the estimated work is past the limit (1e10 simulated
+    /// requests: requests x replications x routes, x points for a sweep,
+    /// x 30 rates for a capacity search).
+    #[arg(long)]
+    pub(crate) yes: bool,
 }
 
 /// Options shared by commands that save results.
@@ -106,7 +202,7 @@ pub(crate) enum PrecisionOnArg {
     P99,
 }
 
-/// Sweep output format.
+/// Sweep and merge output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RowFormat {
     /// Comma-separated values with a header line.
@@ -115,17 +211,38 @@ pub(crate) enum RowFormat {
     Jsonl,
 }
 
+/// Output format of `capacity`, `validate`, `explain` and `catalog`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Text for people (a table; Markdown for `catalog`).
+    Table,
+    /// One JSON document (the stable interface for scripts).
+    Json,
+}
+
+/// Output format of `run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RunFormat {
+    /// A table for people.
+    Table,
+    /// One JSON document (the stable interface for scripts).
+    Json,
+    /// One CSV row per route, the columns of `sweep` (as summary.csv).
+    Csv,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct SweepArgs {
-    /// The scenario file (JSON).
+    /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
     /// A field to vary: PATH=V1,V2,... or PATH=START..END:STEP; several make a grid.
     #[arg(long, value_name = "PATH=VALUES", required = true, value_parser = vary)]
     pub(crate) vary: Vec<Vary>,
-    /// Override any scenario field by its JSON path, for every point.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    #[command(flatten)]
+    pub(crate) sampling: Sampling,
     /// Run only the K-th of N slices of the points (K from 0); join with merge.
     #[arg(long, value_name = "K/N", value_parser = shard)]
     pub(crate) shard: Option<Shard>,
@@ -140,21 +257,24 @@ pub(crate) struct SweepArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CapacityArgs {
-    /// The scenario file (JSON).
+    /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// The objective: METRIC<=LIMIT, METRIC mean or pNN (p50, p99, p99.9), LIMIT in ms or s.
-    #[arg(long, value_name = "SLO", value_parser = slo)]
-    pub(crate) slo: Slo,
+    /// The objective: `[ROUTE:]METRIC<=LIMIT`, METRIC mean or pNN (p50, p99,
+    /// p99.9), LIMIT in ms, s or us; a ROUTE: prefix is --route.
+    #[arg(long, value_name = "SLO", value_parser = objective)]
+    pub(crate) slo: RouteObjective,
     /// Only this route (default: every route).
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
-    /// Relative precision of the search (default 0.01 = 1 %).
-    #[arg(long, value_name = "FRACTION", default_value_t = 0.01, value_parser = fraction)]
+    /// Relative precision of the search: 1% or 0.01 (default), from 0.01 %
+    /// (1e-4) to below 100 %.
+    #[arg(long, value_name = "PCT", default_value = "1%", value_parser = relative)]
     pub(crate) precision: f64,
-    /// Override any scenario field by its JSON path.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    #[command(flatten)]
+    pub(crate) sampling: Sampling,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,
@@ -172,50 +292,44 @@ pub(crate) struct MergeArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = RowFormat::Csv, value_name = "FORMAT")]
     pub(crate) format: RowFormat,
-}
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Format {
-    /// A table for people.
-    Table,
-    /// One JSON document (the stable interface for scripts).
-    Json,
+    #[command(flatten)]
+    pub(crate) save: SaveArgs,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
-    /// The scenario file (JSON).
+    /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// Master seed (overrides the scenario's `seed`).
-    #[arg(long, value_name = "N")]
-    pub(crate) seed: Option<u64>,
-    /// Independent replications (overrides `replications`).
-    #[arg(long, value_name = "N")]
-    pub(crate) replications: Option<u64>,
-    /// Arrivals per replication, warm-up included: per route, or in total in mode mix (overrides `workload.requests`).
-    #[arg(long, value_name = "N")]
-    pub(crate) requests: Option<u64>,
-    /// Override any scenario field by its JSON path, e.g. workload.arrival.rate_per_s=5000.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    #[command(flatten)]
+    pub(crate) sampling: Sampling,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
-    pub(crate) format: Format,
+    #[arg(long, value_enum, default_value_t = RunFormat::Table, value_name = "FORMAT")]
+    pub(crate) format: RunFormat,
     /// Route the others are compared with, replication by replication
     /// (default: the first route).
     #[arg(long, value_name = "NAME")]
     pub(crate) baseline: Option<String>,
+    /// An objective every route (or ROUTE) must meet, else exit 1:
+    /// `[ROUTE:]METRIC<=LIMIT` with METRIC mean, p50, p90, p99 or p99.9 and
+    /// LIMIT in ms, s or us (p99<=200ms), or rejected / timed_out with a
+    /// share (rejected<=0.1%); repeat for several. The point estimate
+    /// decides; a 95 % interval that contains the limit is reported as not
+    /// certain at this precision.
+    #[arg(long, value_name = "SLO", value_parser = objective)]
+    pub(crate) slo: Vec<RouteObjective>,
     /// Add replications (in batches of the scenario's count) until every
-    /// route's 95 % interval has at most this relative half-width, e.g. 1%.
-    #[arg(long, value_name = "PCT", value_parser = half_width)]
+    /// route's 95 % interval has at most this relative half-width: 1% or
+    /// 0.01, from 0.01 % (1e-4) to below 100 %.
+    #[arg(long, value_name = "PCT", value_parser = relative)]
     pub(crate) precision: Option<f64>,
     /// Which estimate --precision applies to.
     #[arg(long, value_enum, default_value_t = PrecisionOnArg::Mean, value_name = "ESTIMATE", requires = "precision")]
     pub(crate) precision_on: PrecisionOnArg,
     /// Stop adding replications here even if --precision is not reached.
-    #[arg(long, value_name = "N", default_value_t = 200, requires = "precision")]
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = count, requires = "precision")]
     pub(crate) max_replications: u64,
     #[command(flatten)]
     pub(crate) exec: ExecArgs,
@@ -225,22 +339,47 @@ pub(crate) struct RunArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
-    /// Scenario files (JSON).
+    /// Scenario files (JSON); `-` reads one from stdin.
     #[arg(value_name = "SCENARIO", required = true)]
     pub(crate) scenarios: Vec<PathBuf>,
-    /// Override any scenario field by its JSON path before checking.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
-    /// The scenario file (JSON).
+    /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
     pub(crate) scenario: PathBuf,
-    /// Override any scenario field by its JSON path before explaining.
-    #[arg(long, value_name = "PATH=VALUE")]
-    pub(crate) set: Vec<String>,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    /// Output format on stdout (table: Markdown).
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {
+    /// A command (run, sweep, …): its own page, aznetsim-COMMAND(1).
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub(crate) shell: clap_complete::Shell,
 }
 
 /// A flag value that has the right type but means nothing, e.g.
@@ -276,35 +415,46 @@ fn shard(s: &str) -> Result<Shard, FlagError> {
     Shard::parse(s).map_err(|e| FlagError(e.to_string()))
 }
 
-/// `capacity --slo`, by [`Slo::parse`].
-fn slo(s: &str) -> Result<Slo, FlagError> {
-    Slo::parse(s).map_err(|e| FlagError(e.to_string()))
+/// `--slo`, by [`RouteObjective::parse`] (one grammar for `run` and
+/// `capacity`).
+fn objective(s: &str) -> Result<RouteObjective, FlagError> {
+    RouteObjective::parse(s).map_err(|e| FlagError(e.to_string()))
 }
 
-/// `run --precision`: `1%` or `0.01`, a relative half-width.
-fn half_width(s: &str) -> Result<f64, FlagError> {
+/// The smallest relative precision taken: below it a capacity search
+/// bisects for ever and a run adds replications by the million.
+pub(crate) const MIN_PRECISION: f64 = 1e-4;
+
+/// `--precision` of `run` and `capacity`: a relative half-width or
+/// bracket, `1%` or `0.01`, from [`MIN_PRECISION`] to below 1.
+fn relative(s: &str) -> Result<f64, FlagError> {
     let v = match s.trim().strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
         None => s.trim().parse::<f64>(),
     };
     match v {
-        Ok(v) if v > 0.0 && v < 1.0 => Ok(v),
+        Ok(v) if (MIN_PRECISION..1.0).contains(&v) => Ok(v),
+        Ok(v) if v > 0.0 && v < MIN_PRECISION => Err(FlagError(format!(
+            "--precision {s}: at most 0.01 % (1e-4) is resolved; a finer precision would run for ever: use 0.01% or more"
+        ))),
         _ => Err(FlagError(format!(
-            "--precision {s}: expected a relative half-width such as 1% or 0.01 (between 0 and 100 %)"
+            "--precision {s}: expected a relative precision such as 1% or 0.01, from 0.01 % to below 100 %"
         ))),
     }
 }
 
-/// `capacity --precision`: a fraction strictly between 0 and 1. Text that
-/// is no number gets clap's own message, as for any number flag.
-fn fraction(s: &str) -> Result<f64, Box<dyn Error + Send + Sync>> {
-    let v: f64 = s.parse()?;
-    if v > 0.0 && v < 1.0 {
-        Ok(v)
-    } else {
-        Err(Box::new(FlagError(format!(
-            "--precision must be between 0 and 1 (a fraction: 0.01 is 1 %), got {v}"
-        ))))
+/// A count (`--seed`, `--replications`, `--requests`,
+/// `--max-replications`): a whole number, also written `2e4`. The error is
+/// no [`FlagError`], so clap names the flag before it.
+fn count(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<u64>() {
+        return Ok(n);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v >= 0.0 && v.fract() == 0.0 && v < u64::MAX as f64 => Ok(v as u64),
+        _ => Err("expected a whole number from 0 to 18446744073709551615 (e.g. 20000 or 2e4)"
+            .to_string()),
     }
 }
 
@@ -335,6 +485,57 @@ mod tests {
         let cli = Cli::try_parse_from(["aznetsim", "run", "s.json", "--precision", "2%"]).unwrap();
         let Command::Run(args) = cli.command else { panic!("not a run") };
         assert_eq!(args.precision, Some(0.02));
+        // One syntax for precision: a percentage or a fraction, everywhere.
+        for (flag, want) in [("2%", 0.02), ("0.02", 0.02), ("0.01%", 1e-4)] {
+            let cli = Cli::try_parse_from([
+                "aznetsim",
+                "capacity",
+                "s.json",
+                "--slo",
+                "p99<=5ms",
+                "--precision",
+                flag,
+            ])
+            .unwrap();
+            let Command::Capacity(args) = cli.command else { panic!("not a capacity") };
+            assert!((args.precision - want).abs() < 1e-15, "{flag}");
+        }
+        let cli = Cli::try_parse_from(["aznetsim", "capacity", "s.json", "--slo", "p99<=5ms"]);
+        let Command::Capacity(args) = cli.unwrap().command else { panic!("not a capacity") };
+        assert_eq!(args.precision, 0.01);
+    }
+
+    #[test]
+    fn counts_take_scientific_notation_and_refuse_fractions() {
+        let cli = Cli::try_parse_from([
+            "aznetsim",
+            "sweep",
+            "s.json",
+            "--vary",
+            "seed=1",
+            "--requests",
+            "2e4",
+            "--seed",
+            "3",
+            "--replications",
+            "4",
+        ])
+        .unwrap();
+        let Command::Sweep(args) = cli.command else { panic!("not a sweep") };
+        assert_eq!(
+            args.sampling.overrides(),
+            [
+                ("workload.requests".to_string(), "20000".to_string()),
+                ("replications".to_string(), "4".to_string()),
+                ("seed".to_string(), "3".to_string()),
+            ]
+        );
+        for bad in ["2.5", "-1", "x", "1e30"] {
+            let e = refused(&["run", "s.json", &format!("--requests={bad}")]);
+            assert!(FlagError::of(&e).is_none(), "{bad}");
+            let e = e.to_string();
+            assert!(e.contains("for '--requests <N>'") && e.contains("whole number"), "{bad}");
+        }
     }
 
     #[test]
@@ -347,11 +548,13 @@ mod tests {
         let flag = FlagError::of(&e).expect("a flag error");
         assert_eq!(
             flag.to_string(),
-            "--precision must be between 0 and 1 (a fraction: 0.01 is 1 %), got 1"
+            "--precision 1: expected a relative precision such as 1% or 0.01, from 0.01 % to below 100 %"
         );
-        // Text that is no number at all keeps clap's own message.
-        let e = refused(&["capacity", "s.json", "--slo", "p99<=5ms", "--precision", "x"]);
-        assert!(FlagError::of(&e).is_none());
-        assert!(e.to_string().contains("invalid float literal"), "{e}");
+        // Issue 10 item 6: a precision no search reaches is refused.
+        let e = refused(&["capacity", "s.json", "--slo", "p99<=5ms", "--precision", "1e-17"]);
+        let flag = FlagError::of(&e).expect("a flag error");
+        assert!(flag.to_string().contains("at most 0.01 % (1e-4) is resolved"), "{flag}");
+        let e = refused(&["run", "s.json", "--precision", "0.001%"]);
+        assert!(FlagError::of(&e).is_some_and(|f| f.to_string().contains("1e-4")));
     }
 }

@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
-use sim_scenarios::experiment::{CapacityReport, Search, Shard};
+use anyhow::{Result, bail};
+use sim_scenarios::experiment::{CapacityReport, Objective, Search, SearchProgress, Shard, Slo};
 
 use super::shared;
 use crate::EXIT_CHECK_FAILED;
@@ -13,25 +13,70 @@ use crate::args::{CapacityArgs, Format};
 use crate::output::{pictures, progress, table};
 use crate::save::{self, Files};
 
+/// The latency objective and the route of `--slo` and `--route`: one
+/// grammar with `run --slo`, a `ROUTE:` prefix standing for `--route`.
+fn objective(args: &CapacityArgs) -> Result<(Slo, Option<&str>)> {
+    let o = &args.slo;
+    let Objective::Latency(slo) = o.objective else {
+        bail!(
+            "--slo {}: capacity searches for a latency objective (mean or pNN, e.g. p99<=200ms); it already requires that nothing is rejected or times out",
+            o.spec
+        );
+    };
+    let route = match (o.route.as_deref(), args.route.as_deref()) {
+        (Some(a), Some(b)) if a != b => {
+            bail!("--slo {} is for route {a} but --route is {b}: give one of them", o.spec)
+        }
+        (a, b) => a.or(b),
+    };
+    Ok((slo, route))
+}
+
+/// A route's progress line: runs so far, the rate just tried and the
+/// bracket.
+fn search_line(p: &SearchProgress<'_>) -> String {
+    let rate = |r: Option<f64>| r.map_or_else(|| "?".to_string(), |r| format!("{r:.0}"));
+    format!(
+        "run {}: {:.0}/s {}; bracket [{}, {}] req/s",
+        p.runs,
+        p.rate_per_s,
+        if p.met { "meets the SLO" } else { "breaks it" },
+        rate(p.bracket_per_s[0]),
+        rate(p.bracket_per_s[1])
+    )
+}
+
 /// Exit 1 when some route meets the SLO at no rate tried, or reaches the
 /// search ceiling without breaking it; a capacity that does not hold at
 /// twice the run length is a warning on stderr.
 pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
-    let loaded = shared::load(&args.scenario, &args.set, &[])?;
+    let loaded = shared::load(&args.scenario, &args.overrides.set, &args.sampling.overrides())?;
     let value = &loaded.value;
     let spec = loaded.scenario.spec();
-    let slo = args.slo;
-    let target = shared::save_target(&args.save, &spec.name)?;
-    let pool = shared::pool(args.exec.threads)?;
-    let show = progress::show(args.exec.quiet, args.format == Format::Json);
-    let bar = progress::spinner("simulations", show);
+    let (slo, route) = objective(args)?;
     let search = Search { relative_precision: args.precision, ..Search::default() };
+    let mut work = shared::scenario_work(&loaded.scenario, spec.replications);
+    if route.is_some() {
+        work.retain(|(what, _)| *what != "routes");
+    }
+    work.push(("rates tried", f64::from(search.max_steps)));
+    shared::check_work(&args.exec, &work)?;
+    let target = shared::save_target(&args.save, &spec.name)?;
+    let pool = shared::pool(&args.exec)?;
+    let show = progress::show(args.exec.quiet, args.format == Format::Json);
+    let names: Vec<String> = match route {
+        Some(r) => vec![r.to_string()],
+        None => spec.routes.iter().map(|r| r.name.clone()).collect(),
+    };
+    let (_lines, bars) = progress::lines(&names, show);
     let found = pool.install(|| {
-        sim_scenarios::capacity(&loaded.scenario, args.route.as_deref(), slo, search, &|| {
-            bar.inc(1)
+        sim_scenarios::capacity(&loaded.scenario, route, slo, search, &|p| {
+            if let Some(i) = names.iter().position(|n| n == p.route) {
+                bars[i].set_message(search_line(p));
+            }
         })
     });
-    bar.finish_and_clear();
+    bars.iter().for_each(indicatif::ProgressBar::finish_and_clear);
     let found = found?;
     let doc = CapacityReport {
         schema_version: sim_scenarios::report::SCHEMA_VERSION,
@@ -54,6 +99,9 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
             pictures::capacity_charts(&mut files, spec, &found, &slo)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
+        if !args.exec.quiet {
+            eprintln!("aznetsim: results saved in {}", dir.display());
+        }
     }
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -7,18 +7,18 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, Result, bail};
 use sim_core::RunOptions;
 use sim_scenarios::azure::Severity;
-use sim_scenarios::experiment::PrecisionTarget;
-use sim_scenarios::experiment::Shard;
+use sim_scenarios::experiment::{PrecisionTarget, Shard, check_run};
 use sim_scenarios::report::{PrecisionOn, PrecisionOutcome, ReportOptions, RouteState};
 use sim_scenarios::run::{Simulated, Twins};
 use sim_scenarios::{RunReport, Scenario};
 
 use super::shared::{self, Loaded};
-use crate::args::{Format, PrecisionOnArg, RunArgs};
+use crate::args::{PrecisionOnArg, RowFormat, RunArgs, RunFormat};
 use crate::output::{pictures, progress, table};
 use crate::save;
 
@@ -26,63 +26,65 @@ use crate::save;
 /// the warnings on stderr; exit 1 when a finding is an error (the run
 /// completed, a check failed: `validate` fails on the same scenario).
 pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
-    let loaded = load(args)?;
+    let loaded = shared::load(&args.scenario, &args.overrides.set, &args.sampling.overrides())?;
+    let file = &loaded.file;
+    let names: Vec<&str> = loaded.scenario.routes().iter().map(|r| r.name.as_str()).collect();
+    for o in &args.slo {
+        o.check_for_run(&names)?;
+    }
+    if args.precision.is_some() && args.max_replications < 2 {
+        bail!("--max-replications must be at least 2 for an interval");
+    }
+    let replications = match args.precision {
+        Some(_) => args.max_replications.max(loaded.scenario.spec().replications),
+        None => loaded.scenario.spec().replications,
+    };
+    shared::check_work(&args.exec, &shared::scenario_work(&loaded.scenario, replications))?;
     let (scenario, detected_warmup) = sim_scenarios::run::resolve_auto_warmup(&loaded.scenario)
-        .with_context(|| format!("{}", args.scenario.display()))?;
-    let pool = shared::pool(args.exec.threads)?;
+        .with_context(|| format!("{}", file.display()))?;
+    let pool = shared::pool(&args.exec)?;
     let target = shared::save_target(&args.save, &scenario.spec().name)?;
-    let (sims, outcome) = simulate(args, &scenario, &pool)?;
-    let report = report(args, &scenario, &sims, outcome, detected_warmup.is_some())?;
+    let (sims, outcome) = simulate(args, file, &scenario, &pool)?;
+    let mut report = report(args, &scenario, &sims, outcome, detected_warmup.is_some())?;
+    report.slo = check_run(&report, &args.slo);
     if let Some(dir) = &target {
         save(args, dir, &loaded, &scenario, &sims, &report)?;
     }
-    print(args, &report)?;
+    print(args, &scenario, &sims, &report)?;
     let failed = write_findings_and_warnings(&scenario, &report)?;
-    Ok(if failed { ExitCode::from(crate::EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
-}
-
-/// The scenario with `--requests`, `--replications` and `--seed` applied as
-/// overrides, after the `--set` ones.
-fn load(args: &RunArgs) -> Result<Loaded> {
-    let mut extra = Vec::new();
-    if let Some(n) = args.requests {
-        extra.push(("workload.requests".to_string(), n.to_string()));
-    }
-    if let Some(n) = args.replications {
-        extra.push(("replications".to_string(), n.to_string()));
-    }
-    if let Some(n) = args.seed {
-        extra.push(("seed".to_string(), n.to_string()));
-    }
-    shared::load(&args.scenario, &args.set, &extra)
+    let broken = report.slo.iter().any(|v| !v.met);
+    Ok(if failed || broken { ExitCode::from(crate::EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }
 
 /// Every route's replications on `pool`, or, with `--precision`, as many as
 /// it takes; with a progress bar on stderr.
 fn simulate(
     args: &RunArgs,
+    file: &Path,
     scenario: &Scenario,
     pool: &rayon::ThreadPool,
 ) -> Result<(Simulated, Option<PrecisionOutcome>)> {
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
-    let show = progress::show(args.exec.quiet, args.format == Format::Json);
-    // One tick per replication of a route; the authorisation twins the
-    // report needs run alongside and are not counted.
+    let show = progress::show(args.exec.quiet, args.format == RunFormat::Json);
+    // The bar counts replications as the scenario (or --replications) sets
+    // them: a replication is done when every route has run it. Ticks come
+    // once per route replication (authorisation twins not counted).
     let routes = scenario.routes().len() as u64;
-    let bar = progress::bar(replications * routes, "replications", show);
+    let bar = progress::bar(replications, "replications", show);
+    let ticks = AtomicU64::new(0);
+    let tick = || {
+        let n = ticks.fetch_add(1, Ordering::Relaxed) + 1;
+        bar.set_position(n / routes.max(1));
+    };
     let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
-            let sims = pool
-                .install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &|| bar.inc(1)));
+            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &tick));
             (sims, None)
         }
         Some(t) => {
-            if args.max_replications < 2 {
-                bail!("--max-replications must be at least 2 for an interval");
-            }
-            bar.set_length(args.max_replications * routes);
+            bar.set_length(args.max_replications);
             let on = match args.precision_on {
                 PrecisionOnArg::Mean => PrecisionOn::Mean,
                 PrecisionOnArg::P99 => PrecisionOn::P99,
@@ -98,7 +100,7 @@ fn simulate(
                         max_replications: args.max_replications,
                     },
                     Twins::Run,
-                    &|| bar.inc(1),
+                    &tick,
                 )
             }) {
                 Ok((sims, outcome)) => (Ok(sims), Some(outcome)),
@@ -107,7 +109,7 @@ fn simulate(
         }
     };
     bar.finish_and_clear();
-    let sims = sims.with_context(|| format!("{}", args.scenario.display()))?;
+    let sims = sims.with_context(|| format!("{}", file.display()))?;
     Ok((sims, outcome))
 }
 
@@ -127,6 +129,12 @@ fn report(
     Ok(sim_scenarios::report::report_against(scenario, spec.seed, replications, sims, &options)?)
 }
 
+/// Each route's saved state, as a sweep's point 0: what summary.csv and
+/// `--format csv` are made from.
+fn route_states(scenario: &Scenario, sims: &Simulated) -> Vec<RouteState> {
+    sims.routes(scenario).iter().map(|run| RouteState::from_run(0, &[], run, 0)).collect()
+}
+
 /// The results directory of `--out`: the common files, `summary.json` and,
 /// with `--report`, the charts.
 fn save(
@@ -137,8 +145,7 @@ fn save(
     sims: &Simulated,
     report: &RunReport,
 ) -> Result<()> {
-    let states: Vec<RouteState> =
-        sims.routes(scenario).iter().map(|run| RouteState::from_run(0, &[], run, 0)).collect();
+    let states = route_states(scenario, sims);
     let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
     let mut files = shared::common_files(&m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
@@ -152,8 +159,8 @@ fn save(
     Ok(())
 }
 
-/// Every route check's findings, each once, and the report's warnings, on
-/// stderr; whether a finding is an error.
+/// Every route check's findings, each once, the `--slo` verdicts and the
+/// report's warnings, on stderr; whether a finding is an error.
 fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let mut failed = false;
@@ -163,19 +170,26 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
             writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, f.message)?;
         }
     }
+    for v in &report.slo {
+        writeln!(err, "aznetsim: slo: {}", v.line())?;
+    }
     table::write_warnings(&mut err, report)?;
     Ok(failed)
 }
 
-/// The report on stdout, as a table or JSON: results only.
-fn print(args: &RunArgs, report: &RunReport) -> Result<()> {
+/// The report on stdout, as a table, JSON or CSV rows: results only.
+fn print(args: &RunArgs, scenario: &Scenario, sims: &Simulated, report: &RunReport) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
+        RunFormat::Json => {
             serde_json::to_writer_pretty(&mut out, report).context("cannot write the results")?;
             writeln!(out)?;
         }
-        Format::Table => table::write(&mut out, report)?,
+        RunFormat::Table => table::write(&mut out, report, scenario.spec())?,
+        RunFormat::Csv => {
+            let states = route_states(scenario, sims);
+            out.write_all(shared::rows_text(&states, &[], RowFormat::Csv)?.as_bytes())?;
+        }
     }
     out.flush()?;
     Ok(())

@@ -11,7 +11,7 @@ use sim_scenarios::experiment::{Shard, Vary};
 use sim_scenarios::file::{ScenarioSpec, parse_assignment, parse_json, set_path};
 use sim_scenarios::report::{RouteState, csv_header};
 
-use crate::args::{RowFormat, SaveArgs};
+use crate::args::{ExecArgs, RowFormat, SaveArgs};
 use crate::save::{self, Files, Manifest};
 
 /// A scenario document after its overrides, and the scenario validated
@@ -19,25 +19,46 @@ use crate::save::{self, Files, Manifest};
 /// sweep and capacity derive their variants from it.
 #[derive(Debug)]
 pub(crate) struct Loaded {
+    /// The name messages give the file: its path, or `<stdin>` for `-`.
+    pub(crate) file: PathBuf,
     /// The document, overrides applied.
     pub(crate) value: Value,
     /// The validated scenario.
     pub(crate) scenario: Scenario,
 }
 
-/// Loads a scenario, applying `--set` overrides (and the shorthand flags
-/// that are overrides too) to the JSON before validation.
+/// The scenario argument that reads stdin.
+pub(crate) const STDIN_ARG: &str = "-";
+
+/// The name messages give a scenario read from stdin.
+pub(crate) const STDIN_NAME: &str = "<stdin>";
+
+/// Loads a scenario (`-`: from stdin), applying `--set` overrides (and the
+/// shorthand flags that are overrides too) to the JSON before validation.
 pub(crate) fn load(path: &Path, sets: &[String], extra: &[(String, String)]) -> Result<Loaded> {
-    let value = load_value(path, sets, extra)?;
-    let scenario = Scenario::from_value(path, value.clone())?;
-    Ok(Loaded { value, scenario })
+    let (file, text) = if path == Path::new(STDIN_ARG) {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text)
+            .with_context(|| format!("{STDIN_NAME}: cannot read the scenario from stdin"))?;
+        (PathBuf::from(STDIN_NAME), text)
+    } else {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
+        (path.to_path_buf(), text)
+    };
+    let value = apply_overrides(&file, &text, sets, extra)?;
+    let scenario = Scenario::from_value(&file, value.clone())?;
+    Ok(Loaded { file, value, scenario })
 }
 
 /// The scenario document after overrides, not yet validated.
-fn load_value(path: &Path, sets: &[String], extra: &[(String, String)]) -> Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
-    let mut value = parse_json(path, &text)?;
+fn apply_overrides(
+    path: &Path,
+    text: &str,
+    sets: &[String],
+    extra: &[(String, String)],
+) -> Result<Value> {
+    let mut value = parse_json(path, text)?;
     for s in sets {
         let (p, v) = parse_assignment(s)?;
         set_path(&mut value, &p, &v).with_context(|| format!("{}: --set", path.display()))?;
@@ -48,15 +69,76 @@ fn load_value(path: &Path, sets: &[String], extra: &[(String, String)]) -> Resul
     Ok(value)
 }
 
-/// A rayon pool of `threads` workers (all cores when `None`).
-pub(crate) fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
-    if threads == Some(0) {
-        bail!("--threads must be at least 1 (leave it out to use every core)");
+/// The most worker threads for `cores` cores: more only costs start-up
+/// time and memory (10,000 threads took a minute to start for a 0.1 s run),
+/// since results never depend on the count.
+pub(crate) fn max_threads(cores: usize) -> usize {
+    (2 * cores).max(64)
+}
+
+/// The worker count for `--threads`: all cores when `None`, lowered to
+/// [`max_threads`] (with a note on stderr) when above it.
+fn threads(requested: Option<usize>, cores: usize) -> Result<(usize, Option<String>)> {
+    match requested {
+        None => Ok((cores, None)),
+        Some(0) => bail!("--threads must be at least 1 (leave it out to use every core)"),
+        Some(n) if n > max_threads(cores) => {
+            let cap = max_threads(cores);
+            Ok((
+                cap,
+                Some(format!(
+                    "--threads {n} is more than this machine uses ({cores} cores); using {cap} (the larger of 64 and twice the cores): results do not depend on it"
+                )),
+            ))
+        }
+        Some(n) => Ok((n, None)),
+    }
+}
+
+/// A rayon pool of `exec.threads` workers (see [`threads`]).
+pub(crate) fn pool(exec: &ExecArgs) -> Result<rayon::ThreadPool> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let (n, note) = threads(exec.threads, cores)?;
+    if let Some(note) = note {
+        eprintln!("aznetsim: note: {note}");
     }
     rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.unwrap_or(0))
+        .num_threads(n)
         .build()
         .context("cannot start the worker threads")
+}
+
+/// Most simulated requests a command starts without `--yes`: about half a
+/// day of a 2-core machine (topology A, README's run: 120,000 requests x 4
+/// replications x 2 routes in about 4 s, some 240,000 requests per second).
+pub(crate) const MAX_WORK: f64 = 1e10;
+
+/// Refuses, before simulating, a command whose estimated work (`requests`
+/// x `replications` x `routes` x `runs`) passes [`MAX_WORK`] unless
+/// `--yes` was given; `what` says where the factors come from.
+pub(crate) fn check_work(exec: &ExecArgs, factors: &[(&str, f64)]) -> Result<()> {
+    let work: f64 = factors.iter().map(|(_, v)| v).product();
+    if work > MAX_WORK && !exec.yes {
+        let how =
+            factors.iter().map(|(what, v)| format!("{v} {what}")).collect::<Vec<_>>().join(" x ");
+        bail!(
+            "this would simulate about {work:.2e} requests ({how}), past the limit of {MAX_WORK:.0e} (at some 240,000 simulated requests per second on 2 cores, half a day or more): lower --requests or --replications (or --max-replications), or pass --yes to start anyway"
+        );
+    }
+    Ok(())
+}
+
+/// The factors of a scenario's work for [`check_work`]: requests per
+/// replication, replications and routes (1 in mode mix, where `requests`
+/// is the total over all routes).
+pub(crate) fn scenario_work(scenario: &Scenario, replications: u64) -> Vec<(&'static str, f64)> {
+    let spec = scenario.spec();
+    let routes = if scenario.mix_model().is_some() { 1 } else { spec.routes.len() };
+    vec![
+        ("requests", spec.workload.requests as f64),
+        ("replications", replications as f64),
+        ("routes", routes as f64),
+    ]
 }
 
 /// Where `--out` saves, checked before any simulation.
@@ -154,4 +236,40 @@ pub(crate) fn common_files(m: &Manifest, value: &Value, states: &[RouteState]) -
         files.add(name, save::histogram_log(&st.route, st)?);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn threads_are_capped_near_the_core_count_with_a_note() {
+        assert_eq!(threads(None, 2).unwrap(), (2, None));
+        assert_eq!(threads(Some(3), 2).unwrap(), (3, None));
+        assert_eq!(threads(Some(64), 2).unwrap(), (64, None));
+        let (n, note) = threads(Some(10_000), 2).unwrap();
+        assert_eq!(n, 64);
+        assert!(
+            note.unwrap()
+                .starts_with("--threads 10000 is more than this machine uses (2 cores); using 64")
+        );
+        assert_eq!(threads(Some(1000), 128).unwrap().0, 256);
+        assert!(threads(Some(0), 2).is_err());
+    }
+
+    #[test]
+    fn work_past_the_limit_needs_yes() {
+        let exec = |yes| ExecArgs { threads: None, quiet: true, yes };
+        let big = [("requests", 1e12), ("replications", 4.0), ("routes", 2.0)];
+        let e = check_work(&exec(false), &big).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "about 8.00e12 requests (1000000000000 requests x 4 replications x 2 routes)"
+            ),
+            "{e}"
+        );
+        assert!(e.contains("pass --yes"), "{e}");
+        assert!(check_work(&exec(true), &big).is_ok());
+        assert!(check_work(&exec(false), &[("requests", 1e9), ("replications", 10.0)]).is_ok());
+    }
 }

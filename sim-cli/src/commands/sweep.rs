@@ -5,7 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use sim_scenarios::experiment::{Shard, grid};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sim_scenarios::experiment::{Shard, SweepProgress, grid};
 use sim_scenarios::report::merge_states;
 use sim_scenarios::run_sweep;
 
@@ -18,7 +20,7 @@ use crate::save;
 /// directory that `merge` reads.
 pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     // Validate the base scenario once, so its errors name no point.
-    let loaded = shared::load(&args.scenario, &args.set, &[])?;
+    let loaded = shared::load(&args.scenario, &args.overrides.set, &args.sampling.overrides())?;
     let value = &loaded.value;
     let spec = loaded.scenario.spec();
     let varies = &args.vary;
@@ -28,12 +30,29 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     if shard != Shard::ALL && target.is_none() {
         bail!("--shard needs --out DIR: each shard saves its results for aznetsim merge");
     }
-    let pool = shared::pool(args.exec.threads)?;
     let mine = (0..points).filter(|p| shard.owns(*p)).count() as u64;
+    let mut work = shared::scenario_work(&loaded.scenario, spec.replications);
+    work.push(("points", mine as f64));
+    shared::check_work(&args.exec, &work)?;
+    let pool = shared::pool(&args.exec)?;
     // JSON Lines are rows, not one document: the bar shows with either
-    // row format, as it always has.
-    let bar = progress::bar(mine, "points", progress::show(args.exec.quiet, false));
-    let states = pool.install(|| run_sweep(&args.scenario, value, varies, shard, &|| bar.inc(1)));
+    // row format, as it always has. It counts route replications (the
+    // points' own, a --vary of replications aside), so it moves long
+    // before the first point is done (in mode mix too: a replication of
+    // the shared model counts once per route); the message counts points.
+    let ticks = spec.routes.len() as u64 * spec.replications * mine;
+    let bar = progress::bar(ticks, "replications", progress::show(args.exec.quiet, false));
+    let done = AtomicU64::new(0);
+    bar.set_message(format!("(0/{mine} points)"));
+    let states = pool.install(|| {
+        run_sweep(&loaded.file, value, varies, shard, &|p| match p {
+            SweepProgress::Replication => bar.inc(1),
+            SweepProgress::Point => {
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("({n}/{mine} points)"));
+            }
+        })
+    });
     bar.finish_and_clear();
     let states = merge_states(states?)?;
     let paths: Vec<String> = varies.iter().map(|v| v.path.clone()).collect();

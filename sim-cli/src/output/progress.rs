@@ -1,8 +1,13 @@
 //! The one place progress bars are made, so their style is set once.
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How often a shown bar redraws on its own, so that the elapsed time and
+/// the spinner move from the first second, before any unit is done.
+const TICK: Duration = Duration::from_millis(250);
 
 /// Whether a command draws progress: not with `--quiet`, not when stdout
 /// carries one JSON document (`--format json`), and only when stderr is a
@@ -24,21 +29,39 @@ pub(crate) fn bar(total: u64, what: &str, show: bool) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     let template = format!(
-        "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {what} (eta {{eta}})"
+        "{{spinner}} [{{elapsed_precise}}] {{bar:40}} {{pos}}/{{len}} {what} (eta {{eta}}) {{msg}}"
     );
     bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
+    bar.enable_steady_tick(TICK);
     bar
 }
 
-/// A counter without a known total (searches that stop when they converge).
-pub(crate) fn spinner(what: &str, show: bool) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let template = format!("{{spinner}} [{{elapsed_precise}}] {{pos}} {what}");
-    bar.set_style(ProgressStyle::with_template(&template).expect("valid template"));
-    bar
+/// One line per item of `names` (e.g. the routes a capacity search runs in
+/// parallel), each a spinner with a message the caller sets; hidden when
+/// `show` is false. The lines are cleared when the returned bars finish.
+pub(crate) fn lines(names: &[String], show: bool) -> (MultiProgress, Vec<ProgressBar>) {
+    let multi = MultiProgress::with_draw_target(if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {prefix}: {msg}")
+        .expect("valid template");
+    let bars = names
+        .iter()
+        .map(|n| {
+            let bar =
+                multi.add(if show { ProgressBar::new_spinner() } else { ProgressBar::hidden() });
+            bar.set_style(style.clone());
+            bar.set_prefix(n.clone());
+            bar.set_message("starting");
+            if show {
+                bar.enable_steady_tick(TICK);
+            }
+            bar
+        })
+        .collect();
+    (multi, bars)
 }
 
 #[cfg(test)]
@@ -68,6 +91,7 @@ mod tests {
     #[test]
     fn a_hidden_bar_draws_nothing() {
         assert!(bar(10, "points", false).is_hidden());
-        assert!(spinner("simulations", false).is_hidden());
+        let (_, bars) = lines(&["red".to_string()], false);
+        assert!(bars.iter().all(ProgressBar::is_hidden));
     }
 }

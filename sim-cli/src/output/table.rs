@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use sim_scenarios::experiment::{RouteCapacity, Slo};
+use sim_scenarios::file::{ArrivalKind, ScenarioSpec};
 use sim_scenarios::report::{PrecisionOn, RouteReport};
 use sim_scenarios::{RunReport, Scenario};
 
@@ -21,6 +22,11 @@ fn ms(v: f64) -> String {
         3
     };
     format!("{v:.decimals$}")
+}
+
+/// A rate: whole requests per second from 100/s, else 3 significant digits.
+fn per_s(v: f64) -> String {
+    if v >= 100.0 { format!("{v:.0}") } else { ms(v) }
 }
 
 /// A latency, or `-` when the route completed nothing.
@@ -48,7 +54,32 @@ pub(crate) fn count(n: u64, word: &str) -> String {
 /// Writes the whole table: the routes side by side, their differences,
 /// what authorisation adds, and where the time goes hop by hop. Warnings
 /// and findings are not part of it: they go to stderr.
-pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+/// For a bursty workload (`on_off`, `mmpp2`), a line saying what
+/// `rate_per_s` means and the mean rate it gives; `None` for a steady one,
+/// whose `rate_per_s` is the mean.
+pub(crate) fn arrival_line(spec: &ScenarioSpec, mean_rate_per_s: f64) -> Option<String> {
+    let a = &spec.workload.arrival;
+    let rate = a.rate_per_s.as_ref().map_or_else(String::new, ToString::to_string);
+    match a.kind {
+        ArrivalKind::OnOff => Some(format!(
+            "arrivals on_off: {rate} req/s during bursts (mean burst {} ms, mean silence {} ms), mean rate {} req/s",
+            a.on_ms.unwrap_or(0.0),
+            a.off_ms.unwrap_or(0.0),
+            per_s(mean_rate_per_s)
+        )),
+        ArrivalKind::Mmpp2 => Some(format!(
+            "arrivals mmpp2: {rate} req/s in its two states, mean rate {} req/s",
+            per_s(mean_rate_per_s)
+        )),
+        ArrivalKind::Poisson | ArrivalKind::Constant => None,
+    }
+}
+
+pub(crate) fn write(
+    out: &mut impl Write,
+    report: &RunReport,
+    spec: &ScenarioSpec,
+) -> io::Result<()> {
     writeln!(
         out,
         "scenario {} · seed {} · {} × {} {} ({} warm-up)",
@@ -59,6 +90,9 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
         if report.mode == "mix" { "shared by the routes (mode mix)" } else { "per route" },
         report.warmup_requests
     )?;
+    if let Some(line) = arrival_line(spec, report.mean_rate_per_s) {
+        writeln!(out, "{line}")?;
+    }
     if report.warmup_auto {
         writeln!(
             out,
@@ -243,6 +277,14 @@ pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Re
 /// The compiled model, route by route and hop by hop.
 pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Result<()> {
     writeln!(out, "scenario {} ({})", scenario.spec().name, scenario.file().display())?;
+    let line = arrival_line(scenario.spec(), scenario.mean_rate_per_s()).unwrap_or_else(|| {
+        format!(
+            "arrivals {}: {} req/s",
+            scenario.spec().workload.arrival.kind,
+            per_s(scenario.mean_rate_per_s())
+        )
+    });
+    writeln!(out, "{line}")?;
     for r in scenario.routes() {
         writeln!(out)?;
         let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();

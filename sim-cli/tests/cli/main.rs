@@ -6,17 +6,23 @@
 
 mod azure_bad_input;
 mod bad_input;
+mod bounds;
 mod capacity;
 mod determinism;
+mod docs;
 mod explain;
+mod field_reference;
+mod flags;
 mod golden;
 mod out;
 mod pipes;
+mod progress;
 mod report_svg;
 mod run_json;
 mod run_table;
 mod scenarios;
 mod shards;
+mod slo;
 mod sweep;
 mod validate;
 

@@ -28,6 +28,7 @@ struct Report {
     requests: u64,
     warmup_requests: u64,
     mode: String,
+    mean_rate_per_s: f64,
     common_random_numbers: bool,
     baseline: String,
     routes: Vec<Route>,
@@ -35,6 +36,9 @@ struct Report {
     #[serde(deserialize_with = "nullable")]
     precision: Option<serde_json::Value>,
     warmup_auto: bool,
+    /// Present with `--slo` only.
+    #[serde(default)]
+    slo: Vec<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -195,6 +199,8 @@ fn reference_run_matches_the_documented_schema() {
 
     assert_eq!(report.schema_version, 2);
     assert!(report.common_random_numbers, "compare mode shares the demand");
+    assert_eq!(report.mean_rate_per_s, 2000.0, "poisson: rate_per_s is the mean");
+    assert!(report.slo.is_empty(), "no --slo, no verdicts");
     for r in &report.routes {
         // Nothing lost on the reference run, and every difference compares
         // the same requests.

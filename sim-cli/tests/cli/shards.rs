@@ -112,3 +112,57 @@ fn merging_a_directory_that_holds_no_results_names_it() {
         "{stderr}"
     );
 }
+
+/// Issue 17 item 7: `merge --out DIR --report` gives a sharded sweep the
+/// directory, and the charts, the unsharded sweep would have written.
+#[test]
+fn merge_out_report_writes_the_whole_sweeps_directory_and_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    sweep(&["--out", whole.to_str().unwrap(), "--report", "--quiet"]);
+    let dirs: Vec<PathBuf> = (0..2).map(|k| tmp.path().join(format!("shard-{k}"))).collect();
+    for (k, dir) in dirs.iter().enumerate() {
+        shard(k, 2, dir, &[]);
+    }
+    let merged = tmp.path().join("merged");
+    let out = aznetsim()
+        .arg("merge")
+        .args(&dirs)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--report")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("results saved in {}", merged.display())), "{stderr}");
+    assert_eq!(super::entries(&merged), super::entries(&whole));
+    for file in
+        ["summary.csv", "states.jsonl", "manifest.json", "scenario.json", "p99-against-load.svg"]
+    {
+        assert_eq!(
+            std::fs::read(merged.join(file)).unwrap(),
+            std::fs::read(whole.join(file)).unwrap(),
+            "{file} differs from the unsharded sweep's"
+        );
+    }
+    // The merged directory is a results directory merge reads again.
+    assert_eq!(merge(&[merged], &[]), String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn merge_report_needs_out_and_a_sweep() {
+    let stderr = failure_of(aznetsim().args(["merge", "x", "--report"]), EXIT_INVALID);
+    assert!(stderr.contains("--out"), "{stderr}");
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    stdout_of(
+        aznetsim().arg("run").arg(apim()).args(super::SMALL).arg("-q").arg("--out").arg(&run),
+    );
+    let out =
+        aznetsim().arg("merge").arg(&run).arg("--out").arg(tmp.path().join("m")).output().unwrap();
+    assert_eq!(out.status.code(), Some(EXIT_INVALID));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("this is a run directory, already whole"), "{stderr}");
+    assert!(!tmp.path().join("m").exists(), "nothing written");
+}

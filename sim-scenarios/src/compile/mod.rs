@@ -94,6 +94,16 @@ impl Scenario {
         self.mix.as_ref().map(|m| &m.model)
     }
 
+    /// The workload's long-run mean arrival rate \[1/s\]: per route in mode
+    /// `compare`, over all routes in mode `mix`. For `on_off` it is
+    /// `rate_per_s` (the rate during bursts) times `on_ms / (on_ms +
+    /// off_ms)`; for `mmpp2` the rates weighted by their mean sojourns.
+    pub fn mean_rate_per_s(&self) -> f64 {
+        // The spec was validated when the scenario was built: this succeeds.
+        crate::file::laws::arrivals(&self.spec.workload.arrival, "workload.arrival")
+            .map_or(0.0, |a| a.mean_rate_per_s())
+    }
+
     /// In mode `mix`, the shared model without authorisation work, when a
     /// route has any: run with the same seed, it measures what
     /// authorisation adds to each route.

@@ -28,105 +28,11 @@ use sim_core::RunOptions;
 use sim_core::stats::{REPORTED_QUANTILES, RouteStats};
 
 use crate::compile::Scenario;
+use crate::experiment::slo::{Slo, SloMetric};
 use crate::experiment::sweep::PointError;
 use crate::file::spec::{ScenarioSpec, Warmup};
 use crate::report::summary::RouteSummary;
 use crate::run::{Twins, simulate};
-
-/// What the SLO constrains.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum SloMetric {
-    /// The mean latency.
-    Mean,
-    /// A percentile (0 < q < 1), e.g. 0.99.
-    Quantile(f64),
-}
-
-/// A `--slo` that is not `METRIC<=LIMIT`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "--slo {spec}: expected METRIC<=LIMIT with METRIC mean or pNN (p50, p99, p99.9) and LIMIT in ms or s, e.g. p99<=50ms"
-)]
-pub struct SloError {
-    /// The argument as given.
-    pub spec: String,
-}
-
-/// A latency objective, e.g. `p99<=50ms`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Slo {
-    /// What is constrained.
-    pub metric: SloMetric,
-    /// The limit \[ms\].
-    pub limit_ms: f64,
-}
-
-impl Slo {
-    /// Parses `p99<=50ms`, `p99.9<=1s`, `mean<=20ms`, `p50<=0.5s`.
-    ///
-    /// # Errors
-    ///
-    /// Fails with a message saying the accepted form.
-    pub fn parse(s: &str) -> Result<Self, SloError> {
-        let usage = || SloError { spec: s.to_string() };
-        let (metric, limit) = s.split_once("<=").ok_or_else(usage)?;
-        let metric = match metric.trim() {
-            "mean" => SloMetric::Mean,
-            m => {
-                let pct: f64 =
-                    m.strip_prefix('p').and_then(|p| p.parse().ok()).ok_or_else(usage)?;
-                if !(pct > 0.0 && pct < 100.0) {
-                    return Err(usage());
-                }
-                SloMetric::Quantile(pct / 100.0)
-            }
-        };
-        let limit = limit.trim();
-        let (num, scale) = if let Some(n) = limit.strip_suffix("ms") {
-            (n, 1.0)
-        } else if let Some(n) = limit.strip_suffix('s') {
-            (n, 1000.0)
-        } else {
-            return Err(usage());
-        };
-        let v: f64 = num.trim().parse().map_err(|_| usage())?;
-        if !(v.is_finite() && v > 0.0) {
-            return Err(usage());
-        }
-        Ok(Slo { metric, limit_ms: v * scale })
-    }
-
-    /// The metric's value in a summary \[ms\]; infinite when nothing
-    /// completed.
-    pub fn measure(&self, summary: &RouteSummary<'_>) -> f64 {
-        match self.metric {
-            SloMetric::Mean => summary.mean_ms,
-            SloMetric::Quantile(_) if summary.accumulators().completed == 0 => f64::INFINITY,
-            SloMetric::Quantile(q) => summary.quantile_ms(q),
-        }
-    }
-
-    /// Whether a run meets the SLO: the metric is within the limit, no
-    /// measured request was rejected or timed out, and the run was stable
-    /// ([`RouteSummary::is_stable`]: an unstable run's latency grows with
-    /// its length, so no limit it seems to meet is a capacity).
-    pub fn is_met(&self, summary: &RouteSummary<'_>) -> bool {
-        let acc = summary.accumulators();
-        summary.is_stable()
-            && acc.rejected == 0
-            && acc.timed_out == 0
-            && self.measure(summary) <= self.limit_ms
-    }
-}
-
-impl std::fmt::Display for Slo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.metric {
-            SloMetric::Mean => write!(f, "mean<={}ms", self.limit_ms),
-            SloMetric::Quantile(q) => write!(f, "p{}<={}ms", q * 100.0, self.limit_ms),
-        }
-    }
-}
 
 /// One evaluation of the search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -306,6 +212,42 @@ pub struct CapacityReport {
     pub routes: Vec<RouteCapacity>,
 }
 
+/// Where a route's search is, after each simulation: for a progress line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchProgress<'a> {
+    /// The route searched.
+    pub route: &'a str,
+    /// Simulations made so far for this route.
+    pub runs: usize,
+    /// The rate just tried \[1/s\].
+    pub rate_per_s: f64,
+    /// Whether it met the SLO.
+    pub met: bool,
+    /// The bracket so far \[1/s\]: the highest rate that met the SLO and
+    /// the lowest above it that did not (`None` until one is seen).
+    pub bracket_per_s: [Option<f64>; 2],
+}
+
+impl<'a> SearchProgress<'a> {
+    /// The progress after `probes` (the last one just made).
+    fn after(route: &'a str, probes: &[Probe]) -> Self {
+        let last = probes.last().expect("called after a probe");
+        let met = probes.iter().filter(|p| p.met).map(|p| p.rate_per_s).reduce(f64::max);
+        let broke = probes
+            .iter()
+            .filter(|p| !p.met && met.is_none_or(|m| p.rate_per_s > m))
+            .map(|p| p.rate_per_s)
+            .reduce(f64::min);
+        SearchProgress {
+            route,
+            runs: probes.len(),
+            rate_per_s: last.rate_per_s,
+            met: last.met,
+            bracket_per_s: [met, broke],
+        }
+    }
+}
+
 /// Search settings.
 #[derive(Debug, Clone, Copy)]
 pub struct Search {
@@ -371,7 +313,8 @@ fn metric_ci95(slo: &Slo, stats: &RouteStats, summary: &RouteSummary<'_>) -> Opt
 }
 
 /// Finds each route's capacity (routes in parallel, each alone in its
-/// scenario), or only `route`'s.
+/// scenario), or only `route`'s; `on_probe` is called from any thread after
+/// each simulation with where that route's search is.
 ///
 /// # Errors
 ///
@@ -382,7 +325,7 @@ pub fn capacity(
     route: Option<&str>,
     slo: Slo,
     search: Search,
-    on_probe: &(dyn Fn() + Sync),
+    on_probe: &(dyn Fn(&SearchProgress<'_>) + Sync),
 ) -> Result<Vec<RouteCapacity>, PointError> {
     use rayon::prelude::*;
     let fail = |msg: String| PointError {
@@ -478,13 +421,13 @@ fn search_route(
     rate0: f64,
     slo: Slo,
     search: Search,
-    on_probe: &(dyn Fn() + Sync),
+    on_probe: &(dyn Fn(&SearchProgress<'_>) + Sync),
 ) -> Result<RouteCapacity, PointError> {
     let mut probes: Vec<Probe> = Vec::new();
     let eval = |probes: &mut Vec<Probe>, factor: f64| -> Result<Probe, PointError> {
         let p = probe(base, spec, name, rate0, factor, &slo, probes.len() + 1)?;
         probes.push(p.clone());
-        on_probe();
+        on_probe(&SearchProgress::after(name, probes));
         Ok(p)
     };
     // Bracket: lo meets the SLO, hi breaks it (factors of the base rate).
@@ -641,7 +584,12 @@ fn search_route(
         Some(l) => {
             let long = twice_as_long(spec);
             let p = probe(base, &long, name, rate0, l, &slo, probes.len() + 1)?;
-            on_probe();
+            on_probe(&SearchProgress {
+                runs: probes.len() + 1,
+                rate_per_s: p.rate_per_s,
+                met: p.met,
+                ..SearchProgress::after(name, &probes)
+            });
             Some(p)
         }
         None => None,
@@ -686,24 +634,6 @@ fn search_route(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn slo_forms() {
-        assert_eq!(
-            Slo::parse("p99<=50ms").unwrap(),
-            Slo { metric: SloMetric::Quantile(0.99), limit_ms: 50.0 }
-        );
-        assert_eq!(
-            Slo::parse("mean<=0.02s").unwrap(),
-            Slo { metric: SloMetric::Mean, limit_ms: 20.0 }
-        );
-        let p999 = Slo::parse("p99.9 <= 1s").unwrap();
-        assert!((p999.limit_ms - 1000.0).abs() < 1e-9);
-        assert!(matches!(p999.metric, SloMetric::Quantile(q) if (q - 0.999).abs() < 1e-12));
-        for bad in ["p99<50ms", "p100<=5ms", "x<=5ms", "p99<=5", "p99<=-1ms", "mean<=fast"] {
-            assert!(Slo::parse(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn rates_scale_including_mmpp() {

@@ -3,14 +3,16 @@
 
 pub(crate) mod capacity;
 pub(crate) mod precision;
+pub(crate) mod slo;
 pub(crate) mod sweep;
 
 pub use capacity::{
-    CapacityReport, CapacityWarning, INTERVAL_METHOD, Probe, RouteCapacity, Search, Slo, SloError,
-    SloMetric, capacity,
+    CapacityReport, CapacityWarning, INTERVAL_METHOD, Probe, RouteCapacity, Search, SearchProgress,
+    capacity,
 };
 pub use precision::{PrecisionTarget, simulate_to_precision};
-pub use sweep::{MAX_POINTS, PointError, Shard, SweepError, Vary, grid, run_sweep};
+pub use slo::{Objective, RouteObjective, Slo, SloError, SloMetric, check_run};
+pub use sweep::{MAX_POINTS, PointError, Shard, SweepError, SweepProgress, Vary, grid, run_sweep};
 
 use sim_core::{RunError, RunOptions};
 

@@ -202,10 +202,21 @@ impl std::error::Error for PointError {
     }
 }
 
+/// What a sweep reports while it runs, from any thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SweepProgress {
+    /// A replication of one route of a point finished (the unit a
+    /// progress bar counts, so it moves from the first seconds).
+    Replication,
+    /// Every replication of a point finished.
+    Point,
+}
+
 /// Runs the points of `shard` of the grid over `base` (a scenario document
 /// after `--set`) and returns their states in point order. Points run in
 /// parallel on the current rayon pool, each with the scenario's seed and
-/// replications; `on_point_done` is called after each.
+/// replications; `on_progress` is called after each route replication and
+/// after each point.
 ///
 /// # Errors
 ///
@@ -216,7 +227,7 @@ pub fn run_sweep(
     base: &Value,
     varies: &[Vary],
     shard: Shard,
-    on_point_done: &(dyn Fn() + Sync),
+    on_progress: &(dyn Fn(SweepProgress) + Sync),
 ) -> Result<Vec<RouteState>, PointError> {
     use rayon::prelude::*;
     let points = grid(varies).map_err(|e| PointError {
@@ -230,8 +241,10 @@ pub fn run_sweep(
     let results: Vec<Result<Vec<RouteState>, PointError>> = mine
         .par_iter()
         .map(|(i, values)| {
-            let r = run_point(file, base, varies, *i, values);
-            on_point_done();
+            let r = run_point(file, base, varies, *i, values, &|| {
+                on_progress(SweepProgress::Replication)
+            });
+            on_progress(SweepProgress::Point);
             r
         })
         .collect();
@@ -248,6 +261,7 @@ pub(crate) fn run_point(
     varies: &[Vary],
     point: usize,
     values: &[String],
+    on_replication_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<RouteState>, PointError> {
     let fail = |source: Box<dyn std::error::Error + Send + Sync>| PointError {
         what: format!("sweep point {point}"),
@@ -274,7 +288,7 @@ pub(crate) fn run_point(
     let spec = scenario.spec();
     let opts = sim_core::RunOptions::new(spec.seed, spec.replications);
     // Rows carry no authorisation cost: the twins are not run.
-    let sims = crate::run::simulate(&scenario, &opts, Twins::Skip, &|| {})
+    let sims = crate::run::simulate(&scenario, &opts, Twins::Skip, on_replication_done)
         .map_err(|e| fail(Box::new(e)))?;
     Ok(sims
         .routes(&scenario)

@@ -18,9 +18,11 @@
 //! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
 //! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency of the *completed* requests \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max`; all `null` when the route completed none |
 //! | `routes[i].rejected_share`, `routes[i].timed_out_share` | `rejected / offered` and `timed_out / offered`; `null` when nothing was offered |
+//! | `mean_rate_per_s` | the workload's long-run mean arrival rate \[1/s\], per route (`compare`) or in total (`mix`): `rate_per_s` for `poisson` and `constant`; for `on_off`, `rate_per_s` is the rate *during bursts* and the mean is `rate_per_s × on_ms / (on_ms + off_ms)`; for `mmpp2`, the rates weighted by their mean sojourns |
 //! | `common_random_numbers` | true when every route saw the same demand in each replication (mode `compare` without `common_random_numbers: false`) |
 //! | `baseline` | the route the others are compared with (`--baseline`, default the first) |
 //! | `warmup_auto` | true when `warmup_requests` was `"auto"` and the count was detected (MSER-5 on five pilot replications) |
+//! | `slo[k].{objective, route, metric, unit, limit, value, ci95, met, uncertain}` | with `run --slo` only (absent otherwise): each route's verdict against each objective: the figure (`value`, in `unit`: `"ms"` or `"share"` of the measured requests), its 95 % interval, `met` (the figure within `limit`) and `uncertain` (the interval contains the limit) |
 //! | `precision` | with `--precision`: `{target, on, replications, reached, worst_relative_half_width}`; `null` otherwise |
 //! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached` |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
@@ -46,6 +48,7 @@
 pub(crate) mod rows;
 pub(crate) mod state;
 pub(crate) mod summary;
+pub(crate) mod verdict;
 pub(crate) mod warnings;
 
 pub use rows::{ROW_COLUMNS, Row, csv_header};
@@ -54,6 +57,7 @@ pub use state::{
     merge_states,
 };
 pub use summary::{Accumulators, Resource, RouteSummary};
+pub use verdict::SloVerdict;
 pub use warnings::{INCOMPLETE, SATURATED, UNSTABLE, Warning, WarningKind};
 
 use serde::{Deserialize, Serialize};
@@ -85,6 +89,10 @@ pub struct RunReport {
     pub requests: u64,
     pub warmup_requests: u64,
     pub mode: String,
+    /// The workload's long-run mean arrival rate \[1/s\] (see
+    /// [`Scenario::mean_rate_per_s`]).
+    #[serde(default)]
+    pub mean_rate_per_s: f64,
     #[serde(default)]
     pub common_random_numbers: bool,
     #[serde(default)]
@@ -97,6 +105,10 @@ pub struct RunReport {
     /// `warmup_requests` was detected (MSER-5), not given.
     #[serde(default)]
     pub warmup_auto: bool,
+    /// With `run --slo`: each route's verdict against each objective
+    /// (absent otherwise).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slo: Vec<SloVerdict>,
 }
 
 /// One route's results.
@@ -348,12 +360,14 @@ pub fn report_against(
         requests: spec.workload.requests,
         warmup_requests: spec.workload.warmup_requests.count(),
         mode: if scenario.mix_model().is_some() { "mix" } else { "compare" }.into(),
+        mean_rate_per_s: scenario.mean_rate_per_s(),
         common_random_numbers: spec.mode == Mode::Compare
             && spec.workload.common_random_numbers != Some(false),
         baseline: names[base].to_string(),
         warnings: Vec::new(),
         precision: options.precision.clone(),
         warmup_auto: options.warmup_auto,
+        slo: Vec::new(),
         routes: scenario
             .routes()
             .iter()

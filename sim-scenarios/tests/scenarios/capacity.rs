@@ -28,7 +28,7 @@ fn mm1_capacity_under_a_mean_slo_matches_theory() {
         None,
         slo,
         Search::default(),
-        &|| {},
+        &|_| {},
     )
     .unwrap();
     let r = &found[0];
@@ -79,7 +79,7 @@ fn an_slo_below_the_unloaded_latency_has_no_capacity() {
         None,
         Slo::parse("p99<=5ms").unwrap(),
         search,
-        &|| {},
+        &|_| {},
     )
     .unwrap();
     assert_eq!(found[0].capacity_per_s, None);
@@ -103,7 +103,7 @@ fn a_loose_slo_on_a_saturating_route_is_capped_by_stability() {
         Some("red"),
         Slo::parse("mean<=60s").unwrap(),
         Search::default(),
-        &|| {},
+        &|_| {},
     )
     .unwrap();
     let r = &found[0];
@@ -135,7 +135,7 @@ fn a_search_that_never_breaks_the_slo_says_it_reached_the_ceiling() {
         None,
         Slo::parse("mean<=5ms").unwrap(),
         Search::default(),
-        &|| {},
+        &|_| {},
     )
     .unwrap();
     let r = &found[0];
@@ -166,7 +166,7 @@ fn latency_that_falls_with_load_is_searched_upward() {
         Some("green"),
         slo,
         Search::default(),
-        &|| {},
+        &|_| {},
     )
     .unwrap();
     let r = &found[0];

@@ -55,6 +55,26 @@ pub enum Tag {
 }
 
 impl Tag {
+    /// Every tag, most reliable first.
+    pub const ALL: [Tag; 6] = [Tag::Off, Tag::Meas, Tag::Sec, Tag::Der, Tag::Est, Tag::Old];
+
+    /// What the tag says about a figure, in a sentence for the reader of
+    /// `aznetsim catalog`.
+    pub const fn meaning(self) -> &'static str {
+        match self {
+            Tag::Off => {
+                "official: Microsoft documentation (Learn, azure-docs), or an IETF standard"
+            }
+            Tag::Meas => "measured: a published measurement (one lab, one point in time)",
+            Tag::Sec => {
+                "second-hand: a third party repeating a Microsoft figure, not checked against the original"
+            }
+            Tag::Der => "derived from published figures: the note shows the arithmetic",
+            Tag::Est => "estimate: no published figure was found",
+            Tag::Old => "official but old: the version read may be out of date",
+        }
+    }
+
     /// The tag as written in `azure-figures.md`: `OFF`, `MEAS`, `SEC`, `DER`,
     /// `EST` or `OLD`.
     pub const fn label(self) -> &'static str {
