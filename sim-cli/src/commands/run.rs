@@ -15,6 +15,7 @@ use sim_scenarios::experiment::PrecisionTarget;
 use sim_scenarios::experiment::Shard;
 use sim_scenarios::report::{PrecisionOn, PrecisionOutcome, ReportOptions, RouteState};
 use sim_scenarios::run::{Simulated, Twins};
+use sim_scenarios::text::escape;
 use sim_scenarios::{RunReport, Scenario};
 
 use super::shared::{self, Loaded};
@@ -33,11 +34,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let target = shared::save_target(&args.save, &scenario.spec().name)?;
     let (sims, outcome) = simulate(args, &scenario, &pool)?;
     let report = report(args, &scenario, &sims, outcome, detected_warmup.is_some())?;
-    if let Some(dir) = &target {
-        save(args, dir, &loaded, &scenario, &sims, &report)?;
-    }
+    // The results are printed even when saving them fails: the work is
+    // never lost, and the error says what was not saved.
+    let saved = target.as_ref().map(|dir| save(args, dir, &loaded, &scenario, &sims, &report));
     print(args, &report)?;
     let failed = write_findings_and_warnings(&scenario, &report)?;
+    if let Some(Err(e)) = saved {
+        return Err(e.context(save::NOT_SAVED));
+    }
     Ok(if failed { ExitCode::from(crate::EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }
 
@@ -139,15 +143,17 @@ fn save(
 ) -> Result<()> {
     let states: Vec<RouteState> =
         sims.routes(scenario).iter().map(|run| RouteState::from_run(0, &[], run, 0)).collect();
-    let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
-    let mut files = shared::common_files(&m, &loaded.value, &states)?;
+    let mut m = shared::manifest("run", scenario.spec(), &loaded.overrides, &[], Shard::ALL, 1);
+    // With --precision, the replications it took.
+    m.replications = report.replications;
+    let mut files = shared::common_files(m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
     if args.save.report {
         pictures::run_charts(&mut files, report, &states)?;
     }
     save::write_dir(dir, &files, args.save.force)?;
     if !args.exec.quiet {
-        eprintln!("aznetsim: results saved in {}", dir.display());
+        eprintln!("aznetsim: results saved in {}", save::shown(dir));
     }
     Ok(())
 }
@@ -160,7 +166,7 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
     for r in scenario.routes() {
         for f in &r.findings {
             failed |= f.severity == Severity::Error;
-            writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, f.message)?;
+            writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, escape(&f.message))?;
         }
     }
     table::write_warnings(&mut err, report)?;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use sim_scenarios::azure::{Finding, Severity};
+use sim_scenarios::text::escape;
 
 use super::shared;
 use crate::args::ValidateArgs;
@@ -32,12 +33,12 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
                     count((findings.len() - errors) as u64, "warning")
                 )?;
                 for f in findings {
-                    writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;
+                    writeln!(out, "  {} [{}]: {}", f.severity, f.check, escape(&f.message))?;
                 }
                 check_failed |= errors > 0;
             }
             Err(e) => {
-                eprintln!("aznetsim: error: {e:#}");
+                eprintln!("aznetsim: error: {}", escape(&format!("{e:#}")));
                 invalid = true;
             }
         }

@@ -9,6 +9,13 @@ use sim_scenarios::report::{RouteState, decode_histogram};
 use crate::output::charts::{self, Caption, LoadChart, LoadSeries};
 use crate::save::Files;
 
+/// A chart's SVG with every name in it made safe: control characters
+/// (illegal in XML, spoofing in a viewer's text) as visible escapes.
+/// plotters escapes `<`, `>`, `&` and quotes itself.
+fn svg(document: String) -> String {
+    sim_scenarios::text::escape_lines(&document)
+}
+
 /// `run --report`: every route's latency distribution on one chart, and
 /// where the time goes.
 pub(crate) fn run_charts(
@@ -25,19 +32,19 @@ pub(crate) fn run_charts(
     let caption = Caption::of_run(report);
     files.add(
         "latency.svg",
-        charts::latency_distribution(
+        svg(charts::latency_distribution(
             &format!("{}: end-to-end latency by percentile", report.scenario),
             &refs,
             &caption,
-        ),
+        )),
     );
     files.add(
         "breakdown.svg",
-        charts::hop_breakdown(
+        svg(charts::hop_breakdown(
             &format!("{}: where the time goes, hop by hop (mean per request)", report.scenario),
             report,
             &caption,
-        ),
+        )),
     );
     Ok(())
 }
@@ -97,7 +104,7 @@ pub(crate) fn sweep_charts(
         };
         files.add(
             "p99-against-load.svg",
-            charts::latency_against_load(&LoadChart {
+            svg(charts::latency_against_load(&LoadChart {
                 title: &title,
                 x_desc,
                 metric: "p99",
@@ -105,7 +112,7 @@ pub(crate) fn sweep_charts(
                 slo_ms: None,
                 log_y: false,
                 caption: &caption_of(spec, varies),
-            }),
+            })),
         );
     }
     Ok(())
@@ -135,7 +142,7 @@ pub(crate) fn capacity_charts(
     let title = format!("{metric} against arrival rate (capacity search, SLO {text})");
     files.add(
         "p99-against-load.svg",
-        charts::latency_against_load(&LoadChart {
+        svg(charts::latency_against_load(&LoadChart {
             title: &title,
             x_desc: charts::ARRIVAL_RATE,
             metric,
@@ -143,7 +150,7 @@ pub(crate) fn capacity_charts(
             slo_ms: Some(slo.limit_ms),
             log_y: true,
             caption: &caption_of(spec, &[]),
-        }),
+        })),
     );
     Ok(())
 }

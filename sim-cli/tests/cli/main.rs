@@ -18,6 +18,7 @@ mod run_table;
 mod scenarios;
 mod shards;
 mod sweep;
+mod tamper;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -16,7 +16,7 @@ fn sweep(extra: &[&str]) -> String {
 }
 
 /// Runs shard `k` of `n` into `dir` and returns its stdout.
-fn shard(k: usize, n: usize, dir: &Path, extra: &[&str]) -> String {
+pub(super) fn shard(k: usize, n: usize, dir: &Path, extra: &[&str]) -> String {
     stdout_of(
         aznetsim()
             .arg("sweep")
