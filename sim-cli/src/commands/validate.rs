@@ -27,7 +27,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "{}: {verdict} ({}, {}, {})",
-                    path.display(),
+                    escape(&path.display().to_string()),
                     count(s.routes().len() as u64, "route"),
                     count(errors as u64, "error"),
                     count((findings.len() - errors) as u64, "warning")

@@ -1208,6 +1208,23 @@ mod tests {
         assert!(!has_text(&without, "SLO"));
     }
 
+    /// Issue 10, item 8: a route name with markup and control characters
+    /// stays text: plotters escapes the markup, `pictures::svg` the
+    /// control characters (which XML forbids).
+    #[test]
+    fn issue_10_a_route_name_with_markup_and_control_characters_stays_text() {
+        let mut series = load_series(false);
+        let name = "a<b&\"c\u{1b}[31m\u{7}</text><script>";
+        series[0].name = name.to_string();
+        let svg = crate::output::pictures::svg(load_svg(&series, None, false));
+        assert_well_formed(&svg);
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(!svg.chars().any(|c| c.is_control() && c != '\n'), "a control character is left");
+        // `texts` undoes &lt; &gt; &amp; only: the quote is still &quot;.
+        let shown = "a<b&&quot;c\\u{1b}[31m\\u{7}</text><script>";
+        assert!(has_text(&svg, shown), "{:?}", texts(&svg));
+    }
+
     #[test]
     fn capacity_chart_is_logarithmic_with_a_ring_at_each_capacity_and_the_slo() {
         let series = load_series(true);

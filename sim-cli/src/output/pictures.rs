@@ -12,7 +12,7 @@ use crate::save::Files;
 /// A chart's SVG with every name in it made safe: control characters
 /// (illegal in XML, spoofing in a viewer's text) as visible escapes.
 /// plotters escapes `<`, `>`, `&` and quotes itself.
-fn svg(document: String) -> String {
+pub(crate) fn svg(document: String) -> String {
     sim_scenarios::text::escape_lines(&document)
 }
 

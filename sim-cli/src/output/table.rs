@@ -53,7 +53,7 @@ pub(crate) fn write(out: &mut impl Write, report: &RunReport) -> io::Result<()> 
     writeln!(
         out,
         "scenario {} · seed {} · {} × {} {} ({} warm-up)",
-        report.scenario,
+        Shown(&report.scenario),
         report.seed,
         count(report.replications, "replication"),
         count(report.requests, "request"),
