@@ -94,7 +94,7 @@ pub(crate) struct Manifest {
 
 impl Manifest {
     /// The first field in which two slices of one experiment must agree and
-    /// do not, as "field: this vs that".
+    /// do not, as "field is (other's) here, (self's) there".
     pub(crate) fn difference(&self, other: &Manifest) -> Option<String> {
         let pairs: [(&str, String, String); 11] = [
             ("tool", self.tool.clone(), other.tool.clone()),
@@ -112,7 +112,7 @@ impl Manifest {
         pairs
             .into_iter()
             .find(|(_, a, b)| a != b)
-            .map(|(field, a, b)| format!("{field} {} vs {}", escape(&b), escape(&a)))
+            .map(|(field, a, b)| format!("{field} is {} here, {} there", escape(&b), escape(&a)))
     }
 
     /// The digest [`Manifest::manifest_sha256`] holds: of the manifest as

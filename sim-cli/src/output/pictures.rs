@@ -9,13 +9,6 @@ use sim_scenarios::report::{RouteState, decode_histogram};
 use crate::output::charts::{self, Caption, LoadChart, LoadSeries};
 use crate::save::Files;
 
-/// A chart's SVG with every name in it made safe: control characters
-/// (illegal in XML, spoofing in a viewer's text) as visible escapes.
-/// plotters escapes `<`, `>`, `&` and quotes itself.
-pub(crate) fn svg(document: String) -> String {
-    sim_scenarios::text::escape_lines(&document)
-}
-
 /// `run --report`: every route's latency distribution on one chart, and
 /// where the time goes.
 pub(crate) fn run_charts(
@@ -32,7 +25,7 @@ pub(crate) fn run_charts(
     let caption = Caption::of_run(report);
     files.add(
         "latency.svg",
-        svg(charts::latency_distribution(
+        charts::safe_text(charts::latency_distribution(
             &format!("{}: end-to-end latency by percentile", report.scenario),
             &refs,
             &caption,
@@ -40,7 +33,7 @@ pub(crate) fn run_charts(
     );
     files.add(
         "breakdown.svg",
-        svg(charts::hop_breakdown(
+        charts::safe_text(charts::hop_breakdown(
             &format!("{}: where the time goes, hop by hop (mean per request)", report.scenario),
             report,
             &caption,
@@ -104,7 +97,7 @@ pub(crate) fn sweep_charts(
         };
         files.add(
             "p99-against-load.svg",
-            svg(charts::latency_against_load(&LoadChart {
+            charts::safe_text(charts::latency_against_load(&LoadChart {
                 title: &title,
                 x_desc,
                 metric: "p99",
@@ -142,7 +135,7 @@ pub(crate) fn capacity_charts(
     let title = format!("{metric} against arrival rate (capacity search, SLO {text})");
     files.add(
         "p99-against-load.svg",
-        svg(charts::latency_against_load(&LoadChart {
+        charts::safe_text(charts::latency_against_load(&LoadChart {
             title: &title,
             x_desc: charts::ARRIVAL_RATE,
             metric,

@@ -79,6 +79,7 @@ fn merging_slices_of_different_experiments_is_refused() {
         )),
         "{stderr}"
     );
+    assert!(stderr.contains("seed is 7 here, 42 there"), "what disagrees: {stderr}");
     assert!(stderr.contains("seed"), "the message says what must match: {stderr}");
 }
 
