@@ -185,7 +185,9 @@ pub(crate) struct SaveArgs {
         value_parser = clap::builder::OsStringValueParser::new().map(PathBuf::from)
     )]
     pub(crate) out: Option<PathBuf>,
-    /// Replace DIR if it exists (otherwise an existing DIR is an error).
+    /// Replace DIR if it is a results directory (holds aznetsim's
+    /// manifest.json); anything else that exists is an error, before
+    /// simulating.
     #[arg(long, requires = "out")]
     pub(crate) force: bool,
     /// Also write SVG charts into DIR (needs --out).

@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Parser;
+use sim_scenarios::text::escape;
 
 use crate::args::{Cli, Command, FlagError};
 
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             if let Some(flag) = FlagError::of(&e) {
-                eprintln!("aznetsim: error: {flag}");
+                eprintln!("aznetsim: error: {}", escape(&flag.to_string()));
                 return ExitCode::from(EXIT_ERROR);
             }
             // clap prints help and version on stdout with success, usage
@@ -44,7 +45,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("aznetsim: error: {e:#}");
+            // One helper for every message: a name in it (a route, a
+            // file, a value) cannot spoof the lines around it.
+            eprintln!("aznetsim: error: {}", escape(&format!("{e:#}")));
             ExitCode::from(EXIT_ERROR)
         }
     }

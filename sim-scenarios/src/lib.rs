@@ -61,6 +61,7 @@ pub mod experiment;
 pub mod file;
 pub mod report;
 pub mod run;
+pub mod text;
 
 pub use compile::Scenario;
 pub use error::ScenarioError;

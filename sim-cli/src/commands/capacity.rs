@@ -88,21 +88,27 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
         replications: spec.replications,
         routes: found.clone(),
     };
-    if let Some(dir) = &target {
-        let m = shared::manifest("capacity", spec, &[], Shard::ALL, 1);
+    // The report is printed even when saving it fails: the work is never
+    // lost, and the error says what was not saved.
+    let saved = target.as_ref().map(|dir| -> Result<()> {
+        let m = shared::manifest("capacity", spec, &loaded.overrides, &[], Shard::ALL, 1);
         let mut files = Files::default();
-        files.add("manifest.json", serde_json::to_string_pretty(&m)? + "\n");
         files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
         files.add("summary.json", serde_json::to_string_pretty(&doc)? + "\n");
         files.add("states.jsonl", "");
+        files.add_manifest(m)?;
         if args.save.report {
             pictures::capacity_charts(&mut files, spec, &found, &slo)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
         if !args.exec.quiet {
-            eprintln!("aznetsim: results saved in {}", dir.display());
+            eprintln!(
+                "aznetsim: results saved in {}",
+                sim_scenarios::text::escape(&dir.display().to_string())
+            );
         }
-    }
+        Ok(())
+    });
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Json => {
@@ -113,8 +119,11 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     }
     out.flush()?;
     for w in found.iter().flat_map(|r| r.warnings()) {
-        eprintln!("aznetsim: warning: {w}");
+        eprintln!("aznetsim: warning: {}", sim_scenarios::text::escape(&w.to_string()));
     }
     let failed = found.iter().any(|r| r.capacity_per_s.is_none() || r.ceiling_reached);
+    if let Some(Err(e)) = saved {
+        return Err(e.context(save::NOT_SAVED));
+    }
     Ok(if failed { ExitCode::from(EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }

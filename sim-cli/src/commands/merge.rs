@@ -1,9 +1,8 @@
 //! `aznetsim merge`: join the shards of a sweep by merging their
 //! histograms exactly.
 
-use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -11,6 +10,7 @@ use sim_scenarios::Scenario;
 use sim_scenarios::experiment::Shard;
 use sim_scenarios::file::{ScenarioSpec, parse_json};
 use sim_scenarios::report::{RouteState, merge_states};
+use sim_scenarios::text::Shown;
 
 use super::shared;
 use crate::args::{MergeArgs, RowFormat};
@@ -22,44 +22,13 @@ use crate::save::{self, Manifest};
 /// unsharded sweep would write it; fails unless every shard of one
 /// experiment is given exactly once.
 pub(crate) fn run(args: &MergeArgs) -> Result<ExitCode> {
-    let mut all = Vec::new();
-    let mut first: Option<(PathBuf, Manifest)> = None;
-    let mut shards_seen = BTreeSet::new();
-    for dir in &args.dirs {
-        let (m, states) = save::read_dir(dir)?;
-        if !shards_seen.insert(m.shard.index) && m.shard.count > 1 {
-            bail!("{}: shard {}/{} is given twice", dir.display(), m.shard.index, m.shard.count);
-        }
-        if let Some((d0, m0)) = &first {
-            if !m0.same_experiment(&m) {
-                bail!(
-                    "{}: not from the same experiment as {} (scenario, seed, replications, varied fields and points must match)",
-                    dir.display(),
-                    d0.display()
-                );
-            }
-        } else {
-            first = Some((dir.clone(), m.clone()));
-        }
-        all.extend(states);
-    }
-    let (d0, m) = first.expect("clap requires at least one directory");
-    let missing: Vec<String> = (0..m.shard.count)
-        .filter(|k| !shards_seen.contains(k))
-        .map(|k| format!("{k}/{}", m.shard.count))
-        .collect();
-    if !missing.is_empty() {
-        bail!(
-            "shards {} are missing: merge needs every shard of the sweep (--shard K/N for K = 0..N-1)",
-            missing.join(", ")
-        );
-    }
+    let (m, all) = save::read_shards(&args.dirs)?;
     let states = merge_states(all)?;
     let paths: Vec<String> = m.varies.iter().map(|v| v.path.clone()).collect();
     let text = shared::rows_text(&states, &paths, args.format)?;
     shared::warn_unstable(&states)?;
     if args.save.out.is_some() {
-        save_merged(args, &d0, &m, &states, &text)?;
+        save_merged(args, &args.dirs[0], &m, &states, &text)?;
     }
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -80,7 +49,7 @@ fn save_merged(
     if m.command != "sweep" {
         bail!(
             "{}: merge --out saves joined sweep shards, and this is a {} directory, already whole: copy it, or run {} --out --report for charts",
-            first.display(),
+            Shown(&first.display().to_string()),
             m.command,
             m.command
         );
@@ -92,7 +61,7 @@ fn save_merged(
     let spec: ScenarioSpec = Scenario::from_value(&scenario_file, value.clone())?.spec().clone();
     let dir = shared::save_target(&args.save, &m.scenario)?.expect("--out was given");
     let merged = Manifest { shard: Shard::ALL, ..m.clone() };
-    let mut files = shared::common_files(&merged, &value, states)?;
+    let mut files = shared::common_files(merged, &value, states)?;
     if args.format == RowFormat::Jsonl {
         files.add("summary.jsonl", text.to_string());
     }
@@ -100,6 +69,6 @@ fn save_merged(
         pictures::sweep_charts(&mut files, &spec, states, &m.varies)?;
     }
     save::write_dir(&dir, &files, args.save.force)?;
-    eprintln!("aznetsim: results saved in {}", dir.display());
+    eprintln!("aznetsim: results saved in {}", Shown(&dir.display().to_string()));
     Ok(())
 }

@@ -15,6 +15,7 @@ use sim_scenarios::azure::Severity;
 use sim_scenarios::experiment::{PrecisionTarget, Shard, check_run};
 use sim_scenarios::report::{PrecisionOn, PrecisionOutcome, ReportOptions, RouteState};
 use sim_scenarios::run::{Simulated, Twins};
+use sim_scenarios::text::escape;
 use sim_scenarios::{RunReport, Scenario};
 
 use super::shared::{self, Loaded};
@@ -47,11 +48,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<ExitCode> {
     let (sims, outcome) = simulate(args, file, &scenario, &pool)?;
     let mut report = report(args, &scenario, &sims, outcome, detected_warmup.is_some())?;
     report.slo = check_run(&report, &args.slo);
-    if let Some(dir) = &target {
-        save(args, dir, &loaded, &scenario, &sims, &report)?;
-    }
+    // The results are printed even when saving them fails: the work is
+    // never lost, and the error says what was not saved.
+    let saved = target.as_ref().map(|dir| save(args, dir, &loaded, &scenario, &sims, &report));
     print(args, &scenario, &sims, &report)?;
     let failed = write_findings_and_warnings(&scenario, &report)?;
+    if let Some(Err(e)) = saved {
+        return Err(e.context(save::NOT_SAVED));
+    }
     let broken = report.slo.iter().any(|v| !v.met);
     Ok(if failed || broken { ExitCode::from(crate::EXIT_CHECK_FAILED) } else { ExitCode::SUCCESS })
 }
@@ -146,15 +150,17 @@ fn save(
     report: &RunReport,
 ) -> Result<()> {
     let states = route_states(scenario, sims);
-    let m = shared::manifest("run", scenario.spec(), &[], Shard::ALL, 1);
-    let mut files = shared::common_files(&m, &loaded.value, &states)?;
+    let mut m = shared::manifest("run", scenario.spec(), &loaded.overrides, &[], Shard::ALL, 1);
+    // With --precision, the replications it took.
+    m.replications = report.replications;
+    let mut files = shared::common_files(m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
     if args.save.report {
         pictures::run_charts(&mut files, report, &states)?;
     }
     save::write_dir(dir, &files, args.save.force)?;
     if !args.exec.quiet {
-        eprintln!("aznetsim: results saved in {}", dir.display());
+        eprintln!("aznetsim: results saved in {}", save::shown(dir));
     }
     Ok(())
 }
@@ -167,7 +173,7 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
     for r in scenario.routes() {
         for f in &r.findings {
             failed |= f.severity == Severity::Error;
-            writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, f.message)?;
+            writeln!(err, "aznetsim: {} [{}]: {}", f.severity, f.check, escape(&f.message))?;
         }
     }
     for v in &report.slo {

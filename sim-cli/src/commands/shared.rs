@@ -10,6 +10,7 @@ use sim_scenarios::Scenario;
 use sim_scenarios::experiment::{Shard, Vary};
 use sim_scenarios::file::{ScenarioSpec, parse_assignment, parse_json, set_path};
 use sim_scenarios::report::{RouteState, csv_header};
+use sim_scenarios::text::Shown;
 
 use crate::args::{ExecArgs, RowFormat, SaveArgs};
 use crate::save::{self, Files, Manifest};
@@ -25,6 +26,9 @@ pub(crate) struct Loaded {
     pub(crate) value: Value,
     /// The validated scenario.
     pub(crate) scenario: Scenario,
+    /// Every override applied, as `PATH=VALUE`, in order (the manifest
+    /// records them).
+    pub(crate) overrides: Vec<String>,
 }
 
 /// The scenario argument that reads stdin.
@@ -42,13 +46,16 @@ pub(crate) fn load(path: &Path, sets: &[String], extra: &[(String, String)]) -> 
             .with_context(|| format!("{STDIN_NAME}: cannot read the scenario from stdin"))?;
         (PathBuf::from(STDIN_NAME), text)
     } else {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("{}: cannot read the scenario", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| {
+            format!("{}: cannot read the scenario", Shown(&path.display().to_string()))
+        })?;
         (path.to_path_buf(), text)
     };
     let value = apply_overrides(&file, &text, sets, extra)?;
     let scenario = Scenario::from_value(&file, value.clone())?;
-    Ok(Loaded { file, value, scenario })
+    let overrides =
+        sets.iter().cloned().chain(extra.iter().map(|(p, v)| format!("{p}={v}"))).collect();
+    Ok(Loaded { file, value, scenario, overrides })
 }
 
 /// The scenario document after overrides, not yet validated.
@@ -150,10 +157,12 @@ pub(crate) fn save_target(save: &SaveArgs, scenario: &str) -> Result<Option<Path
 }
 
 /// The manifest of a results directory of `command` on the validated
-/// `spec`.
+/// `spec` with its `overrides`; [`Files::add_manifest`] fills in the
+/// digests.
 pub(crate) fn manifest(
     command: &str,
     spec: &ScenarioSpec,
+    overrides: &[String],
     varies: &[Vary],
     shard: Shard,
     points: usize,
@@ -168,6 +177,12 @@ pub(crate) fn manifest(
         varies: varies.to_vec(),
         shard,
         points,
+        overrides: overrides.to_vec(),
+        format_version: save::FORMAT_VERSION,
+        scenario_sha256: String::new(),
+        states_lines: 0,
+        states_sha256: String::new(),
+        manifest_sha256: String::new(),
     }
 }
 
@@ -178,7 +193,7 @@ pub(crate) fn warn_unstable(states: &[RouteState]) -> Result<()> {
     let mut unstable = Vec::new();
     for st in states {
         if !st.row()?.stable {
-            unstable.push(format!("point {} route {}", st.point, st.route));
+            unstable.push(format!("point {} route {}", st.point, Shown(&st.route)));
         }
     }
     if let Some(first) = unstable.first() {
@@ -212,12 +227,12 @@ pub(crate) fn rows_text(
     Ok(out)
 }
 
-/// The files every results directory holds: the manifest, the resolved
-/// scenario, the route states, the rows as CSV and one histogram log per
-/// route.
-pub(crate) fn common_files(m: &Manifest, value: &Value, states: &[RouteState]) -> Result<Files> {
+/// The files every results directory holds: the resolved scenario, the
+/// route states, the manifest that binds them, the rows as CSV and one
+/// histogram log per route (named after the route, sanitised: see
+/// [`save::file_stem`]).
+pub(crate) fn common_files(m: Manifest, value: &Value, states: &[RouteState]) -> Result<Files> {
     let mut files = Files::default();
-    files.add("manifest.json", serde_json::to_string_pretty(m)? + "\n");
     files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
     let mut lines = String::new();
     for st in states {
@@ -229,12 +244,13 @@ pub(crate) fn common_files(m: &Manifest, value: &Value, states: &[RouteState]) -
     files.add("summary.csv", rows_text(states, &paths, RowFormat::Csv)?);
     for st in states {
         let name = if m.varies.is_empty() {
-            format!("{}.hlog", st.route)
+            st.route.clone()
         } else {
-            format!("point{:05}-{}.hlog", st.point, st.route)
+            format!("point{:05}-{}", st.point, st.route)
         };
-        files.add(name, save::histogram_log(&st.route, st)?);
+        files.add_named(&name, "hlog", save::histogram_log(&st.route, st)?);
     }
+    files.add_manifest(m)?;
     Ok(files)
 }
 

@@ -58,9 +58,11 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
     let paths: Vec<String> = varies.iter().map(|v| v.path.clone()).collect();
     let text = shared::rows_text(&states, &paths, args.format)?;
     shared::warn_unstable(&states)?;
-    if let Some(dir) = &target {
-        let m = shared::manifest("sweep", spec, varies, shard, points);
-        let mut files = shared::common_files(&m, value, &states)?;
+    // The rows are printed even when saving them fails: the work is never
+    // lost, and the error says what was not saved.
+    let saved = target.as_ref().map(|dir| -> Result<()> {
+        let m = shared::manifest("sweep", spec, &loaded.overrides, varies, shard, points);
+        let mut files = shared::common_files(m, value, &states)?;
         if args.format == RowFormat::Jsonl {
             files.add("summary.jsonl", text.clone());
         }
@@ -69,11 +71,15 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
         }
         save::write_dir(dir, &files, args.save.force)?;
         if !args.exec.quiet {
-            eprintln!("aznetsim: results saved in {}", dir.display());
+            eprintln!("aznetsim: results saved in {}", save::shown(dir));
         }
-    }
+        Ok(())
+    });
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
+    if let Some(Err(e)) = saved {
+        return Err(e.context(save::NOT_SAVED));
+    }
     Ok(ExitCode::SUCCESS)
 }

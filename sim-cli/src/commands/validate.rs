@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use sim_scenarios::azure::{Finding, Severity};
+use sim_scenarios::text::escape;
 
 use super::shared;
 use crate::args::{Format, ValidateArgs};
@@ -50,7 +51,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
     }
     let verdicts: Vec<FileVerdict> = args.scenarios.iter().map(|p| check(p, args)).collect();
     for e in verdicts.iter().filter_map(|v| v.error.as_ref()) {
-        eprintln!("aznetsim: error: {e}");
+        eprintln!("aznetsim: error: {}", escape(e));
     }
     let mut out = std::io::stdout().lock();
     match args.format {
@@ -75,13 +76,13 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 writeln!(
                     out,
                     "{}: {verdict} ({}, {}, {})",
-                    v.file,
+                    escape(&v.file),
                     count(v.routes as u64, "route"),
                     count(v.errors as u64, "error"),
                     count(v.warnings as u64, "warning")
                 )?;
                 for f in &v.findings {
-                    writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;
+                    writeln!(out, "  {} [{}]: {}", f.severity, f.check, escape(&f.message))?;
                 }
             }
         }

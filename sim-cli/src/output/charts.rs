@@ -222,6 +222,14 @@ fn ns_to_ms(ns: u64) -> f64 {
     ns as f64 / 1e6
 }
 
+/// A chart's SVG with every name in it made safe: control characters
+/// (illegal in XML, spoofing in a viewer's text) as visible escapes;
+/// plotters escapes `<`, `>`, `&` and quotes itself. What `--report`
+/// saves passes through it.
+pub(crate) fn safe_text(document: String) -> String {
+    sim_scenarios::text::escape_lines(&document)
+}
+
 /// Latency percentile distribution of every route on one chart, as
 /// HdrHistogram plots it: x is the percentile on a "nines" axis (0 %,
 /// 90 %, 99 %, 99.9 % ... equally spaced, `x = -log10(1 - q)`), y the
@@ -1206,6 +1214,23 @@ mod tests {
         assert!(!has_text(&svg, "ring"));
         let without = load_svg(&series, None, false);
         assert!(!has_text(&without, "SLO"));
+    }
+
+    /// Issue 10, item 8: a route name with markup and control characters
+    /// stays text: plotters escapes the markup, [`safe_text`] the
+    /// control characters (which XML forbids).
+    #[test]
+    fn issue_10_a_route_name_with_markup_and_control_characters_stays_text() {
+        let mut series = load_series(false);
+        let name = "a<b&\"c\u{1b}[31m\u{7}</text><script>";
+        series[0].name = name.to_string();
+        let svg = safe_text(load_svg(&series, None, false));
+        assert_well_formed(&svg);
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(!svg.chars().any(|c| c.is_control() && c != '\n'), "a control character is left");
+        // `texts` undoes &lt; &gt; &amp; only: the quote is still &quot;.
+        let shown = "a<b&&quot;c\\u{1b}[31m\\u{7}</text><script>";
+        assert!(has_text(&svg, shown), "{:?}", texts(&svg));
     }
 
     #[test]

@@ -25,19 +25,19 @@ pub(crate) fn run_charts(
     let caption = Caption::of_run(report);
     files.add(
         "latency.svg",
-        charts::latency_distribution(
+        charts::safe_text(charts::latency_distribution(
             &format!("{}: end-to-end latency by percentile", report.scenario),
             &refs,
             &caption,
-        ),
+        )),
     );
     files.add(
         "breakdown.svg",
-        charts::hop_breakdown(
+        charts::safe_text(charts::hop_breakdown(
             &format!("{}: where the time goes, hop by hop (mean per request)", report.scenario),
             report,
             &caption,
-        ),
+        )),
     );
     Ok(())
 }
@@ -97,7 +97,7 @@ pub(crate) fn sweep_charts(
         };
         files.add(
             "p99-against-load.svg",
-            charts::latency_against_load(&LoadChart {
+            charts::safe_text(charts::latency_against_load(&LoadChart {
                 title: &title,
                 x_desc,
                 metric: "p99",
@@ -105,7 +105,7 @@ pub(crate) fn sweep_charts(
                 slo_ms: None,
                 log_y: false,
                 caption: &caption_of(spec, varies),
-            }),
+            })),
         );
     }
     Ok(())
@@ -135,7 +135,7 @@ pub(crate) fn capacity_charts(
     let title = format!("{metric} against arrival rate (capacity search, SLO {text})");
     files.add(
         "p99-against-load.svg",
-        charts::latency_against_load(&LoadChart {
+        charts::safe_text(charts::latency_against_load(&LoadChart {
             title: &title,
             x_desc: charts::ARRIVAL_RATE,
             metric,
@@ -143,7 +143,7 @@ pub(crate) fn capacity_charts(
             slo_ms: Some(slo.limit_ms),
             log_y: true,
             caption: &caption_of(spec, &[]),
-        }),
+        })),
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use sim_scenarios::experiment::{RouteCapacity, Slo};
 use sim_scenarios::file::{ArrivalKind, ScenarioSpec};
 use sim_scenarios::report::{PrecisionOn, RouteReport};
+use sim_scenarios::text::{Shown, escape};
 use sim_scenarios::{RunReport, Scenario};
 
 fn opt_pct(v: Option<f64>) -> String {
@@ -83,7 +84,7 @@ pub(crate) fn write(
     writeln!(
         out,
         "scenario {} · seed {} · {} × {} {} ({} warm-up)",
-        report.scenario,
+        Shown(&report.scenario),
         report.seed,
         count(report.replications, "replication"),
         count(report.requests, "request"),
@@ -232,7 +233,11 @@ pub(crate) fn write(
 
     for r in &report.routes {
         writeln!(out)?;
-        writeln!(out, "route {}: where the time goes (mean ms per completed request)", r.name)?;
+        writeln!(
+            out,
+            "route {}: where the time goes (mean ms per completed request)",
+            Shown(&r.name)
+        )?;
         let header = [
             "node",
             "wait",
@@ -269,14 +274,15 @@ pub(crate) fn write(
 /// Warnings about the results, with their advice (for stderr).
 pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
     for w in &report.warnings {
-        writeln!(out, "aznetsim: warning: {}", w.message)?;
+        writeln!(out, "aznetsim: warning: {}", Shown(&w.message))?;
     }
     Ok(())
 }
 
 /// The compiled model, route by route and hop by hop.
 pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Result<()> {
-    writeln!(out, "scenario {} ({})", scenario.spec().name, scenario.file().display())?;
+    let file = scenario.file().display().to_string();
+    writeln!(out, "scenario {} ({})", Shown(&scenario.spec().name), Shown(&file))?;
     let line = arrival_line(scenario.spec(), scenario.mean_rate_per_s()).unwrap_or_else(|| {
         format!(
             "arrivals {}: {} req/s",
@@ -295,7 +301,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
         writeln!(
             out,
             "route {}: static latency floor {} ms (no queueing, no new connections)",
-            r.name,
+            Shown(&r.name),
             ms(floor)
         )?;
         writeln!(
@@ -321,21 +327,25 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
         write_grid(out, &header, &rows)?;
         for (j, h) in r.hops.iter().enumerate() {
             if let Some(c) = &h.new_connection {
-                writeln!(out, "  hop {j} {} opens a new connection {c}", h.node)?;
+                writeln!(out, "  hop {j} {} opens a new connection {}", Shown(&h.node), Shown(c))?;
             }
             for c in &h.calls {
-                writeln!(out, "  hop {j} {} calls {c}", h.node)?;
+                writeln!(out, "  hop {j} {} calls {}", Shown(&h.node), Shown(c))?;
             }
         }
         for f in &r.findings {
-            writeln!(out, "  {} [{}]: {}", f.severity, f.check, f.message)?;
+            writeln!(out, "  {} [{}]: {}", f.severity, f.check, Shown(&f.message))?;
         }
     }
     Ok(())
 }
 
-/// Writes a table: columns padded to their widest cell.
+/// Writes a table: columns padded to their widest cell, each cell
+/// [`escape`]d (a name from a file cannot break the table's lines).
 fn write_grid(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let rows: Vec<Vec<String>> =
+        rows.iter().map(|r| r.iter().map(|c| escape(c).into_owned()).collect()).collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -377,7 +387,7 @@ pub(crate) fn write_capacity(
     slo: &Slo,
     found: &[RouteCapacity],
 ) -> io::Result<()> {
-    writeln!(out, "scenario {scenario} · SLO {slo} (and nothing rejected or timed out)")?;
+    writeln!(out, "scenario {} · SLO {slo} (and nothing rejected or timed out)", Shown(scenario))?;
     writeln!(out)?;
     let header = [
         "route",
@@ -441,4 +451,28 @@ pub(crate) fn write_capacity(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 10, item 8: a name with a newline or an ANSI escape went to
+    /// the terminal raw, so a route could print a line of its own.
+    #[test]
+    fn issue_10_names_with_control_characters_stay_in_their_cell() {
+        let mut out = Vec::new();
+        let rows = vec![
+            vec!["red\naznetsim: all checks passed".to_string(), "1.5".into()],
+            vec!["\u{1b}[2J\u{1b}[32mgreen".to_string(), "2".into()],
+        ];
+        write_grid(&mut out, &["route", "mean"], &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            "route                             mean\n\
+             red\\naznetsim: all checks passed   1.5\n\
+             \\u{1b}[2J\\u{1b}[32mgreen             2\n"
+        );
+    }
 }

@@ -24,6 +24,7 @@ mod scenarios;
 mod shards;
 mod slo;
 mod sweep;
+mod tamper;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -16,7 +16,7 @@ fn sweep(extra: &[&str]) -> String {
 }
 
 /// Runs shard `k` of `n` into `dir` and returns its stdout.
-fn shard(k: usize, n: usize, dir: &Path, extra: &[&str]) -> String {
+pub(super) fn shard(k: usize, n: usize, dir: &Path, extra: &[&str]) -> String {
     stdout_of(
         aznetsim()
             .arg("sweep")
@@ -79,6 +79,7 @@ fn merging_slices_of_different_experiments_is_refused() {
         )),
         "{stderr}"
     );
+    assert!(stderr.contains("seed is 7 here, 42 there"), "what disagrees: {stderr}");
     assert!(stderr.contains("seed"), "the message says what must match: {stderr}");
 }
 

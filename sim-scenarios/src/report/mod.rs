@@ -53,8 +53,8 @@ pub(crate) mod warnings;
 
 pub use rows::{ROW_COLUMNS, Row, csv_header};
 pub use state::{
-    HistogramError, MergeError, ResourceState, RouteState, decode_histogram, encode_histogram,
-    merge_states,
+    HistogramError, MergeError, ResourceState, RouteState, StateError, decode_histogram,
+    encode_histogram, merge_states, parse_decimal,
 };
 pub use summary::{Accumulators, Resource, RouteSummary};
 pub use verdict::SloVerdict;

@@ -51,6 +51,8 @@ pub const ROW_COLUMNS: &[&str] = &[
 
 /// A CSV field, quoted when it needs to be (RFC 4180).
 pub(crate) fn csv_field(s: &str) -> String {
+    // A name printed to a terminal: control characters as visible escapes.
+    let s = crate::text::escape(s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

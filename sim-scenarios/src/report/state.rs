@@ -13,6 +13,7 @@ use std::borrow::Cow;
 use crate::report::rows::Row;
 use crate::report::summary::{Accumulators, Resource, RouteSummary};
 use crate::run::RouteRun;
+use crate::text::Shown;
 
 /// Why saved states cannot be merged or read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -20,7 +21,9 @@ use crate::run::RouteRun;
 pub enum MergeError {
     /// Two states that should be of one point and route are not.
     #[error(
-        "cannot merge point {point} route '{route}' with point {other_point} route '{other_route}'"
+        "cannot merge point {point} route '{}' with point {other_point} route '{}'",
+        Shown(route),
+        Shown(other_route)
     )]
     Mismatch {
         /// The first state's point.
@@ -34,7 +37,8 @@ pub enum MergeError {
     },
     /// A replication is in both states.
     #[error(
-        "point {point} route '{route}': replication {replication} appears twice; merge results of disjoint shards or seeds"
+        "point {point} route '{}': replication {replication} appears twice; merge results of disjoint shards or seeds",
+        Shown(route)
     )]
     ReplicationTwice {
         /// The point.
@@ -64,8 +68,44 @@ pub enum HistogramError {
     Decode(String),
 }
 
+/// A saved state that contradicts itself or its results directory: an
+/// edited, truncated or foreign line of `states.jsonl`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// A decimal-integer field holds something else.
+    #[error("{field} is {value:?}, not a decimal integer")]
+    NotAnInteger {
+        /// The field, e.g. `latency_sum_ns`.
+        field: String,
+        /// What it holds.
+        value: String,
+    },
+    /// Counts or sums that must agree do not.
+    #[error("{0}")]
+    Inconsistent(String),
+    /// The histogram does not decode.
+    #[error(transparent)]
+    Histogram(#[from] HistogramError),
+}
+
+/// A decimal integer of a saved state: digits only (no sign, no blanks, no
+/// fraction), at most 2¹²⁸ − 1.
+///
+/// # Errors
+///
+/// [`StateError::NotAnInteger`] naming `field`.
+pub fn parse_decimal(field: &str, value: &str) -> Result<u128, StateError> {
+    let bad = || StateError::NotAnInteger { field: field.into(), value: value.into() };
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    value.parse().map_err(|_| bad())
+}
+
 /// Time integrals of one capacity-limited resource a route uses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ResourceState {
     /// Station or link name.
     pub name: String,
@@ -78,6 +118,7 @@ pub struct ResourceState {
 /// Everything one route measured at one point, in a form that merges
 /// exactly and survives a round trip through JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RouteState {
     /// Index of the point in the grid.
     pub point: usize,
@@ -135,6 +176,103 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, HistogramError> {
 }
 
 impl RouteState {
+    /// Checks a state read back from a results directory against itself
+    /// and what its directory says: every decimal field is a decimal
+    /// integer; `offered = completed + rejected + timed_out`; the histogram
+    /// decodes and holds `completed` values, its largest bucket holds
+    /// `max_ns`, and the latency sum lies between `completed` times the
+    /// smallest value and `completed × max_ns`; the replications are
+    /// exactly `0..replications`, each mean finite and between 0 and the
+    /// maximum; every resource was busy at most its capacity, each named
+    /// once; the varied values are `values`.
+    ///
+    /// # Errors
+    ///
+    /// The first disagreement found, saying what disagrees.
+    pub fn check(&self, replications: u64, values: &[String]) -> Result<(), StateError> {
+        let bad = |m: String| Err(StateError::Inconsistent(m));
+        if self.values != values {
+            return bad(format!(
+                "point {} has the varied values {:?}, the grid of the manifest has {:?} there",
+                self.point, self.values, values
+            ));
+        }
+        let sum = parse_decimal("latency_sum_ns", &self.latency_sum_ns)?;
+        parse_decimal("span_ns", &self.span_ns)?;
+        let total =
+            self.completed.checked_add(self.rejected).and_then(|n| n.checked_add(self.timed_out));
+        if total != Some(self.offered) {
+            return bad(format!(
+                "offered {} is not completed {} + rejected {} + timed_out {}",
+                self.offered, self.completed, self.rejected, self.timed_out
+            ));
+        }
+        let h = decode_histogram(&self.histogram)?;
+        if h.len() != self.completed {
+            return bad(format!(
+                "the histogram holds {} values, completed is {}",
+                h.len(),
+                self.completed
+            ));
+        }
+        if self.completed == 0 {
+            if self.max_ns != 0 || sum != 0 {
+                return bad(format!(
+                    "nothing completed, yet max_ns is {} and latency_sum_ns {sum}",
+                    self.max_ns
+                ));
+            }
+        } else {
+            // The engine records max(ns, 1): the histogram's top bucket is
+            // that of the exact maximum.
+            if !h.equivalent(h.max(), self.max_ns.max(1)) {
+                return bad(format!(
+                    "max_ns {} is not in the histogram's largest bucket (about {})",
+                    self.max_ns,
+                    h.max()
+                ));
+            }
+            let n = u128::from(self.completed);
+            let low = if h.min() > 1 { n * u128::from(h.lowest_equivalent(h.min())) } else { 0 };
+            if sum < low || sum > n * u128::from(self.max_ns) {
+                return bad(format!(
+                    "latency_sum_ns {sum} is outside what {} latencies between the histogram's smallest and max_ns {} can sum to",
+                    self.completed, self.max_ns
+                ));
+            }
+        }
+        let reps: Vec<u64> = self.replication_means_ms.iter().map(|(r, _)| *r).collect();
+        if !reps.iter().copied().eq(0..replications) {
+            return bad(format!(
+                "the replications are {reps:?}, the manifest says 0..{replications}"
+            ));
+        }
+        let max_ms = self.max_ns as f64 / 1e6;
+        if let Some((r, m)) = self
+            .replication_means_ms
+            .iter()
+            .find(|(_, m)| !m.is_finite() || *m < 0.0 || *m > max_ms * (1.0 + 1e-9) + 1e-9)
+        {
+            return bad(format!(
+                "replication {r} has the mean {m} ms, outside 0..=max {max_ms} ms"
+            ));
+        }
+        for (i, r) in self.resources.iter().enumerate() {
+            let busy = parse_decimal(&format!("resources[{i}].busy_ns"), &r.busy_ns)?;
+            let capacity = parse_decimal(&format!("resources[{i}].capacity_ns"), &r.capacity_ns)?;
+            if busy > capacity {
+                return bad(format!(
+                    "resource '{}' was busy {busy} server·ns, more than its capacity {capacity}",
+                    Shown(&r.name)
+                ));
+            }
+            if self.resources[..i].iter().any(|o| o.name == r.name) {
+                return bad(format!("resource '{}' appears twice", Shown(&r.name)));
+            }
+        }
+        Ok(())
+    }
+
     /// Captures route `run` of a live run at sweep point `point`.
     pub fn from_run(
         point: usize,

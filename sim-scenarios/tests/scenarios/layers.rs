@@ -13,7 +13,8 @@ use std::path::Path;
 use super::root;
 
 /// sim-scenarios' folders, lowest first, as the crate docs draw them.
-const LAYERS: &[&str] = &["error", "file", "azure", "compile", "run", "report", "experiment"];
+const LAYERS: &[&str] =
+    &["text", "error", "file", "azure", "compile", "run", "report", "experiment"];
 
 /// Module path → source text, for every `.rs` file under `src`.
 fn modules(src: &Path) -> BTreeMap<String, String> {
