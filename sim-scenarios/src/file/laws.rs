@@ -115,9 +115,18 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
             let mut rs = [0.0; 2];
             for (i, v) in rates.iter().enumerate() {
                 let p = index_path(&rate_path, i);
-                let r = v.as_f64().filter(|r| (0.0..=1e9).contains(r)).ok_or_else(|| {
-                    Invalid::new(&p, format!("must be between 0 and 1e9 per second, got {v}"))
-                })?;
+                // 0 (a silent state) or a rate of the table: a tiny
+                // positive rate would draw gaps past the clock.
+                let r = v.as_f64().filter(|&r| r == 0.0 || RATE_PER_S.contains(r)).ok_or_else(
+                    || {
+                        Invalid::new(
+                            &p,
+                            format!(
+                                "must be 0 or between 1e-6 and 1e9 requests per second, got {v}"
+                            ),
+                        )
+                    },
+                )?;
                 rs[i] = r;
             }
             if rs.iter().all(|&r| r < 1e-6) {

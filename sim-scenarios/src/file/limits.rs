@@ -31,7 +31,7 @@ pub const MAX_REQUESTS: u64 = 1_000_000_000_000;
 pub const MAX_SERVERS: u32 = 100_000;
 
 /// Most waiting places a queue may have (`queue_limit`).
-pub const MAX_QUEUE_LIMIT: u32 = 10_000_000;
+pub const MAX_QUEUE_LIMIT: u32 = 1_000_000;
 
 /// Most phases an Erlang law may have (`k`): sampling costs one draw per
 /// phase.
