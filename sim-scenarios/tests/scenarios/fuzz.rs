@@ -18,7 +18,8 @@
 //! path).
 //!
 //! `AZNETSIM_FUZZ_CASES=10000` runs more cases than the default 2,000;
-//! `AZNETSIM_FUZZ_SEED=N` another seed. The counts are printed:
+//! `AZNETSIM_FUZZ_SEED=N` another seed; `AZNETSIM_FUZZ_VERBOSE=1` prints
+//! the commonest refusals. The counts are printed:
 //! `cargo test -p sim-scenarios --test scenarios fuzz -- --nocapture`.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -249,9 +250,12 @@ struct Plan {
 fn mutate(doc: &mut Value, rng: &mut Rng, plan: &mut Plan) -> String {
     let mut locs = Vec::new();
     locations(doc, &mut Vec::new(), &mut locs);
+    let kind = rng.below(21);
+    if kind >= 15 {
+        return targeted(doc, rng, &locs, kind);
+    }
     let loc = rng.pick(&locs).clone();
     let ptr = pointer(&loc);
-    let kind = rng.below(15);
     let target = doc.pointer_mut(&ptr).expect("a location that exists");
     match kind {
         // Numbers to extremes, strings to unsafe names.
@@ -371,6 +375,60 @@ fn mutate(doc: &mut Value, rng: &mut Rng, plan: &mut Plan) -> String {
     }
 }
 
+/// Fields deeper in a node that a scenario may set: overridden with an
+/// extreme number where their parents exist.
+const NESTED_FIELDS: &[&str] = &[
+    "policies.validate_jwt.cpu_ms",
+    "policies.forward_request_timeout_ms",
+    "policies.token_exchange.users",
+    "policies.token_exchange.token_lifetime_min",
+    "policies.token_exchange.request_bytes",
+    "policies.token_exchange.response_bytes",
+    "policies.token_exchange.cache_hit_ratio",
+    "protocol_transition.users",
+    "protocol_transition.request_bytes",
+];
+
+/// Mutations aimed at what a shipped scenario does not exercise by chance:
+/// its numbers, its nodes' catalog overrides, its laws.
+fn targeted(doc: &mut Value, rng: &mut Rng, locs: &[Vec<String>], kind: usize) -> String {
+    let numbers: Vec<&Vec<String>> =
+        locs.iter().filter(|l| doc.pointer(&pointer(l)).is_some_and(Value::is_number)).collect();
+    let laws: Vec<&Vec<String>> = locs
+        .iter()
+        .filter(|l| l.last().is_some_and(|k| k.ends_with("_ms") || k.ends_with("_bytes")))
+        .collect();
+    let nodes: Vec<String> =
+        doc["nodes"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    match kind {
+        15 | 16 if !numbers.is_empty() => {
+            let ptr = pointer(numbers[rng.below(numbers.len())]);
+            let new = number(rng);
+            if let Some(t) = doc.pointer_mut(&ptr) {
+                *t = new.clone();
+            }
+            format!("{ptr} = {new}")
+        }
+        17..=19 if !nodes.is_empty() => {
+            let node = rng.pick(&nodes).clone();
+            let field =
+                if rng.chance(60) { *rng.pick(NODE_FIELDS) } else { *rng.pick(NESTED_FIELDS) };
+            let raw = *rng.pick(NUMBERS);
+            let path = format!("nodes.{node}.{field}");
+            format!("--set {path}={raw}: {}", apply_set(doc, &path, raw))
+        }
+        _ if !laws.is_empty() => {
+            let ptr = pointer(laws[rng.below(laws.len())]);
+            let law = extreme_law(rng);
+            if let Some(t) = doc.pointer_mut(&ptr) {
+                *t = law.clone();
+            }
+            format!("{ptr} = {law}")
+        }
+        _ => "nothing".into(),
+    }
+}
+
 /// Applies `--set PATH=RAW`; an error must name the path it was given.
 fn apply_set(doc: &mut Value, path: &str, raw: &str) -> String {
     match parse_assignment(&format!("{path}={raw}")) {
@@ -448,8 +506,8 @@ fn text_of(doc: &Value, plan: &Plan) -> String {
 /// What a case came to.
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    /// Refused at load, with a JSON path or a line:column.
-    Refused,
+    /// Refused at load, with a JSON path or a line:column: the message.
+    Refused(String),
     /// Loaded and ran.
     Ran,
     /// A load error naming neither a path nor a position.
@@ -461,8 +519,12 @@ enum Outcome {
 /// Loads `text` as `validate` would and, if it loads, runs it briefly.
 fn load_and_run(file: &Path, text: &str) -> Outcome {
     let checked = |e: ScenarioError| match &e {
-        ScenarioError::Syntax { line, column, .. } if *line > 0 && *column > 0 => Outcome::Refused,
-        ScenarioError::Invalid { path, .. } if !path.is_empty() => Outcome::Refused,
+        ScenarioError::Syntax { line, column, message, .. } if *line > 0 && *column > 0 => {
+            Outcome::Refused(message.clone())
+        }
+        ScenarioError::Invalid { path, message, .. } if !path.is_empty() => {
+            Outcome::Refused(message.clone())
+        }
         _ => Outcome::NoPath(e.to_string()),
     };
     let value = match parse_json(file, text) {
@@ -563,6 +625,8 @@ struct Counts {
     no_path: Vec<String>,
     run_failed: Vec<String>,
     flags: Vec<String>,
+    /// How often each refusal (its first words) came up.
+    reasons: std::collections::BTreeMap<String, usize>,
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -612,7 +676,11 @@ fn issue_10_mutated_scenarios_never_panic_hang_or_fail_without_a_path() {
         match rx.recv_timeout(Duration::from_secs(30)) {
             Err(_) => counts.hangs.push(what),
             Ok(Err(_)) => counts.panics.push(what),
-            Ok(Ok(Outcome::Refused)) => counts.refused += 1,
+            Ok(Ok(Outcome::Refused(why))) => {
+                counts.refused += 1;
+                let what: String = why.chars().take(40).collect();
+                *counts.reasons.entry(what).or_default() += 1;
+            }
             Ok(Ok(Outcome::Ran)) => counts.ran += 1,
             Ok(Ok(Outcome::NoPath(e))) => counts.no_path.push(format!("{what}\n    {e}")),
             Ok(Ok(Outcome::RunFailed(e))) => counts.run_failed.push(format!("{what}\n    {e}")),
@@ -630,6 +698,13 @@ fn issue_10_mutated_scenarios_never_panic_hang_or_fail_without_a_path() {
         counts.run_failed.len(),
         counts.flags.len()
     );
+    if std::env::var_os("AZNETSIM_FUZZ_VERBOSE").is_some() {
+        let mut reasons: Vec<_> = counts.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1));
+        for (why, n) in reasons.iter().take(25) {
+            println!("{n:6}  {why}");
+        }
+    }
     let bad: Vec<&String> = counts
         .panics
         .iter()
