@@ -269,19 +269,17 @@ pub(crate) fn dist(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Inva
     let (max, u) = (non_negative.max, unit.name());
     // Each field: finite and within its row of the limit table (> 0 where a
     // zero or negative value makes no law).
-    let num = |f: &str, v: Option<f64>, positive: bool| -> Result<f64, Invalid> {
-        // A field of the matched set is present; a miss is named, not a panic.
-        let v = v.ok_or_else(|| {
-            Invalid::new(field(f), format!("missing; {} law takes {takes}", article(name)))
-        })?;
-        if positive { positive_limit.check(v, field(f)) } else { non_negative.check(v, field(f)) }
-    };
-    let s = unit.scale();
+    // The fields of the matched set are present; a miss is named, not a panic.
     let present = |v: Option<f64>, f: &str| {
         v.ok_or_else(|| {
             Invalid::new(field(f), format!("missing; {} law takes {takes}", article(name)))
         })
     };
+    let num = |f: &str, v: Option<f64>, positive: bool| -> Result<f64, Invalid> {
+        let v = present(v, f)?;
+        if positive { positive_limit.check(v, field(f)) } else { non_negative.check(v, field(f)) }
+    };
+    let s = unit.scale();
     // The draw a law reaches once in 1/TAIL_PROBABILITY draws, in the file's
     // unit, for the laws whose parameters alone do not bound it.
     let mut tail = None;
