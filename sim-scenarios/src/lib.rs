@@ -42,12 +42,14 @@
 //!      │        RouteSummary for every command, warnings, saved states, rows
 //!  run/         simulating compiled scenarios (Simulated), auto warm-up
 //!      │
-//!  compile/     spec + Azure → sim-core models, one per route; the hop plan
+//!  compile/     spec + Azure → sim-core models, one per route; the hop
+//!      │        plan; the bound on the simulated horizon
 //!      │
 //!  azure/       component kinds, TLS, networks, architecture checks, catalog
 //!      │
 //!  file/        the scenario file: JSON paths, --set, the serde mirror,
-//!               laws and arrivals as sim-core types, limits (knows no Azure)
+//!               laws and arrivals as sim-core types, the limit table and
+//!               the name rule (knows no Azure)
 //! ```
 //!
 //! The crate root holds the entry points ([`Scenario`], [`run`](fn@run),

@@ -136,6 +136,21 @@ fn cases() -> Vec<Case> {
         case("mix-mode-without-weight", Json(|v| insert(v, "", "mode", json!("mix"))), "routes[0].weight", "needs a weight"),
         case("zero-weight-in-mix-mode", Json(|v| { insert(v, "", "mode", json!("mix")); insert(v, "/routes/0", "weight", json!(0)); }), "routes[0].weight", "must be > 0"),
         case("weight-in-compare-mode", Json(|v| insert(v, "/routes/0", "weight", json!(0.5))), "routes[0].weight", "mix"),
+        // Issue 10: a key given twice (the last used to win silently).
+        case("duplicate-key", Text(|s| s.replacen("\"seed\": 5,", "\"seed\": 5,\n  \"seed\": 6,", 1)), "seed", "duplicate key \"seed\""),
+        case("duplicate-key-in-node", Text(|s| s.replacen("\"servers\": 2,", "\"servers\": 2, \"servers\": 3,", 1)), "nodes.backend.servers", "duplicate key \"servers\""),
+        // Issue 10: names that became file names outside --out, or reached
+        // the terminal raw.
+        case("route-name-parent-dir", Json(|v| set(v, "/routes/0/name", json!("../x"))), "routes[0].name", "is not allowed"),
+        case("route-name-absolute", Json(|v| set(v, "/routes/0/name", json!("/tmp/x"))), "routes[0].name", "is not allowed"),
+        case("route-name-newline", Json(|v| set(v, "/routes/0/name", json!("a\nb"))), "routes[0].name", "is not allowed"),
+        case("route-name-ansi-escape", Json(|v| set(v, "/routes/0/name", json!("\u{1b}[31mred"))), "routes[0].name", "is not allowed"),
+        case("scenario-name-hidden", Json(|v| set(v, "/name", json!(".hidden"))), "name", "is not allowed"),
+        case("node-name-with-dot", Text(|s| s.replace("\"fw\"", "\"hub.fw\"")), "nodes[\"hub.fw\"]", "node names may hold"),
+        // Issue 10: values validate accepted and the run failed on.
+        case("pareto-infinite-mean", Json(|v| set(v, "/nodes/backend/service_ms", json!({"kind": "pareto", "scale": 1, "shape": 0.9}))), "nodes.backend.service_ms.shape", "infinite mean"),
+        case("tiny-bandwidth", Json(|v| set(v, "/links/1/bandwidth_mbps", json!(5e-324))), "links[1].bandwidth_mbps", "at least"),
+        case("servers-near-2-to-the-31", Json(|v| set(v, "/nodes/backend/servers", json!(2_147_483_647))), "nodes.backend.servers", "from 1 to 100000"),
     ]
 }
 
@@ -351,4 +366,42 @@ fn extreme_but_accepted_values_do_not_panic() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Issue 10: a catalog override near the smallest double panicked (exit
+/// 101) in validate, run, explain and sweep.
+#[test]
+fn issue_10_tiny_catalog_overrides_exit_2_in_every_command() {
+    let file = super::root().join("scenarios/apim-hub-proxy.json");
+    let file = file.to_str().unwrap();
+    let path = "nodes.apim.capacity_per_unit_per_s";
+    let set = format!("{path}=5e-324");
+    let vary = format!("{path}=5e-324,1000");
+    let commands: [&[&str]; 4] = [
+        &["validate", file, "--set", &set],
+        &["run", file, "--set", &set, "--quiet"],
+        &["explain", file, "--set", &set],
+        &["sweep", file, "--vary", &vary, "--quiet"],
+    ];
+    for args in commands {
+        usage_error(args, &[path, "must be at least 0.001"]);
+    }
+}
+
+/// Issue 10: a route named `../x` wrote `x.hlog` outside `--out DIR`; it
+/// is refused before anything is simulated or written.
+#[test]
+fn issue_10_a_route_name_cannot_write_outside_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc = minimal();
+    set(&mut doc, "/routes/0/name", json!("../escape"));
+    let file = dir.path().join("escape.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let out = dir.path().join("results").join("run");
+    usage_error(
+        &["run", file.to_str().unwrap(), "--out", out.to_str().unwrap(), "--quiet"],
+        &["routes[0].name", "is not allowed"],
+    );
+    assert!(!dir.path().join("results").join("escape.hlog").exists());
+    assert!(!out.exists());
 }

@@ -9,8 +9,11 @@ use crate::azure::tls::{CertificateKey, TlsSpec, TlsVersion, initiator, terminat
 use crate::azure::{Call, Context, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA};
 use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
-use crate::file::laws::{Unit, dist, exp_ms, lognormal_median};
-use crate::file::limits::{count, fraction, positive};
+use crate::file::laws::{Unit, dist, exp_ms, lognormal_median, queue_limit};
+use crate::file::limits::{
+    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, LIFETIME_MIN, MAX_USERS, POSITIVE_DURATION_MS,
+    THROUGHPUT_GBPS, count, fraction,
+};
 use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
 
 macro_rules! tls_of {
@@ -307,12 +310,12 @@ pub(crate) fn token_call(
             let mean_lifetime = (value("identity_provider.token_lifetime_min_min")
                 + value("identity_provider.token_lifetime_max_min"))
                 / 2.0;
-            let lifetime_min = positive(
+            let lifetime_min = LIFETIME_MIN.or(
                 spec.token_lifetime_min,
                 mean_lifetime,
                 cpath("token_lifetime_min"),
-                "min",
             )?;
+            let users = count(Some(users), 1, MAX_USERS, cpath("users"), "users")?;
             (users as f64 / (lifetime_min * 60.0) / ctx.rate_per_s).min(1.0)
         }
         (None, None) => 1.0,
@@ -323,12 +326,21 @@ pub(crate) fn token_call(
             "only used with users (to derive the cache hit ratio); give users or remove it",
         ));
     }
+    let size = |v: Option<u64>, default: u64, f: &str| -> Result<u64, Invalid> {
+        let b = v.unwrap_or(default);
+        // u64 → f64 only to compare with the limit: exact below 2⁵³.
+        BYTES.check(b as f64, cpath(f))?;
+        Ok(b)
+    };
     Ok(Call {
         name: name.to_string(),
         via: spec.via.clone(),
         via_path: cpath("via"),
         probability,
-        bytes: (spec.request_bytes.unwrap_or(2048), spec.response_bytes.unwrap_or(4096)),
+        bytes: (
+            size(spec.request_bytes, 2048, "request_bytes")?,
+            size(spec.response_bytes, 4096, "response_bytes")?,
+        ),
         is_auth: true,
     })
 }
@@ -348,6 +360,7 @@ pub(crate) fn compile_node(
             format!("unknown node kind '{kind}'; expected one of: {}", NODE_KINDS.join(", ")),
         )
     })?;
+    crate::file::names::check_node_object(value_json, path)?;
     // Each kind has its own flat structure, so that serde_path_to_error
     // keeps exact JSON paths (an internally tagged enum would buffer the
     // object and lose them).
@@ -367,6 +380,18 @@ pub(crate) fn compile_node(
         Kind::Backend => backend(name, &typed(value_json, path)?, path)?,
         Kind::IdentityProvider => identity_provider(name, &typed(value_json, path)?, path)?,
     })
+}
+
+/// The law "always 0 ns".
+fn zero() -> Dist {
+    // Infallible: 0 is a valid constant.
+    Dist::constant(0.0).expect("0 is a valid constant")
+}
+
+/// `c` servers, where `count` has checked that `c >= 1`.
+fn at_least_one(c: u32) -> Servers {
+    // Infallible: `count` refuses 0, the only count `finite` refuses.
+    Servers::finite(c.max(1)).expect("a count of at least 1")
 }
 
 pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
@@ -444,11 +469,10 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
     } else {
         1.0
     };
-    let per_instance = positive(
+    let per_instance = THROUGHPUT_GBPS.or(
         s.throughput_per_instance_gbps,
         value(&format!("azure_firewall.{sku}.throughput_per_instance_gbps")) * deny_factor,
         key_path(path, "throughput_per_instance_gbps"),
-        "Gbps",
     )?;
     let flow_default = if idps == Idps::Deny {
         value("azure_firewall.premium.per_flow_idps_deny_gbps")
@@ -456,7 +480,7 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
         value(&format!("azure_firewall.{sku}.per_flow_gbps"))
     };
     let per_flow =
-        positive(s.per_flow_gbps, flow_default, key_path(path, "per_flow_gbps"), "Gbps")?;
+        THROUGHPUT_GBPS.or(s.per_flow_gbps, flow_default, key_path(path, "per_flow_gbps"))?;
     // One message is one flow: it is processed no faster than the per-flow
     // cap, and holds an instance meanwhile.
     let gbps = per_instance.min(per_flow);
@@ -469,11 +493,10 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
         };
         lognormal_median(value(key), value("azure_firewall.latency_sigma"))
     })?;
-    let servers = Servers::finite(instances).expect("checked above");
-    let mut st = Station::new(name, servers, Dist::constant(0.0).expect("0 is valid"))
+    let mut st = Station::new(name, at_least_one(instances), zero())
         .with_ns_per_byte(8.0 / gbps)
         .with_delay(lat);
-    if let Some(q) = s.queue_limit {
+    if let Some(q) = queue_limit(s.queue_limit, &key_path(path, "queue_limit"))? {
         st = st.with_queue_limit(q);
     }
     Ok(plain(
@@ -496,44 +519,36 @@ pub(crate) fn apim(
     let tier = s.tier.key();
     let max_units = value(&format!("apim.{tier}.max_units")) as u32;
     let units = count(s.units, 1, max_units, key_path(path, "units"), &format!("{tier} units"))?;
-    let per_unit = positive(
+    let per_unit_path = key_path(path, "capacity_per_unit_per_s");
+    let per_unit = CAPACITY_PER_S.or(
         s.capacity_per_unit_per_s,
         value(&format!("apim.{tier}.capacity_per_unit_per_s")),
-        key_path(path, "capacity_per_unit_per_s"),
-        "requests per second",
+        per_unit_path.clone(),
     )?;
     let policies = s.policies.clone().unwrap_or_default();
     let ppath = key_path(path, "policies");
     let jwt_cpu_ms = match &policies.validate_jwt {
-        Some(v) => positive(
+        Some(v) => POSITIVE_DURATION_MS.or(
             v.cpu_ms,
             value("apim.validate_jwt_cpu_ms"),
             key_path(&key_path(&ppath, "validate_jwt"), "cpu_ms"),
-            "ms",
         )?,
         None => 0.0,
     };
     // One unit serves `per_unit` requests per second; a request's work is
     // split 3:1 between its request and its response (EST).
     let unit_ms = 1000.0 / per_unit;
-    let servers = Servers::finite(units).expect("checked above");
-    let build = |jwt_ms: f64| {
-        Station::new(name, servers, exp_ms(unit_ms * 0.75 + jwt_ms))
-            .with_response_service(exp_ms(unit_ms * 0.25))
-            .with_delay(
-                latency(&s.gateway_latency_ms, path, "gateway_latency_ms", || {
-                    lognormal_median(
-                        value("apim.gateway_latency_ms"),
-                        value("apim.gateway_latency_sigma"),
-                    )
-                })
-                .expect("checked below"),
-            )
-            .with_response_delay(Dist::constant(0.0).expect("0 is valid"))
+    let servers = at_least_one(units);
+    let gateway_latency = latency(&s.gateway_latency_ms, path, "gateway_latency_ms", || {
+        lognormal_median(value("apim.gateway_latency_ms"), value("apim.gateway_latency_sigma"))
+    })?;
+    let build = |jwt_ms: f64| -> Result<Station, Invalid> {
+        Ok(Station::new(name, servers, exp_ms(unit_ms * 0.75 + jwt_ms, &per_unit_path)?)
+            .with_response_service(exp_ms(unit_ms * 0.25, &per_unit_path)?)
+            .with_delay(gateway_latency.clone())
+            .with_response_delay(zero()))
     };
-    // Check the latency override once, with its path.
-    latency(&s.gateway_latency_ms, path, "gateway_latency_ms", || Dist::constant(0.0).expect("0"))?;
-    let station = build(if ctx.with_auth { jwt_cpu_ms } else { 0.0 });
+    let station = build(if ctx.with_auth { jwt_cpu_ms } else { 0.0 })?;
     let mut calls = Vec::new();
     if let Some(t) = &policies.token_exchange {
         calls.push(token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx)?);
@@ -552,15 +567,14 @@ pub(crate) fn apim(
             is_auth: true,
         });
     }
-    let timeout = positive(
+    let timeout = POSITIVE_DURATION_MS.or(
         policies.forward_request_timeout_ms,
         value("apim.forward_request_timeout_ms"),
         key_path(&ppath, "forward_request_timeout_ms"),
-        "ms",
     )?;
     Ok(NodeModel {
         kind: Kind::Apim,
-        station_without_auth: Some(build(0.0)),
+        station_without_auth: Some(build(0.0)?),
         station: Some(station),
         terminator: Some(terminator(&tls_of!(s), PUBLIC_CA, None)),
         initiator: Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?),
@@ -587,11 +601,11 @@ pub(crate) fn app_gateway(
         key_path(path, "instances"),
         "Application Gateway instances",
     )?;
-    let cu = positive(
+    let cu_path = key_path(path, "capacity_units_per_instance");
+    let cu = CAPACITY_UNITS.or(
         s.capacity_units_per_instance,
         value("app_gateway.cu_per_instance"),
-        key_path(path, "capacity_units_per_instance"),
-        "capacity units",
+        cu_path.clone(),
     )?;
     let (sku, per_request_ms) = match s.sku {
         AppGatewaySku::StandardV2 => ("standard_v2", 0.0),
@@ -610,15 +624,13 @@ pub(crate) fn app_gateway(
             value("app_gateway.latency_sigma"),
         )
     })?;
-    let st = Station::new(
-        name,
-        Servers::finite(instances).expect("checked above"),
-        Dist::constant(per_request_ms * 1e6).expect("non-negative"),
-    )
-    .with_response_service(Dist::constant(0.0).expect("0 is valid"))
-    .with_ns_per_byte(ns_per_byte)
-    .with_delay(lat)
-    .with_response_delay(Dist::constant(0.0).expect("0 is valid"));
+    let per_request =
+        Dist::constant(per_request_ms * 1e6).map_err(|e| Invalid::new(&cu_path, e.to_string()))?;
+    let st = Station::new(name, at_least_one(instances), per_request)
+        .with_response_service(zero())
+        .with_ns_per_byte(ns_per_byte)
+        .with_delay(lat)
+        .with_response_delay(zero());
     let mut model =
         plain(Kind::AppGateway, st, format!("{instances} instances × {} CU ({sku})", fmt_num(cu)));
     model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, Some(tls_cpu_ms)));
@@ -673,7 +685,7 @@ pub(crate) fn vnet_gateway(
         return Err(Invalid::new(
             key_path(path, "sku"),
             format!(
-                "unknown SKU '{}' for this gateway type; expected one of: {}{hint}",
+                "unknown SKU {:?} for this gateway type; expected one of: {}{hint}",
                 s.sku,
                 allowed.join(", ")
             ),
@@ -722,7 +734,7 @@ pub(crate) fn vnet_gateway(
             value(&format!("{lat_key}.latency_sigma")),
         )
     })?;
-    let st = Station::new(name, Servers::finite(1).expect("1"), Dist::constant(0.0).expect("0"))
+    let st = Station::new(name, at_least_one(1), zero())
         .with_packet_cost(ns_per_packet, mtu)
         .with_delay(lat);
     let mut model = plain(
@@ -747,11 +759,10 @@ pub(crate) fn onprem_firewall(
     path: &str,
 ) -> Result<NodeModel, Invalid> {
     let instances = count(s.instances, 1, 1000, key_path(path, "instances"), "instances")?;
-    let gbps = positive(
+    let gbps = THROUGHPUT_GBPS.or(
         s.throughput_gbps,
         value("onprem_firewall.throughput_gbps"),
         key_path(path, "throughput_gbps"),
-        "Gbps",
     )?;
     let lat = latency(&s.latency_ms, path, "latency_ms", || {
         lognormal_median(
@@ -759,13 +770,9 @@ pub(crate) fn onprem_firewall(
             value("onprem_firewall.latency_sigma"),
         )
     })?;
-    let st = Station::new(
-        name,
-        Servers::finite(instances).expect("checked"),
-        Dist::constant(0.0).expect("0"),
-    )
-    .with_ns_per_byte(8.0 / gbps)
-    .with_delay(lat);
+    let st = Station::new(name, at_least_one(instances), zero())
+        .with_ns_per_byte(8.0 / gbps)
+        .with_delay(lat);
     Ok(plain(Kind::OnpremFirewall, st, format!("{instances} × {} Gbps", fmt_num(gbps))))
 }
 
@@ -782,11 +789,11 @@ pub(crate) fn onprem_api_gateway(
         key_path(path, "nodes"),
         "gateway nodes",
     )?;
-    let per_node = positive(
+    let per_node_path = key_path(path, "capacity_per_node_per_s");
+    let per_node = CAPACITY_PER_S.or(
         s.capacity_per_node_per_s,
         value("onprem_api_gateway.capacity_per_node_per_s"),
-        key_path(path, "capacity_per_node_per_s"),
-        "requests per second",
+        per_node_path.clone(),
     )?;
     let lat = latency(&s.latency_ms, path, "latency_ms", || {
         lognormal_median(
@@ -795,10 +802,10 @@ pub(crate) fn onprem_api_gateway(
         )
     })?;
     let unit_ms = 1000.0 / per_node;
-    let st = Station::new(name, Servers::finite(nodes).expect("checked"), exp_ms(unit_ms * 0.75))
-        .with_response_service(exp_ms(unit_ms * 0.25))
+    let st = Station::new(name, at_least_one(nodes), exp_ms(unit_ms * 0.75, &per_node_path)?)
+        .with_response_service(exp_ms(unit_ms * 0.25, &per_node_path)?)
         .with_delay(lat)
-        .with_response_delay(Dist::constant(0.0).expect("0"));
+        .with_response_delay(zero());
     let mut model = plain(
         Kind::OnpremApiGateway,
         st,
@@ -823,7 +830,7 @@ pub(crate) fn onprem_api_gateway(
 pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeModel, Invalid> {
     let servers = match &s.servers {
         Some(v) => crate::file::laws::servers(v, &key_path(path, "servers"))?,
-        None => Servers::finite(8).expect("8"),
+        None => at_least_one(8),
     };
     let service = latency(&s.service_ms, path, "service_ms", || {
         lognormal_median(value("backend.service_ms"), value("backend.service_sigma"))
@@ -836,7 +843,7 @@ pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeMod
             Unit::Millis,
         )?);
     }
-    if let Some(q) = s.queue_limit {
+    if let Some(q) = queue_limit(s.queue_limit, &key_path(path, "queue_limit"))? {
         st = st.with_queue_limit(q);
     }
     let capacity = match servers.count() {
@@ -859,8 +866,7 @@ pub(crate) fn identity_provider(
             value("identity_provider.token_sigma"),
         )
     })?;
-    let st = Station::new(name, Servers::Unbounded, service)
-        .with_response_service(Dist::constant(0.0).expect("0"));
+    let st = Station::new(name, Servers::Unbounded, service).with_response_service(zero());
     let mut model = plain(Kind::IdentityProvider, st, "unbounded (a cloud service)".into());
     model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None));
     Ok(model)

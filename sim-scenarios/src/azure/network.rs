@@ -7,8 +7,9 @@ use sim_core::{Dist, Link};
 
 use crate::azure::{Kind, NodeModel};
 use crate::error::Invalid;
-use crate::file::json::{fmt_num, index_path, key_path};
+use crate::file::json::{index_path, key_path};
 use crate::file::laws::{Unit, dist};
+use crate::file::limits::{BANDWIDTH_MBPS, DISTANCE_KM};
 use crate::file::spec::{LinkSpec, ScenarioSpec};
 
 /// A link as compiled, keyed by the unordered pair of nodes it joins.
@@ -47,12 +48,7 @@ pub(crate) fn links(
         let latency = link_latency(l, &path)?;
         let mut link = Link::new(format!("{}<->{}", l.between[0], l.between[1]), latency);
         if let Some(mbps) = l.bandwidth_mbps {
-            if !(mbps.is_finite() && mbps > 0.0 && mbps <= 1e7) {
-                return Err(Invalid::new(
-                    key_path(&path, "bandwidth_mbps"),
-                    format!("must be > 0 and at most 1e7 Mbit/s, got {}", fmt_num(mbps)),
-                ));
-            }
+            BANDWIDTH_MBPS.check(mbps, key_path(&path, "bandwidth_mbps"))?;
             link = link.with_bandwidth_bps(mbps * 1e6);
         }
         out.insert(key, CompiledLink { ends: (l.between[0].clone(), l.between[1].clone()), link });
@@ -232,12 +228,7 @@ pub(crate) fn link_latency(l: &LinkSpec, path: &str) -> Result<Dist, Invalid> {
                 }
                 NetworkKind::Expressroute => {
                     let km = l.distance_km.unwrap_or(0.0);
-                    if !(km.is_finite() && (0.0..=40_000.0).contains(&km)) {
-                        return Err(Invalid::new(
-                            key_path(path, "distance_km"),
-                            format!("must be between 0 and 40000 km, got {}", fmt_num(km)),
-                        ));
-                    }
+                    DISTANCE_KM.check(km, key_path(path, "distance_km"))?;
                     let rtt = value("expressroute.circuit_rtt_base_ms")
                         + value("expressroute.circuit_rtt_per_100km_ms") * km / 100.0;
                     lognormal(rtt / 2.0, value("expressroute.circuit_rtt_sigma"))

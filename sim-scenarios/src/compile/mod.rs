@@ -4,6 +4,7 @@
 //! error carries the JSON path of the offending value and says what would be
 //! valid.
 
+pub(crate) mod horizon;
 pub(crate) mod plan;
 pub(crate) mod routes;
 
@@ -123,9 +124,8 @@ fn compile(value: Value) -> Result<Compiled, Invalid> {
 
 /// Validates and compiles a parsed spec.
 fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
-    if spec.name.trim().is_empty() {
-        return Err(Invalid::new("name", "must not be empty"));
-    }
+    // Names first: every later message may print them.
+    crate::file::names::check(&spec)?;
     if spec.replications == 0 || spec.replications > MAX_REPLICATIONS {
         return Err(Invalid::new(
             "replications",
@@ -149,6 +149,9 @@ fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
             workload.clone()
         };
     let routes = routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)?;
+    let models: Vec<(&str, &sim_core::Model)> =
+        routes.iter().map(|r| (r.name.as_str(), &r.model)).collect();
+    horizon::check(&models)?;
     let mix = if spec.mode == Mode::Mix {
         Some(routes::mix(&spec, &with_auth, &without_auth, &links, &workload, &routes)?)
     } else {

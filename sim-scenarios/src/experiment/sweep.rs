@@ -80,10 +80,12 @@ impl Vary {
             if b < a {
                 return Err(err("END must not be below START"));
             }
-            let n = ((b - a) / st + 1e-9).floor() as usize + 1;
-            if n > MAX_POINTS {
-                return Err(err(&format!("{n} values; at most {MAX_POINTS}")));
+            // Counted in f64 first: a huge range must not overflow usize.
+            let steps = ((b - a) / st + 1e-9).floor() + 1.0;
+            if steps.is_nan() || steps > MAX_POINTS as f64 {
+                return Err(err(&format!("{} values; at most {MAX_POINTS}", fmt_count(steps))));
             }
+            let n = steps as usize;
             (0..n).map(|i| format_number(a + st * i as f64)).collect()
         } else {
             rhs.split(',').map(|v| v.trim().to_string()).collect::<Vec<_>>()
@@ -93,6 +95,11 @@ impl Vary {
         }
         Ok(Vary { path: path.trim().to_string(), values })
     }
+}
+
+/// A count that may be beyond any integer, as a person reads it.
+fn fmt_count(n: f64) -> String {
+    if n < 1e15 { format!("{n}") } else { format!("{n:e}") }
 }
 
 /// A range value as a person writes it: `2500`, not `2500.0000000001`.
@@ -314,6 +321,9 @@ mod tests {
         assert!(Vary::parse("x=3..1:1").is_err());
         assert!(Vary::parse("x=a..3:1").is_err());
         assert!(Vary::parse("x=1,,2").is_err());
+        // Issue 10 (fuzz): a range of more steps than usize holds overflowed.
+        let e = Vary::parse("x=0..1e308:5e-324").unwrap_err().to_string();
+        assert!(e.contains("values; at most"), "{e}");
     }
 
     #[test]

@@ -27,13 +27,15 @@ pub fn parse_json(file: &Path, text: &str) -> Result<Value, ScenarioError> {
         ScenarioError::Syntax {
             file: file.to_path_buf(),
             line: e.line(),
-            column: e.column(),
+            // serde_json says column 0 for an error at a line break; the
+            // message promises 1-based columns.
+            column: e.column().max(1),
             // "." is the whole document: it adds nothing to line and column.
             message: if path == "." { what } else { format!("{what} (in {path})") },
         }
     };
     let mut de = serde_json::Deserializer::from_str(text);
-    let value: Value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let Strict(value) = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         // A key that failed to parse shows as a trailing "?": name the
         // object that holds it instead.
         let path = e.path().to_string();
@@ -42,11 +44,110 @@ pub fn parse_json(file: &Path, text: &str) -> Result<Value, ScenarioError> {
             Some(p) => p.to_string(),
             None => path,
         };
-        syntax(e.into_inner(), &path)
+        let e = e.into_inner();
+        // A duplicate key: name the key itself, not only its object.
+        match duplicate_key(&e) {
+            Some(key) => syntax(e, &key_path(&path, &key)),
+            None => syntax(e, &path),
+        }
     })?;
     // Trailing characters after the document.
     de.end().map_err(|e| syntax(e, "."))?;
     Ok(value)
+}
+
+/// The start of the message of a duplicate key, followed by the key as a
+/// JSON string.
+const DUPLICATE_KEY: &str = "duplicate key ";
+
+/// The key a duplicate-key error is about.
+fn duplicate_key(e: &serde_json::Error) -> Option<String> {
+    let msg = e.to_string();
+    let rest = msg.strip_prefix(DUPLICATE_KEY)?;
+    serde_json::Deserializer::from_str(rest).into_iter::<String>().next()?.ok()
+}
+
+/// A JSON document read like [`serde_json::Value`], except that an object
+/// holding the same key twice is an error: `Value` keeps the last one,
+/// which would silently ignore the first (a typo or a merge accident).
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // JSON text holds no NaN or infinity; `Value::from` maps them to null.
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "{DUPLICATE_KEY}{}: this object already has it, and the later value would silently replace the earlier one; keep one",
+                    Value::String(key)
+                )));
+            }
+            let Strict(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Parses a JSON value the way [`parse_json`] does (duplicate keys are
+/// errors), without file or path: for `--set` values.
+pub(crate) fn parse_value(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str::<Strict>(text).map(|Strict(v)| v)
 }
 
 /// serde_json appends " at line L column C"; the error already says where.
@@ -259,6 +360,22 @@ mod tests {
         // A key that fails to parse names its object, not "?".
         assert!(msg(r#"{"nodes": {"a": {"kind" 1}}}"#).ends_with("(in nodes.a)"));
         assert!(msg("{\"nodes\": {").contains("truncated"));
+        // Issue 10 (fuzz): a control character at a line break was column 0.
+        assert!(
+            msg("{\"name\": \"a\n\"}").starts_with("s.json:2:1: "),
+            "{}",
+            msg("{\"name\": \"a\n\"}")
+        );
         assert!(!msg("{} x").contains("(in"), "trailing characters are at the top level");
+        // Issue 10: the last of two equal keys used to win silently.
+        assert_eq!(
+            msg("{\"seed\": 1,\n \"seed\": 2}"),
+            "s.json:2:7: not valid JSON: duplicate key \"seed\": this object already has it, and the later value would silently replace the earlier one; keep one (in seed)"
+        );
+        let nested = msg(r#"{"nodes": {"apim": {"units": 1, "tier": "premium", "units": 2}}}"#);
+        assert!(nested.ends_with("(in nodes.apim.units)"), "{nested}");
+        assert!(msg(r#"{"a": [{"x": 1}, {"x": 2, "x": 3}]}"#).ends_with("(in a[1].x)"));
+        // Equal keys in different objects are no duplicates.
+        assert!(parse_json(f, r#"{"a": {"x": 1}, "b": {"x": 1}, "x": [1, 1]}"#).is_ok());
     }
 }

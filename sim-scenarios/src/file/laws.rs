@@ -7,15 +7,22 @@ use strum::VariantNames;
 
 use crate::error::Invalid;
 use crate::file::json::{a_or_an, fmt_num, index_path, key_path};
-use crate::file::limits::{MAX_BYTES, MAX_DURATION_MS, MAX_HORIZON_S};
+use crate::file::limits::{
+    BYTES, DURATION_MS, GAMMA_SHAPE, LOGNORMAL_SIGMA, Limit, MAX_ERLANG_PHASES, MAX_HORIZON_S,
+    MAX_QUEUE_LIMIT, MAX_REQUESTS, MAX_SERVERS, MAX_TAIL_MS, NS_PER_BYTE, PARETO_SHAPE,
+    POSITIVE_BYTES, POSITIVE_DURATION_MS, RATE_PER_S, TAIL_PROBABILITY,
+};
 use crate::file::spec::{
     ArrivalKind, ArrivalSpec, DistKind, DistSpec, LawSpec, ScenarioSpec, StationSpec,
 };
 
 pub(crate) fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
     let w = &spec.workload;
-    if w.requests == 0 {
-        return Err(Invalid::new("workload.requests", "must be at least 1"));
+    if w.requests == 0 || w.requests > MAX_REQUESTS {
+        return Err(Invalid::new(
+            "workload.requests",
+            format!("must be from 1 to {MAX_REQUESTS}, got {}", w.requests),
+        ));
     }
     if w.warmup_requests.count() >= w.requests {
         return Err(Invalid::new(
@@ -55,25 +62,13 @@ pub(crate) fn rate(v: &Value, path: &str) -> Result<f64, Invalid> {
     let r = v.as_f64().ok_or_else(|| {
         Invalid::new(path, format!("expected a number of requests per second, got {v}"))
     })?;
-    if !(1e-6..=1e9).contains(&r) {
-        return Err(Invalid::new(
-            path,
-            format!("must be between 1e-6 and 1e9 requests per second, got {}", fmt_num(r)),
-        ));
-    }
-    Ok(r)
+    RATE_PER_S.check(r, path)
 }
 
 pub(crate) fn duration_field(v: Option<f64>, path: String, kind: &str) -> Result<f64, Invalid> {
     let v =
         v.ok_or_else(|| Invalid::new(&path, format!("arrival kind '{kind}' needs this field")))?;
-    if !(v.is_finite() && v > 0.0 && v <= MAX_DURATION_MS) {
-        return Err(Invalid::new(
-            path,
-            format!("must be > 0 and at most {MAX_DURATION_MS:e} ms, got {}", fmt_num(v)),
-        ));
-    }
-    Ok(v)
+    POSITIVE_DURATION_MS.check(v, path)
 }
 
 pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid> {
@@ -122,9 +117,18 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
             let mut rs = [0.0; 2];
             for (i, v) in rates.iter().enumerate() {
                 let p = index_path(&rate_path, i);
-                let r = v.as_f64().filter(|r| (0.0..=1e9).contains(r)).ok_or_else(|| {
-                    Invalid::new(&p, format!("must be between 0 and 1e9 per second, got {v}"))
-                })?;
+                // 0 (a silent state) or a rate of the table: a tiny
+                // positive rate would draw gaps past the clock.
+                let r = v.as_f64().filter(|&r| r == 0.0 || RATE_PER_S.contains(r)).ok_or_else(
+                    || {
+                        Invalid::new(
+                            &p,
+                            format!(
+                                "must be 0 or between 1e-6 and 1e9 requests per second, got {v}"
+                            ),
+                        )
+                    },
+                )?;
                 rs[i] = r;
             }
             if rs.iter().all(|&r| r < 1e-6) {
@@ -164,10 +168,20 @@ impl Unit {
         }
     }
 
-    fn max(self) -> f64 {
+    /// The limit row of a parameter that may be 0, and of one that must be
+    /// positive.
+    fn limits(self) -> (Limit, Limit) {
         match self {
-            Unit::Millis => MAX_DURATION_MS,
-            Unit::Bytes => MAX_BYTES,
+            Unit::Millis => (DURATION_MS, POSITIVE_DURATION_MS),
+            Unit::Bytes => (BYTES, POSITIVE_BYTES),
+        }
+    }
+
+    /// How far a law's tail may reach (see [`TAIL_PROBABILITY`]).
+    fn max_tail(self) -> f64 {
+        match self {
+            Unit::Millis => MAX_TAIL_MS,
+            Unit::Bytes => MAX_TAIL_MS * BYTES.max / DURATION_MS.max,
         }
     }
 
@@ -225,13 +239,7 @@ impl DistSpec {
 pub(crate) fn dist(spec: &LawSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
     match spec {
         LawSpec::Constant(v) => {
-            let (max, u) = (unit.max(), unit.name());
-            if !(v.is_finite() && *v >= 0.0 && *v <= max) {
-                return Err(Invalid::new(
-                    path,
-                    format!("must be >= 0 and at most {max:e} {u}, got {}", fmt_num(*v)),
-                ));
-            }
+            let v = unit.limits().0.check(*v, path.to_string())?;
             Dist::constant(v * unit.scale()).map_err(|e| Invalid::new(path, e.to_string()))
         }
         LawSpec::Law(d) => law(d, path, unit),
@@ -271,24 +279,24 @@ fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
         ));
     }
     let field = |f: &str| key_path(path, f);
-    let max = unit.max();
-    let u = unit.name();
-    // Each field: finite, within the unit's range, and > 0 where a zero or
-    // negative value makes no law.
+    let (non_negative, positive_limit) = unit.limits();
+    let (max, u) = (non_negative.max, unit.name());
+    // Each field: finite and within its row of the limit table (> 0 where a
+    // zero or negative value makes no law).
+    // The fields of the matched set are present; a miss is named, not a panic.
+    let present = |v: Option<f64>, f: &str| {
+        v.ok_or_else(|| {
+            Invalid::new(field(f), format!("missing; {} law takes {takes}", article(name)))
+        })
+    };
     let num = |f: &str, v: Option<f64>, positive: bool| -> Result<f64, Invalid> {
-        let v = v.expect("present fields were checked");
-        let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 } && v <= max;
-        if ok {
-            Ok(v)
-        } else {
-            let bound = if positive { "> 0" } else { ">= 0" };
-            Err(Invalid::new(
-                field(f),
-                format!("must be {bound} and at most {max:e} {u}, got {}", fmt_num(v)),
-            ))
-        }
+        let v = present(v, f)?;
+        if positive { positive_limit.check(v, field(f)) } else { non_negative.check(v, field(f)) }
     };
     let s = unit.scale();
+    // The draw a law reaches once in 1/TAIL_PROBABILITY draws, in the file's
+    // unit, for the laws whose parameters alone do not bound it.
+    let mut tail = None;
     let built = match (kind, set[0]) {
         (DistKind::Constant, _) => Dist::constant(num("value", spec.value, false)? * s),
         (DistKind::Exponential, _) => Dist::exponential(num("mean", spec.mean, true)? * s),
@@ -310,20 +318,18 @@ fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
             // user's numbers; the fit's shape does not depend on the unit.
             Dist::lognormal_mean_p99(mean, p99)
                 .map_err(|e| Invalid::new(field("p99"), format!("{e} ({u})")))?;
+            // The fit's sigma: ln(p99/mean) = zσ − σ²/2, the smaller root.
+            let z = Z_99;
+            let sigma = z - (z * z - 2.0 * (p99 / mean).ln()).max(0.0).sqrt();
+            tail = Some(((mean.ln() - sigma * sigma / 2.0) + Z_TAIL * sigma).exp());
             Dist::lognormal_mean_p99(mean * s, p99 * s)
         }
         (DistKind::Lognormal, _) => {
-            let mu = spec.mu.expect("present");
+            let mu = present(spec.mu, "mu")?;
             if !mu.is_finite() {
                 return Err(Invalid::new(field("mu"), "must be finite"));
             }
-            let sigma = spec.sigma.expect("present");
-            if !(sigma.is_finite() && (0.0..=10.0).contains(&sigma)) {
-                return Err(Invalid::new(
-                    field("sigma"),
-                    format!("must be between 0 and 10, got {}", fmt_num(sigma)),
-                ));
-            }
+            let sigma = LOGNORMAL_SIGMA.check(present(spec.sigma, "sigma")?, field("sigma"))?;
             let mean = (mu + sigma * sigma / 2.0).exp();
             if mean > max {
                 return Err(Invalid::new(
@@ -333,24 +339,37 @@ fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
                     ),
                 ));
             }
+            tail = Some((mu + Z_TAIL * sigma).exp());
             Dist::lognormal(mu + s.ln(), sigma)
         }
         (DistKind::Gamma, _) => {
-            Dist::gamma(num("shape", spec.shape, true)?, num("mean", spec.mean, true)? * s)
+            let shape = GAMMA_SHAPE.check(present(spec.shape, "shape")?, field("shape"))?;
+            Dist::gamma(shape, num("mean", spec.mean, true)? * s)
         }
         (DistKind::Erlang, _) => {
-            let k = spec.k.expect("present");
-            if k == 0 {
-                return Err(Invalid::new(field("k"), "must be at least 1"));
+            let k = spec.k.unwrap_or(0);
+            if k == 0 || k > MAX_ERLANG_PHASES {
+                return Err(Invalid::new(
+                    field("k"),
+                    format!(
+                        "must be a whole number of phases from 1 to {MAX_ERLANG_PHASES}, got {k}"
+                    ),
+                ));
             }
             Dist::erlang(k, num("mean", spec.mean, true)? * s)
         }
         (DistKind::Pareto, _) => {
-            Dist::pareto(num("scale", spec.scale, true)? * s, num("shape", spec.shape, true)?)
+            let scale = num("scale", spec.scale, true)?;
+            let shape = PARETO_SHAPE.check(present(spec.shape, "shape")?, field("shape"))?;
+            // P(X > x) = (scale / x)^shape.
+            tail = Some(scale * TAIL_PROBABILITY.powf(-1.0 / shape));
+            Dist::pareto(scale * s, shape)
         }
         (DistKind::Empirical, _) => {
-            let pts = spec.percentiles.as_ref().expect("present");
             let ppath = field("percentiles");
+            let pts = spec.percentiles.as_ref().ok_or_else(|| {
+                Invalid::new(&ppath, format!("missing; {} law takes {takes}", article(name)))
+            })?;
             for (i, &(p, v)) in pts.iter().enumerate() {
                 if !(p.is_finite() && (0.0..=100.0).contains(&p)) {
                     return Err(Invalid::new(
@@ -358,12 +377,7 @@ fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
                         format!("a percentile must be between 0 and 100, got {}", fmt_num(p)),
                     ));
                 }
-                if !(v.is_finite() && v >= 0.0 && v <= max) {
-                    return Err(Invalid::new(
-                        format!("{ppath}[{i}][1]"),
-                        format!("must be >= 0 and at most {max:e} {u}, got {}", fmt_num(v)),
-                    ));
-                }
+                non_negative.check(v, format!("{ppath}[{i}][1]"))?;
             }
             // Check in the file's unit first so a message quotes the user's
             // numbers.
@@ -377,25 +391,45 @@ fn law(spec: &DistSpec, path: &str, unit: Unit) -> Result<Dist, Invalid> {
             Dist::empirical(&scaled)
         }
     };
+    if let Some(t) = tail
+        && (t.is_nan() || t > unit.max_tail())
+    {
+        return Err(Invalid::new(
+            path,
+            format!(
+                "{} law whose tail reaches {} {u} once in {} draws; the limit is {} {u} (a draw past the simulated clock would stop the run): give a lighter tail (a smaller sigma, a larger shape) or a smaller scale",
+                article(name),
+                fmt_num(t),
+                fmt_num(1.0 / TAIL_PROBABILITY),
+                fmt_num(unit.max_tail())
+            ),
+        ));
+    }
     built.map_err(|e| Invalid::new(path, e.to_string()))
 }
+
+/// Φ⁻¹(0.99), as the lognormal fit by mean and p99 uses it.
+const Z_99: f64 = 2.326_347_874_040_841;
+
+/// Φ⁻¹(1 − 10⁻⁹), for [`TAIL_PROBABILITY`].
+const Z_TAIL: f64 = 5.997_807_015_007_686;
 
 pub(crate) fn servers(v: &Value, path: &str) -> Result<Servers, Invalid> {
     match v {
         Value::String(s) if s == "unbounded" => Ok(Servers::Unbounded),
-        Value::Number(n) => {
-            n.as_u64().and_then(|c| u32::try_from(c).ok()).and_then(Servers::finite).ok_or_else(
-                || {
-                    Invalid::new(
-                        path,
-                        format!(
-                            "must be a whole number from 1 to {} or \"unbounded\", got {n}",
-                            u32::MAX
-                        ),
-                    )
-                },
-            )
-        }
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|c| u32::try_from(c).ok())
+            .filter(|&c| c <= MAX_SERVERS)
+            .and_then(Servers::finite)
+            .ok_or_else(|| {
+                Invalid::new(
+                    path,
+                    format!(
+                        "must be a whole number from 1 to {MAX_SERVERS} or \"unbounded\", got {n}"
+                    ),
+                )
+            }),
         other => Err(Invalid::new(
             path,
             format!("must be a whole number of servers (>= 1) or \"unbounded\", got {other}"),
@@ -407,7 +441,7 @@ pub(crate) fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station
     let servers = servers(&s.servers, &key_path(path, "servers"))?;
     let service = dist(&s.service_ms, &key_path(path, "service_ms"), Unit::Millis)?;
     let mut st = Station::new(name, servers, service);
-    if let Some(limit) = s.queue_limit {
+    if let Some(limit) = queue_limit(s.queue_limit, &key_path(path, "queue_limit"))? {
         st = st.with_queue_limit(limit);
     }
     if let Some(r) = &s.response_service_ms {
@@ -418,24 +452,35 @@ pub(crate) fn station(name: &str, s: &StationSpec, path: &str) -> Result<Station
         )?);
     }
     if let Some(b) = s.service_ns_per_byte {
-        if !(b.is_finite() && (0.0..=1e9).contains(&b)) {
-            return Err(Invalid::new(
-                key_path(path, "service_ns_per_byte"),
-                format!("must be >= 0 and at most 1e9 ns per byte, got {}", fmt_num(b)),
-            ));
-        }
-        st = st.with_ns_per_byte(b);
+        st = st.with_ns_per_byte(NS_PER_BYTE.check(b, key_path(path, "service_ns_per_byte"))?);
     }
     Ok(st)
 }
 
+/// A `queue_limit`, checked against [`MAX_QUEUE_LIMIT`].
+pub(crate) fn queue_limit(v: Option<u32>, path: &str) -> Result<Option<u32>, Invalid> {
+    match v {
+        Some(q) if q > MAX_QUEUE_LIMIT => Err(Invalid::new(
+            path,
+            format!(
+                "must be at most {MAX_QUEUE_LIMIT} waiting places, got {q}; leave it out for an unlimited queue"
+            ),
+        )),
+        _ => Ok(v),
+    }
+}
+
 /// Lognormal with median `median_ms` and shape `sigma`, in nanoseconds.
 pub(crate) fn lognormal_median(median_ms: f64, sigma: f64) -> Dist {
+    // Infallible: called with catalog figures only, which are fixed, finite
+    // and positive (the catalog's tests check every one).
     Dist::lognormal((median_ms * 1e6).ln(), sigma).expect("catalog medians are positive")
 }
 
-pub(crate) fn exp_ms(mean_ms: f64) -> Dist {
-    Dist::exponential(mean_ms * 1e6).expect("catalog means are positive")
+/// Exponential with mean `mean_ms`, in nanoseconds; `path` names the
+/// field the mean derives from.
+pub(crate) fn exp_ms(mean_ms: f64, path: &str) -> Result<Dist, Invalid> {
+    Dist::exponential(mean_ms * 1e6).map_err(|e| Invalid::new(path, e.to_string()))
 }
 
 #[cfg(test)]

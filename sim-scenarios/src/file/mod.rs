@@ -5,12 +5,14 @@
 
 pub(crate) mod json;
 pub(crate) mod laws;
-pub(crate) mod limits;
+pub mod limits;
+pub(crate) mod names;
 pub(crate) mod overrides;
 pub(crate) mod spec;
 
 pub use json::parse_json;
 pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
+pub use names::{MAX_NAME_CHARS, is_valid_name, is_valid_node_name};
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use spec::{
     ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LawSpec, LinkSpec, Mode, NetworkKind,

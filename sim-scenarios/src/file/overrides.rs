@@ -49,8 +49,18 @@ pub fn set_path(doc: &mut Value, path: &str, raw: &str) -> Result<(), OverrideEr
     if keys.is_empty() {
         return Err(err("empty path".into()));
     }
-    let new_value =
-        serde_json::from_str::<Value>(raw).unwrap_or_else(|_| Value::String(raw.into()));
+    // Text that is not JSON is a string; JSON with a key twice is refused,
+    // as in a file.
+    let new_value = match crate::file::json::parse_value(raw) {
+        Ok(v) => v,
+        Err(e) if serde_json::from_str::<Value>(raw).is_ok() => {
+            return Err(err(format!(
+                "{}; the value must not give a key twice",
+                crate::file::json::strip_position(&e.to_string())
+            )));
+        }
+        Err(_) => Value::String(raw.into()),
+    };
     let mut cur = doc;
     let mut walked = String::new();
     for (i, key) in keys.iter().enumerate() {
@@ -70,7 +80,10 @@ pub fn set_path(doc: &mut Value, path: &str, raw: &str) -> Result<(), OverrideEr
                         keys.join(", ")
                     )));
                 }
-                map.get_mut(key).expect("checked")
+                match map.get_mut(key) {
+                    Some(v) => v,
+                    None => return Err(err(format!("'{key}' does not exist at {here}"))),
+                }
             }
             Value::Array(items) => {
                 let len = items.len();
@@ -138,5 +151,9 @@ mod tests {
         let e = set_path(&mut v, "routes.0.name.x", "x").unwrap_err();
         assert!(e.message.contains("a string"), "{}", e.message);
         assert!(parse_assignment("novalue").is_err());
+        // Issue 10: a key given twice in a value is refused, as in a file.
+        let e = set_path(&mut v, "workload.arrival", r#"{"kind": "poisson", "kind": "constant"}"#)
+            .unwrap_err();
+        assert!(e.message.contains("duplicate key \"kind\""), "{}", e.message);
     }
 }
