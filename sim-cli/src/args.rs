@@ -217,6 +217,11 @@ pub(crate) struct RunArgs {
     /// Stop adding replications here even if --precision is not reached.
     #[arg(long, value_name = "N", default_value_t = 200, requires = "precision")]
     pub(crate) max_replications: u64,
+    /// Also report what end-user authorisation adds to each route that does
+    /// any (`auth_added_ms`): the route minus a twin of itself without it,
+    /// run with the same seed. The twins double the run's cost.
+    #[arg(long)]
+    pub(crate) auth_cost: bool,
     #[command(flatten)]
     pub(crate) exec: ExecArgs,
     #[command(flatten)]

@@ -67,15 +67,17 @@ fn simulate(
     let spec = scenario.spec();
     let (seed, replications) = (spec.seed, spec.replications);
     let show = progress::show(args.exec.quiet, args.format == Format::Json);
-    // One tick per replication of a route; the authorisation twins the
-    // report needs run alongside and are not counted.
+    // One tick per replication of a route; the authorisation twins
+    // (`--auth-cost`) run alongside and are not counted.
     let routes = scenario.routes().len() as u64;
     let bar = progress::bar(replications * routes, "replications", show);
+    // The twins cost as much as the routes: only when asked for.
+    let twins = if args.auth_cost { Twins::Run } else { Twins::Skip };
     let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
-            let sims = pool
-                .install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &|| bar.inc(1)));
+            let sims =
+                pool.install(|| sim_scenarios::simulate(scenario, &opts, twins, &|| bar.inc(1)));
             (sims, None)
         }
         Some(t) => {
@@ -97,7 +99,7 @@ fn simulate(
                         on,
                         max_replications: args.max_replications,
                     },
-                    Twins::Run,
+                    twins,
                     &|| bar.inc(1),
                 )
             }) {
