@@ -27,7 +27,8 @@ pub(crate) enum Command {
     ///
     /// Results go to stdout; warnings and route-check findings to stderr.
     /// Exit 1 after printing the results when a route check finds an error
-    /// (as `validate` does).
+    /// (as `validate` does) or the overload guard stopped a route (more than
+    /// `workload.max_in_flight` requests in flight: it cannot carry the load).
     Run(RunArgs),
     /// Check scenario files without simulating: schema, values, certificate
     /// trust on every TLS connection, firewall inspection.

@@ -155,7 +155,8 @@ fn save(
 }
 
 /// Every route check's findings, each once, and the report's warnings, on
-/// stderr; whether a finding is an error.
+/// stderr; whether a finding is an error or the overload guard stopped a
+/// route.
 fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let mut failed = false;
@@ -166,6 +167,9 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
         }
     }
     table::write_warnings(&mut err, report)?;
+    // The overload guard stopped a route: the run did not complete as
+    // asked, a check failed (exit 1), with the figures so far printed.
+    failed |= report.routes.iter().any(|r| r.stopped.is_some());
     Ok(failed)
 }
 
