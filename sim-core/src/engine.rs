@@ -216,6 +216,8 @@ pub(crate) struct Engine<'m> {
     /// Set when a route passes its in-flight limit (the overload guard);
     /// the run stops with the figures so far.
     overloaded: bool,
+    /// Events processed so far.
+    events_done: u64,
     /// Pilot runs: batch means of every completion's latency, per route.
     trace: Option<Trace>,
 }
@@ -301,6 +303,7 @@ impl<'m> Engine<'m> {
             replication,
             overflowed: false,
             overloaded: false,
+            events_done: 0,
             trace: None,
         }
     }
@@ -347,6 +350,7 @@ impl<'m> Engine<'m> {
                 break;
             }
             self.now = t.as_nanos();
+            self.events_done += 1;
             match ev {
                 Event::Arrival(r) => self.on_arrival(Some(r as usize)),
                 Event::MixArrival => self.on_arrival(None),
@@ -866,7 +870,7 @@ impl<'m> Engine<'m> {
                 r.stats
             })
             .collect();
-        RunResults { routes, stations, transmitters, replications: 1 }
+        RunResults { routes, stations, transmitters, replications: 1, events: self.events_done }
     }
 }
 

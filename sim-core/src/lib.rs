@@ -85,7 +85,8 @@
 //! - Replications are merged in index order with integer arithmetic: the
 //!   same model, seed and replication count give bit-identical results.
 //!   They are merged as they finish (a small reorder buffer), so a run
-//!   holds a few replications' results per thread, however many it runs.
+//!   holds one replication's results per thread plus two, however many it
+//!   runs.
 //! - Durations are rounded to whole nanoseconds once, when a law is sampled;
 //!   no floating-point time ever orders events.
 

@@ -48,7 +48,7 @@ pub fn simulate_replication(
 ///
 /// Replications are folded into the result as they finish, in index order
 /// (see [`fold_in_order`]): memory holds the merged result plus at most
-/// about three replications' results per thread, whatever the number of
+/// one replication's results per thread plus two, whatever the number of
 /// replications.
 ///
 /// # Errors
@@ -99,8 +99,9 @@ pub fn run_with_progress(
 /// producing everything and folding sequentially, on any pool.
 ///
 /// Indices are handed out in increasing order, and a worker does not start
-/// an index more than `2 × threads` past the lowest one not yet folded
-/// (it waits), so at most about `3 × threads` values exist at once: memory
+/// an index `threads + 1` or more past the lowest one not yet folded (it
+/// waits), so at most `threads + 2` values exist at once (the accumulator,
+/// `threads + 1` being produced or waiting to be folded): memory
 /// follows the pool, not the number of indices. Errors are folded in index
 /// order too: the lowest failing index's error is returned, and no index
 /// above it is started once it is known.
@@ -117,7 +118,10 @@ pub(crate) fn fold_in_order<T: Send, E: Send>(
 ) -> Result<Option<T>, E> {
     let n = indices.end.saturating_sub(indices.start);
     let workers = (rayon::current_num_threads() as u64).clamp(1, n.max(1));
-    let window = 2 * workers;
+    // A window of one more than the workers lets a worker that finished
+    // ahead start its next index while the lowest one is still running,
+    // without letting results pile up behind a slow one.
+    let window = workers + 1;
     let state = Mutex::new(InOrder {
         next: indices.start,
         pending: BTreeMap::new(),
@@ -254,8 +258,8 @@ mod tests {
     }
 
     /// Issue 13: replications were all collected before merging, so memory
-    /// grew with their number. Folded as they finish, at most about three
-    /// per thread are alive, and the fold still sees them in index order.
+    /// grew with their number. Folded as they finish, at most threads + 2
+    /// are alive at once, and the fold still sees them in index order.
     #[test]
     fn issue_13_fold_keeps_index_order_and_memory_follows_threads() {
         for threads in [1, 2, 4] {
@@ -281,7 +285,7 @@ mod tests {
             drop(last);
             assert_eq!(live.load(Ordering::SeqCst), 0);
             let peak = peak.load(Ordering::SeqCst);
-            assert!(peak <= 3 * threads + 1, "{threads} threads: {peak} values alive at once");
+            assert!(peak <= threads + 2, "{threads} threads: {peak} values alive at once");
         }
     }
 

@@ -489,6 +489,8 @@ pub struct RunResults {
     /// Two per link: forward then backward direction.
     pub(crate) transmitters: Vec<ResourceStats>,
     pub(crate) replications: u64,
+    /// Events processed, warm-up included, summed over replications.
+    pub(crate) events: u64,
 }
 
 impl RunResults {
@@ -512,6 +514,13 @@ impl RunResults {
         self.replications
     }
 
+    /// Events the engine processed (arrivals, service and transmission
+    /// completions, link arrivals, capacity changes), warm-up included,
+    /// summed over replications: the unit of the engine's speed.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
     /// Adds another run's replications (of the same model) to these.
     pub fn merge(&mut self, other: &RunResults) {
         for (a, b) in self.routes.iter_mut().zip(&other.routes) {
@@ -524,6 +533,7 @@ impl RunResults {
             a.merge(b);
         }
         self.replications += other.replications;
+        self.events += other.events;
     }
 }
 
