@@ -15,53 +15,15 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use aznetsim_benches::{LOAD, SEED, reference};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use sim_core::{Arrivals, Direction, Dist, Link, Model, RouteBuilder, Servers, Station, Workload};
 
-/// Servers at each station, in route order.
-const SERVERS: [u32; 5] = [2, 4, 8, 2, 4];
-/// Offered load ρ = λ·E[S]/c at every station.
-const LOAD: f64 = 0.7;
-/// Arrival rate \[1/s\].
-const RATE_PER_S: f64 = 10_000.0;
-/// One-way latency of every link \[ns\]: 0.1 ms.
-const LINK_NS: f64 = 100_000.0;
-/// Requests per replication, warm-up included.
+/// Requests per replication, warm-up included (see `reference`).
 const REQUESTS: u64 = 200_000;
 const WARMUP: u64 = 20_000;
-const SEED: u64 = 42;
-
-fn tandem() -> Model {
-    let mut b = Model::builder();
-    let stations: Vec<_> = SERVERS
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            // ρ = λ·E[S]/c, so E[S] = ρ·c/λ; λ is per second, E[S] in ns.
-            let mean_ns = LOAD * f64::from(c) / RATE_PER_S * 1e9;
-            b.station(Station::new(
-                format!("s{i}"),
-                Servers::finite(c).expect("server counts are positive"),
-                Dist::exponential(mean_ns).expect("a positive mean"),
-            ))
-        })
-        .collect();
-    let work = Workload::new(Arrivals::poisson(RATE_PER_S).expect("a valid rate"), REQUESTS)
-        .with_warmup(WARMUP);
-    let mut route = RouteBuilder::new("tandem", work).station(stations[0]);
-    for (i, &s) in stations.iter().enumerate().skip(1) {
-        let link = b.link(Link::new(
-            format!("l{i}"),
-            Dist::constant(LINK_NS).expect("a non-negative constant"),
-        ));
-        route = route.link(link, Direction::Forward).station(s);
-    }
-    b.route(route);
-    b.build().expect("the benchmark model is valid")
-}
 
 fn engine_tandem(c: &mut Criterion) {
-    let model = tandem();
+    let model = reference();
     // The run must be the one described above, or its timing means nothing.
     let r = sim_core::simulate_replication(&model, SEED, 0).expect("the run completes");
     let route = &r.routes()[0];

@@ -25,8 +25,9 @@ use rand_chacha::ChaCha8Rng;
 use sim_core::SimTime;
 use sim_core::bench_internals::EventList;
 
-/// Queue sizes: a small model (fits in L1/L2) and a large one (does not).
-const SIZES: [usize; 2] = [1_000, 100_000];
+/// Queue sizes: what the shipped models hold (20–80 pending events), a
+/// small model (fits in L1/L2), a large one (does not) and a million.
+const SIZES: [usize; 4] = [32, 1_000, 100_000, 1_000_000];
 /// Hold operations per criterion iteration.
 const HOLDS_PER_ITER: u64 = 10_000;
 /// Pre-drawn increments, cycled; a power of two so the index is a mask.

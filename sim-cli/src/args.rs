@@ -58,7 +58,9 @@ pub(crate) enum Command {
     /// Results go to stdout; warnings, route-check findings and `--slo`
     /// verdicts to stderr (and, with `--format json`, in the document).
     /// Exit 1 after printing the results when a route check finds an error
-    /// (as `validate` does) or a route breaks an `--slo`.
+    /// (as `validate` does), a route breaks an `--slo`, or the overload guard
+    /// stopped a route (more than `workload.max_in_flight` requests in
+    /// flight: it cannot carry the load).
     Run(RunArgs),
     /// Check scenario files without simulating: schema, values, certificate
     /// trust on every TLS connection, firewall inspection.
@@ -333,6 +335,11 @@ pub(crate) struct RunArgs {
     /// Stop adding replications here even if --precision is not reached.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = count, requires = "precision")]
     pub(crate) max_replications: u64,
+    /// Also report what end-user authorisation adds to each route that does
+    /// any (`auth_added_ms`): the route minus a twin of itself without it,
+    /// run with the same seed. The twins double the run's cost.
+    #[arg(long)]
+    pub(crate) auth_cost: bool,
     #[command(flatten)]
     pub(crate) exec: ExecArgs,
     #[command(flatten)]

@@ -24,7 +24,8 @@ pub struct Dist(Law);
 
 #[derive(Clone, Debug)]
 enum Law {
-    Constant(f64),
+    /// The value \[ns\] and its rounding, computed once.
+    Constant(f64, u64),
     Exponential(Exp<f64>, f64),
     Uniform(Uniform<f64>, f64, f64),
     /// Normal truncated at 0 (resampled, not clamped).
@@ -74,7 +75,7 @@ impl Dist {
     /// Fails if `value` is negative or not finite.
     pub fn constant(value: f64) -> Result<Self, DistError> {
         finite_nonneg("value", value)?;
-        Ok(Dist(Law::Constant(value)))
+        Ok(Dist(Law::Constant(value, round_u64(value))))
     }
 
     /// Exponential with the given mean.
@@ -226,7 +227,7 @@ impl Dist {
     /// The law's mean, or `None` when it is infinite (Pareto with shape <= 1).
     pub fn mean(&self) -> Option<f64> {
         match &self.0 {
-            Law::Constant(v) => Some(*v),
+            Law::Constant(v, _) => Some(*v),
             Law::Exponential(_, m) => Some(*m),
             Law::Uniform(_, lo, hi) => Some((lo + hi) / 2.0),
             Law::TruncatedNormal(n) => {
@@ -255,7 +256,7 @@ impl Dist {
             return Some(0.0);
         }
         let var = match &self.0 {
-            Law::Constant(_) => 0.0,
+            Law::Constant(..) => 0.0,
             Law::Exponential(_, m) => m * m,
             Law::Uniform(_, lo, hi) => (hi - lo).powi(2) / 12.0,
             Law::TruncatedNormal(n) => {
@@ -288,7 +289,7 @@ impl Dist {
 
     /// Whether every draw is the same value.
     pub fn is_constant(&self) -> bool {
-        matches!(self.0, Law::Constant(_))
+        matches!(self.0, Law::Constant(..))
     }
 
     /// Whether the law is exponential (memoryless): the analytic estimate
@@ -300,7 +301,7 @@ impl Dist {
     /// One draw, as a real number.
     pub fn sample(&self, rng: &mut StreamRng) -> f64 {
         match &self.0 {
-            Law::Constant(v) => *v,
+            Law::Constant(v, _) => *v,
             Law::Exponential(d, _) => d.sample(rng),
             Law::Uniform(d, _, _) => d.sample(rng),
             Law::TruncatedNormal(d) => loop {
@@ -326,9 +327,26 @@ impl Dist {
     /// One draw rounded to the nearest integer unit (nanosecond or byte),
     /// saturating at `u64::MAX`.
     pub fn sample_u64(&self, rng: &mut StreamRng) -> u64 {
-        // `as` saturates for floats and maps NaN to 0.
-        self.sample(rng).round() as u64
+        match self.0 {
+            Law::Constant(_, ns) => ns,
+            _ => round_u64(self.sample(rng)),
+        }
     }
+}
+
+/// `x.round() as u64` for every `f64` (half away from zero, negative and
+/// NaN to 0, saturating at `u64::MAX`), without the call: x86-64's
+/// baseline has no rounding instruction, so `f64::round` is a libm call,
+/// 16 per request on the reference route (issue 13). Truncation by `as`
+/// is one instruction; below 2⁵² the fraction `x − trunc(x)` is exact
+/// (both lie in one binade or the difference is below 1), at or above it
+/// every `f64` is an integer and the fraction is 0, and for NaN or
+/// negative `x` the comparison is false. Equality with `round` over edge
+/// cases and random bit patterns is tested.
+#[inline]
+pub(crate) fn round_u64(x: f64) -> u64 {
+    let t = x as u64;
+    t.saturating_add(u64::from(x - t as f64 >= 0.5))
 }
 
 /// Standard normal density.
@@ -495,7 +513,7 @@ impl ArrivalClock {
                 self.switch_at_ns = self.clock_ns + exp_draw(rng, sojourn_ns[self.state]);
             },
         }
-        self.clock_ns.round() as u64
+        round_u64(self.clock_ns)
     }
 }
 
@@ -517,6 +535,65 @@ mod tests {
     fn sample_mean(d: &Dist, n: usize) -> f64 {
         let mut r = rng();
         (0..n).map(|_| d.sample(&mut r)).sum::<f64>() / n as f64
+    }
+
+    /// Issue 13: `round_u64` replaces `f64::round` (a libm call) in the
+    /// event loop, so it must agree with `x.round() as u64` on every `f64`:
+    /// the halves and their neighbours, the binade edges up to 2⁶⁴, signed
+    /// zeros, infinities and NaNs, then a million random bit patterns and a
+    /// million random durations of a realistic size (below 10¹² ns).
+    #[test]
+    fn issue_13_round_u64_equals_round_for_every_f64() {
+        let reference = |x: f64| x.round() as u64;
+        let mut edge = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            0.49999999999999994,
+            0.5000000000000001,
+            1.5,
+            2.5,
+            f64::MIN_POSITIVE,
+            f64::EPSILON,
+            f64::MAX,
+            f64::MIN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(1),
+            u64::MAX as f64,
+            (1u64 << 63) as f64,
+        ];
+        for e in 0..=64 {
+            let p = 2f64.powi(e);
+            for x in [p, p + 0.5, p - 0.5, p + 1.5] {
+                for y in [x, f64::from_bits(x.to_bits() + 1), f64::from_bits(x.to_bits() - 1)] {
+                    edge.extend([y, -y]);
+                }
+            }
+        }
+        for x in edge {
+            assert_eq!(round_u64(x), reference(x), "{x:e} ({:#x})", x.to_bits());
+        }
+        let mut r = rng();
+        for _ in 0..1_000_000 {
+            let x = f64::from_bits(r.random::<u64>());
+            assert_eq!(round_u64(x), reference(x), "{x:e} ({:#x})", x.to_bits());
+            let ns = r.random::<f64>() * 1e12;
+            assert_eq!(round_u64(ns), reference(ns), "{ns:e}");
+        }
+    }
+
+    /// A constant's draw is its value rounded once, at construction.
+    #[test]
+    fn constant_draws_are_precomputed_rounding() {
+        let mut r = rng();
+        for v in [0.0, 0.4999, 0.5, 100_000.0, 123_456.5, 1e15 + 0.5] {
+            let d = Dist::constant(v).unwrap();
+            assert_eq!(d.sample_u64(&mut r), v.round() as u64, "{v}");
+        }
     }
 
     #[test]

@@ -166,7 +166,9 @@ impl MixState {
         // A route of weight 0 adds nothing to the running sum, so it is
         // never the first to exceed `u`; `u` reaches the total only by
         // rounding, and then takes the last route that can be taken.
-        self.cumulative.iter().position(|&c| u < c).unwrap_or(self.last)
+        // Binary search (the sums are non-decreasing): the first sum above `u`.
+        let i = self.cumulative.partition_point(|&c| c <= u);
+        if i < self.cumulative.len() { i } else { self.last }
     }
 }
 
@@ -179,6 +181,10 @@ struct RouteState {
     detour_rngs: Vec<StreamRng>,
     /// Arrivals of this route so far, warm-up included.
     arrived: u64,
+    /// Requests in flight (arrived, neither completed nor rejected), and
+    /// how many of them are measured.
+    in_flight: u64,
+    measured_in_flight: u64,
     first_measured_ns: Option<u64>,
     last_completion_ns: u64,
     stats: RouteStats,
@@ -207,6 +213,11 @@ pub(crate) struct Engine<'m> {
     replication: u64,
     /// Set when an instant would not fit the clock; the run stops.
     overflowed: bool,
+    /// Set when a route passes its in-flight limit (the overload guard);
+    /// the run stops with the figures so far.
+    overloaded: bool,
+    /// Events processed so far.
+    events_done: u64,
     /// Pilot runs: batch means of every completion's latency, per route.
     trace: Option<Trace>,
 }
@@ -262,6 +273,8 @@ impl<'m> Engine<'m> {
                     .map(|(hop, d)| rng(r.detour_stream(*hop, &d.name)))
                     .collect(),
                 arrived: 0,
+                in_flight: 0,
+                measured_in_flight: 0,
                 first_measured_ns: None,
                 last_completion_ns: 0,
                 stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone())),
@@ -289,6 +302,8 @@ impl<'m> Engine<'m> {
             window_end_ns: None,
             replication,
             overflowed: false,
+            overloaded: false,
+            events_done: 0,
             trace: None,
         }
     }
@@ -331,7 +346,11 @@ impl<'m> Engine<'m> {
                     limit_years: u64::MAX as f64 / 1e9 / 86_400.0 / 365.25,
                 });
             }
+            if self.overloaded {
+                break;
+            }
             self.now = t.as_nanos();
+            self.events_done += 1;
             match ev {
                 Event::Arrival(r) => self.on_arrival(Some(r as usize)),
                 Event::MixArrival => self.on_arrival(None),
@@ -340,6 +359,9 @@ impl<'m> Engine<'m> {
                 Event::TransmitDone(x, m) => self.on_transmit_done(x as usize, m),
                 Event::Capacity(i) => self.on_capacity(i as usize),
             }
+        }
+        if self.overloaded {
+            self.stop_overloaded();
         }
         Ok(())
     }
@@ -424,7 +446,38 @@ impl<'m> Engine<'m> {
             detour_start_ns: NOT_IN_DETOUR,
         };
         let m = self.alloc(msg);
+        let st = &mut self.routes[r];
+        st.in_flight += 1;
+        st.measured_in_flight += u64::from(measured);
+        if st.in_flight > self.model.routes[r].workload.max_in_flight {
+            // The route cannot carry its load: stop before its queue (and
+            // memory) grows without bound. This request stays in flight.
+            self.overloaded = true;
+            return;
+        }
         self.enter_step(m);
+    }
+
+    /// Ends a replication the overload guard stopped: the measurement
+    /// window closes now, and the measured requests in flight are
+    /// unfinished.
+    fn stop_overloaded(&mut self) {
+        if self.window_start_ns.is_some() && self.window_end_ns.is_none() {
+            self.window_end_ns = Some(self.now);
+            self.snapshot(false);
+        }
+        for r in &mut self.routes {
+            r.stats.unfinished = r.measured_in_flight;
+            r.stats.overload_stops = 1;
+        }
+    }
+
+    /// A request leaves the route's in-flight count (completed, timed out
+    /// or rejected).
+    fn leave(&mut self, msg: &Message) {
+        let st = &mut self.routes[msg.route as usize];
+        st.in_flight -= 1;
+        st.measured_in_flight -= u64::from(msg.measured);
     }
 
     fn alloc(&mut self, msg: Message) -> u32 {
@@ -655,7 +708,7 @@ impl<'m> Engine<'m> {
         };
         let bytes = self.bytes(&msg, response, detour);
         let ns_per_byte = self.transmitters[tx].ns_per_byte.expect("only limited links transmit");
-        let duration = (ns_per_byte * bytes as f64).round() as u64;
+        let duration = crate::dist::round_u64(ns_per_byte * bytes as f64);
         let now = self.now;
         if detour == NO_DETOUR {
             let h = self.hop_times(m, hop);
@@ -742,6 +795,7 @@ impl<'m> Engine<'m> {
                 crate::stats::record(&mut hop.time, total);
             }
         }
+        self.leave(&msg);
         self.free.push(m);
     }
 
@@ -752,6 +806,7 @@ impl<'m> Engine<'m> {
             st.stats.rejected += 1;
             st.stats.hops[hop as usize].rejected += 1;
         }
+        self.leave(&msg);
         self.free.push(m);
     }
 
@@ -771,7 +826,10 @@ impl<'m> Engine<'m> {
     }
 
     fn finish(self) -> RunResults {
-        let window = self.window_end_ns.unwrap_or(0) - self.window_start_ns.unwrap_or(0);
+        let window = match (self.window_start_ns, self.window_end_ns) {
+            (Some(start), Some(end)) => end - start,
+            _ => 0,
+        };
         let model = self.model;
         let stations = self
             .stations
@@ -812,7 +870,7 @@ impl<'m> Engine<'m> {
                 r.stats
             })
             .collect();
-        RunResults { routes, stations, transmitters, replications: 1 }
+        RunResults { routes, stations, transmitters, replications: 1, events: self.events_done }
     }
 }
 

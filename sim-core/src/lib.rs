@@ -84,6 +84,9 @@
 //!   in which components were added.
 //! - Replications are merged in index order with integer arithmetic: the
 //!   same model, seed and replication count give bit-identical results.
+//!   They are merged as they finish (a small reorder buffer), so a run
+//!   holds one replication's results per thread plus two, however many it
+//!   runs.
 //! - Durations are rounded to whole nanoseconds once, when a law is sampled;
 //!   no floating-point time ever orders events.
 
@@ -101,8 +104,8 @@ mod time;
 pub use dist::{Arrivals, Dist};
 pub use error::{DistError, ModelError, RouteProblem, RunError};
 pub use model::{
-    CapacityChange, Detour, Direction, Hop, Leg, Link, LinkId, Model, ModelBuilder, Route,
-    RouteBuilder, Servers, Setup, Station, StationId, Workload,
+    CapacityChange, DEFAULT_MAX_IN_FLIGHT, Detour, Direction, Hop, Leg, Link, LinkId, Model,
+    ModelBuilder, Route, RouteBuilder, Servers, Setup, Station, StationId, Workload,
 };
 pub use run::{RunOptions, pilot_batch_means, run, run_with_progress, simulate_replication};
 pub use stats::RunResults;

@@ -156,9 +156,14 @@ impl Station {
     /// The size-dependent part of a service time \[ns\]: per byte plus per
     /// packet.
     pub fn size_cost_ns(&self, bytes: u64) -> u64 {
+        // Most stations have no size cost: skip the arithmetic (the result
+        // would be a rounded 0 as well).
+        if self.ns_per_byte == 0.0 && self.packet_cost.is_none() {
+            return 0;
+        }
         let per_byte = self.ns_per_byte * bytes as f64;
         let per_packet = self.packet_cost.map_or(0.0, |(ns, _)| ns * self.packets(bytes) as f64);
-        (per_byte + per_packet).round() as u64
+        crate::dist::round_u64(per_byte + per_packet)
     }
 
     /// The station's name.
@@ -275,7 +280,13 @@ pub struct Workload {
     pub(crate) response_bytes: Dist,
     pub(crate) round_trip: bool,
     pub(crate) stream_name: Option<String>,
+    pub(crate) max_in_flight: u64,
 }
+
+/// Messages of one route a replication holds in flight at once before the
+/// overload guard stops it (see [`Workload::with_max_in_flight`]): about
+/// 165 MB per replication at ~165 bytes per message.
+pub const DEFAULT_MAX_IN_FLIGHT: u64 = 1_000_000;
 
 impl Workload {
     /// `requests` arrivals per replication from `arrivals`, one way, of
@@ -290,6 +301,7 @@ impl Workload {
             response_bytes: zero,
             round_trip: false,
             stream_name: None,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
         }
     }
 
@@ -356,6 +368,26 @@ impl Workload {
     /// Whether responses travel back.
     pub fn is_round_trip(&self) -> bool {
         self.round_trip
+    }
+
+    /// The overload guard: a replication in which more than `limit`
+    /// requests of this route are in flight at once (arrived, neither
+    /// completed nor rejected: waiting, in service or on a link) stops
+    /// there, because the route cannot carry its load and its queue would
+    /// grow without bound (memory with it). Its figures so far are kept;
+    /// the route's [`RouteStats::overload_stops`](crate::stats::RouteStats::overload_stops)
+    /// counts such replications and its in-flight measured requests are
+    /// [`unfinished`](crate::stats::RouteStats::unfinished). Default
+    /// [`DEFAULT_MAX_IN_FLIGHT`]; in a mix, the first route's limit applies
+    /// to every route.
+    pub fn with_max_in_flight(mut self, limit: u64) -> Self {
+        self.max_in_flight = limit;
+        self
+    }
+
+    /// The overload guard's limit (see [`Workload::with_max_in_flight`]).
+    pub fn max_in_flight(&self) -> u64 {
+        self.max_in_flight
     }
 }
 

@@ -73,7 +73,8 @@ fn simulate(
     let show = progress::show(args.exec.quiet, args.format == RunFormat::Json);
     // The bar counts replications as the scenario (or --replications) sets
     // them: a replication is done when every route has run it. Ticks come
-    // once per route replication (authorisation twins not counted).
+    // once per route replication (the authorisation twins of `--auth-cost`
+    // run alongside and are not counted).
     let routes = scenario.routes().len() as u64;
     let bar = progress::bar(replications, "replications", show);
     let ticks = AtomicU64::new(0);
@@ -81,10 +82,12 @@ fn simulate(
         let n = ticks.fetch_add(1, Ordering::Relaxed) + 1;
         bar.set_position(n / routes.max(1));
     };
+    // The twins cost as much as the routes: only when asked for.
+    let twins = if args.auth_cost { Twins::Run } else { Twins::Skip };
     let (sims, outcome) = match args.precision {
         None => {
             let opts = RunOptions::new(seed, replications);
-            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, Twins::Run, &tick));
+            let sims = pool.install(|| sim_scenarios::simulate(scenario, &opts, twins, &tick));
             (sims, None)
         }
         Some(t) => {
@@ -103,7 +106,7 @@ fn simulate(
                         on,
                         max_replications: args.max_replications,
                     },
-                    Twins::Run,
+                    twins,
                     &tick,
                 )
             }) {
@@ -166,7 +169,8 @@ fn save(
 }
 
 /// Every route check's findings, each once, the `--slo` verdicts and the
-/// report's warnings, on stderr; whether a finding is an error.
+/// report's warnings, on stderr; whether a finding is an error or the
+/// overload guard stopped a route.
 fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Result<bool> {
     let mut err = std::io::stderr().lock();
     let mut failed = false;
@@ -180,6 +184,9 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
         writeln!(err, "aznetsim: slo: {}", v.line())?;
     }
     table::write_warnings(&mut err, report)?;
+    // The overload guard stopped a route: the run did not complete as
+    // asked, a check failed (exit 1), with the figures so far printed.
+    failed |= report.routes.iter().any(|r| r.stopped.is_some());
     Ok(failed)
 }
 

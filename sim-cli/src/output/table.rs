@@ -156,11 +156,22 @@ pub(crate) fn write(
                 format!("{:.0}", r.throughput_per_s),
                 r.rejected.to_string(),
                 r.timed_out.to_string(),
-                busiest(r),
+                match &r.stopped {
+                    // The overload guard stopped it: say so in the row.
+                    Some(_) => format!("{} STOPPED: overload", busiest(r)),
+                    None => busiest(r),
+                },
             ]
         })
         .collect();
     write_grid(out, &header, &rows)?;
+    for r in report.routes.iter().filter(|r| r.stopped.is_some()) {
+        writeln!(
+            out,
+            "{} STOPPED: the route cannot carry this load (more than workload.max_in_flight requests in flight); its figures are those so far",
+            r.name
+        )?;
+    }
     if report.routes.iter().any(|r| r.analytic_mean_ms.is_none()) {
         let why = if report.mode == "mix" {
             "in mode mix the routes share stations, and the estimate is of a route alone"

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Mutation, SMALL, aznetsim, reference, stdout_of};
+use super::{Mutation, SMALL, apim, aznetsim, reference, stdout_of};
 
 /// For fields that must be present but may be `null`: serde fills a
 /// missing `Option` field with `None` unless it has its own deserializer.
@@ -416,4 +416,28 @@ fn the_test_schema_refuses_missing_and_extra_fields() {
         edit(&mut v);
         assert!(serde_json::from_value::<Report>(v).is_err(), "{what} field accepted");
     }
+}
+
+/// Issue 13: every route with authorisation work was simulated twice, its
+/// twin without authorisation behind `auth_added_ms`, so a default run cost
+/// twice what it reported. The twins now run with `--auth-cost` only, and
+/// they change nothing else in the report.
+#[test]
+fn issue_13_authorisation_twins_run_only_with_auth_cost() {
+    let run = |extra: &[&str]| -> Value {
+        let mut cmd = aznetsim();
+        cmd.arg("run").arg(apim()).args(SMALL).args(extra).arg("--format=json");
+        serde_json::from_str(&stdout_of(&mut cmd)).expect("JSON on stdout")
+    };
+    let plain = run(&[]);
+    let mut with_twins = run(&["--auth-cost"]);
+    for r in plain["routes"].as_array().expect("routes") {
+        assert!(r["auth_added_ms"].is_null(), "{}: no twin without --auth-cost", r["name"]);
+    }
+    for r in with_twins["routes"].as_array_mut().expect("routes") {
+        let added = r["auth_added_ms"]["mean"].as_f64();
+        assert!(added.is_some_and(|m| m > 0.0), "{}: APIM validates JWTs: {added:?}", r["name"]);
+        r["auth_added_ms"] = Value::Null;
+    }
+    assert_eq!(plain, with_twins, "the twins change nothing but auth_added_ms");
 }

@@ -1,6 +1,6 @@
 //! `run` (table output): what a person reads, and a quiet stderr.
 
-use super::{SMALL, aznetsim, reference, stdout_of};
+use super::{EXIT_CHECK_FAILED, SMALL, aznetsim, reference, stdout_of};
 
 const COLUMNS: [&str; 10] =
     ["mean", "p50", "p90", "p99", "p99.9", "max", "req/s", "rejected", "timed out", "busiest"];
@@ -73,4 +73,58 @@ fn the_difference_header_says_whether_the_demand_was_shared() {
     let off = table(&["--set", "workload.common_random_numbers=false"]);
     assert!(off.contains("independent demand"), "{off}");
     assert!(!off.contains("same demand"), "{off}");
+}
+
+/// Issue 10 (item 6): under 10× overload an unbounded queue grew ~150
+/// bytes per queued request, whatever the design promised. The overload
+/// guard stops a route past `workload.max_in_flight` requests in flight:
+/// its row says so, the figures so far are printed, a warning names the
+/// cause, and `run` exits 1.
+#[test]
+fn issue_10_overload_guard_stops_the_route_and_exits_1() {
+    let overload =
+        ["--set", "workload.arrival.rate_per_s=20000", "--set", "workload.max_in_flight=2000"];
+    let out = aznetsim()
+        .arg("run")
+        .arg(reference())
+        .args(SMALL)
+        .args(overload)
+        .output()
+        .expect("aznetsim runs");
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{stdout}\n{stderr}");
+    for route in ["green", "red"] {
+        let row = stdout.lines().find(|l| l.split_whitespace().next() == Some(route));
+        let row = row.unwrap_or_else(|| panic!("no row for {route}:\n{stdout}"));
+        assert!(row.contains("STOPPED: overload"), "{row}");
+        assert!(stdout.contains(&format!("{route} STOPPED: the route cannot carry this load")));
+        assert!(
+            stderr.contains(&format!("route {route}: the route cannot carry this load")),
+            "{stderr}"
+        );
+    }
+    let json = aznetsim()
+        .arg("run")
+        .arg(reference())
+        .args(SMALL)
+        .args(overload)
+        .arg("--format=json")
+        .output()
+        .expect("aznetsim runs");
+    assert_eq!(json.status.code(), Some(EXIT_CHECK_FAILED));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    for r in report["routes"].as_array().expect("routes") {
+        let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} in {r}"));
+        let stop = &r["stopped"];
+        assert_eq!(stop["replications"], 2, "{r}");
+        assert_eq!(stop["max_in_flight"], 2000, "{r}");
+        let unfinished = stop["unfinished"].as_u64().expect("unfinished");
+        assert!(unfinished > 1000, "{r}");
+        assert_eq!(n("offered"), n("completed") + n("rejected") + n("timed_out") + unfinished);
+        assert!(n("offered") < 2 * 4500, "stopped before the last arrival: {r}");
+    }
+    // The default limit does not touch a run that carries its load.
+    let plain = stdout_of(aznetsim().arg("run").arg(reference()).args(SMALL));
+    assert!(!plain.contains("STOPPED"), "{plain}");
 }

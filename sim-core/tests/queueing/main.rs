@@ -23,6 +23,7 @@ mod mm1;
 mod mmc;
 mod mmpp;
 mod overflow;
+mod overload;
 mod packets;
 mod return_path;
 mod revisit;

@@ -46,9 +46,16 @@ pub(crate) fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
             ),
         ));
     }
+    if w.max_in_flight == Some(0) {
+        return Err(Invalid::new(
+            "workload.max_in_flight",
+            "must be at least 1 request in flight (the default is 1000000): raise it".to_string(),
+        ));
+    }
     let mut out = Workload::new(arrivals, w.requests)
         .with_warmup(w.warmup_requests.count())
-        .with_round_trip(w.round_trip);
+        .with_round_trip(w.round_trip)
+        .with_max_in_flight(w.max_in_flight.unwrap_or(sim_core::DEFAULT_MAX_IN_FLIGHT));
     if let Some(d) = &w.request_bytes {
         out = out.with_request_bytes(dist(d, "workload.request_bytes", Unit::Bytes)?);
     }

@@ -87,6 +87,12 @@ pub struct WorkloadSpec {
     /// only to see how much that matters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_random_numbers: Option<bool>,
+    /// The overload guard: a replication with more than this many requests
+    /// of a route in flight at once (waiting, in service or on a link)
+    /// stops there, because the route cannot carry the load (default
+    /// 1,000,000, about 165 MB per replication; at least 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_in_flight: Option<u64>,
 }
 
 /// An arrival process: `{"kind": "poisson", "rate_per_s": 2000}`.

@@ -43,7 +43,7 @@
 //! | `routes[i].hops[j].busy_servers_mean` | mean number of messages in service (`null` for a client) |
 //! | `routes[i].hops[j].link_utilization` | busy fraction of the busier direction of the link to the next node (`null` unless it has a bandwidth) |
 //! | `routes[i].hops[j].rejected` | measured requests rejected at this node |
-//! | `routes[i].hops[j].{time_p50_ms,time_p99_ms}` and `…_ci95` | percentiles of the time a request spends at this hop (all six components, both directions), with their 95 % intervals across replications |
+//! | `routes[i].hops[j].{time_p50_ms,time_p99_ms}` and `…_ci95` | percentiles of the time a request spends at this hop (all six components, both directions), to 2 significant digits (within 1 % above the exact sample percentile; a route's own percentiles keep 3, within 0.1 %), with their 95 % intervals across replications |
 
 pub(crate) mod rows;
 pub(crate) mod state;
@@ -124,6 +124,10 @@ pub struct RouteReport {
     pub rejected_share: Option<f64>,
     #[serde(default)]
     pub timed_out_share: Option<f64>,
+    /// Set when the overload guard stopped replications of this route: its
+    /// figures are those up to the stop.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<OverloadStop>,
     pub latency_ms: LatencyReport,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
@@ -191,6 +195,19 @@ pub struct AuthCost {
     pub mean: f64,
     pub p50: f64,
     pub p99: f64,
+}
+
+/// How the overload guard stopped a route (`workload.max_in_flight`): the
+/// route cannot carry its load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverloadStop {
+    /// Replications stopped (of the run's replications).
+    pub replications: u64,
+    /// The limit passed: requests of the route in flight at once.
+    pub max_in_flight: u64,
+    /// Measured requests still in flight at the stops, neither completed
+    /// nor lost: `offered = completed + rejected + timed_out + unfinished`.
+    pub unfinished: u64,
 }
 
 /// End-to-end latency of a route's completed requests \[ms\]; every figure
@@ -456,6 +473,11 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         timed_out: stats.timed_out(),
         rejected_share: share(stats.rejected()),
         timed_out_share: share(stats.timed_out()),
+        stopped: (stats.overload_stops() > 0).then(|| OverloadStop {
+            replications: stats.overload_stops(),
+            max_in_flight: route.workload().max_in_flight(),
+            unfinished: stats.unfinished(),
+        }),
         latency_ms: LatencyReport {
             mean: some(summary.mean_ms),
             mean_ci95: summary.mean_ci95_ms.filter(|_| done),

@@ -68,6 +68,21 @@ pub enum WarningKind {
     },
     /// One replication: no interval can be computed.
     OneReplication,
+    /// The overload guard stopped the route: more of its requests were in
+    /// flight at once than `workload.max_in_flight`, so it cannot carry
+    /// this load; its figures are those up to the stop.
+    Overloaded {
+        /// The route.
+        route: String,
+        /// Replications stopped.
+        stopped: u64,
+        /// Replications run.
+        replications: u64,
+        /// The limit.
+        max_in_flight: u64,
+        /// Measured requests in flight at the stops.
+        unfinished: u64,
+    },
     /// More than [`INCOMPLETE`] of the measured requests timed out or were
     /// rejected: the latency figures describe only the completed ones (the
     /// fast survivors), so they flatter the route.
@@ -190,6 +205,12 @@ impl std::fmt::Display for WarningKind {
                 worst.map_or("-".to_string(), |w| format!("{:.2}%", w * 100.0)),
                 target * 100.0
             ),
+            WarningKind::Overloaded { route, stopped, replications, max_in_flight, unfinished } => {
+                write!(
+                    f,
+                    "route {route}: the route cannot carry this load: more than {max_in_flight} of its requests were in flight at once, so {stopped} of {replications} replications stopped there and its figures are those so far ({unfinished} measured requests unfinished); lower the rate or add capacity, or raise workload.max_in_flight if that many requests in flight is what you model"
+                )
+            }
             WarningKind::OneReplication => write!(
                 f,
                 "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
@@ -213,6 +234,15 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
         });
     }
     for r in &report.routes {
+        if let Some(stop) = &r.stopped {
+            kinds.push(WarningKind::Overloaded {
+                route: r.name.clone(),
+                stopped: stop.replications,
+                replications: report.replications,
+                max_in_flight: stop.max_in_flight,
+                unfinished: stop.unfinished,
+            });
+        }
         let per_rep = r.completed / reps;
         for (name, q) in [("p99", 0.99_f64), ("p99.9", 0.999)] {
             let wanted = (100.0 / (1.0 - q)).round() as u64;
