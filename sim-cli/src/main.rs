@@ -60,6 +60,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Capacity(args) => commands::capacity::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
+        Command::Draw(args) => commands::draw::run(&args),
     }
 }
 

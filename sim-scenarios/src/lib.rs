@@ -42,7 +42,8 @@
 //!      │        RouteSummary for every command, warnings, saved states, rows
 //!  run/         simulating compiled scenarios (Simulated), auto warm-up
 //!      │
-//!  compile/     spec + Azure → sim-core models, one per route; the hop plan
+//!  compile/     spec + Azure → sim-core models, one per route; the hop
+//!      │        plan; the topology pictures show
 //!      │
 //!  azure/       component kinds, TLS, networks, architecture checks, catalog
 //!      │

@@ -8,6 +8,7 @@ mod azure_bad_input;
 mod bad_input;
 mod capacity;
 mod determinism;
+mod draw;
 mod explain;
 mod golden;
 mod out;
