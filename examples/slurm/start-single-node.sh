@@ -67,7 +67,7 @@ done
 mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/spool" "$SLURM_DIR/munge"
 chmod 0700 "$SLURM_DIR/munge"
 
-HOST=$(hostname -s)
+HOST=$(hostname -s 2>/dev/null || cut -d. -f1 /proc/sys/kernel/hostname)
 CPUS=$(nproc)
 # The memory slurmd sees, in MiB, a little under the total so that the node
 # is never refused for "low RealMemory".

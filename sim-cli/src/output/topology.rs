@@ -253,6 +253,12 @@ impl Rect {
         self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
     }
 
+    fn overlap_area(&self, o: &Rect) -> f64 {
+        let w = (self.x + self.w).min(o.x + o.w) - self.x.max(o.x);
+        let h = (self.y + self.h).min(o.y + o.h) - self.y.max(o.y);
+        w.max(0.0) * h.max(0.0)
+    }
+
     fn centre(&self) -> (f64, f64) {
         (self.x + self.w / 2.0, self.y + self.h / 2.0)
     }
@@ -676,17 +682,27 @@ fn draw(t: &Topology, run: Option<&RunReport>) -> Drawing {
         let lh = text.len() as f64 * 12.0 + 4.0;
         let side = band / 2.0 + 4.0;
         let mut candidates = Vec::new();
-        for at in [0.5, 0.38, 0.62, 0.26, 0.74] {
-            let m = (p.0 + (q.0 - p.0) * at, p.1 + (q.1 - p.1) * at);
-            for sign in [-1.0, 1.0] {
-                // The label's corner nearest the band sits `side` away.
-                let cx = m.0 + normal.0 * sign * (side + lw / 2.0);
-                let cy = m.1 + normal.1 * sign * (side + lh / 2.0);
-                candidates.push(Rect { x: cx - lw / 2.0, y: cy - lh / 2.0, w: lw, h: lh });
+        for extra in [0.0, 16.0] {
+            for at in [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8] {
+                let m = (p.0 + (q.0 - p.0) * at, p.1 + (q.1 - p.1) * at);
+                for sign in [-1.0, 1.0] {
+                    // The label's side nearest the band sits `side` away.
+                    let cx = m.0 + normal.0 * sign * (side + extra + lw / 2.0);
+                    let cy = m.1 + normal.1 * sign * (side + extra + lh / 2.0);
+                    candidates.push(Rect { x: cx - lw / 2.0, y: cy - lh / 2.0, w: lw, h: lh });
+                }
             }
         }
         let free = candidates.iter().find(|c| !taken.iter().any(|o| o.overlaps(c))).copied();
-        let rect = free.unwrap_or(candidates[0]);
+        // With no free place, the one that hides the least.
+        let rect = free.unwrap_or_else(|| {
+            let hidden = |c: &Rect| taken.iter().map(|o| c.overlap_area(o)).sum::<f64>();
+            candidates
+                .iter()
+                .copied()
+                .min_by(|a, b| hidden(a).total_cmp(&hidden(b)))
+                .expect("candidates")
+        });
         taken.push(rect);
         placed.push((rect, free.is_some()));
         let _ = writeln!(
@@ -1127,6 +1143,34 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_second_spoke_in_another_region_gets_its_own_place_and_free_labels() {
+        // Topology A with a second spoke, globally peered with the hub, and
+        // a route with its own return path: the new link crosses another.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/apim-hub-proxy.json");
+        let mut doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        doc["nodes"]["spoke-b-vm"] = serde_json::json!({ "kind": "client" });
+        doc["links"].as_array_mut().unwrap().push(serde_json::json!({
+            "between": ["spoke-b-vm", "hub-fw"], "network": "global_peering",
+            "regions": ["westeurope", "eastus"]
+        }));
+        doc["routes"].as_array_mut().unwrap().push(serde_json::json!({
+            "name": "blue", "path": ["spoke-b-vm", "hub-fw", "apim", "hub-fw", "er-gw", "backend"],
+            "return_path": ["backend", "er-gw", "hub-fw", "apim", "hub-fw", "spoke-b-vm"]
+        }));
+        let s = Scenario::from_value(&path, doc).unwrap();
+        let d = draw(s.topology(), None);
+        let labels: Vec<&str> = d.layout.groups.iter().map(|g| g.label.as_str()).collect();
+        assert!(labels.contains(&"spoke · spoke-b-vm · westeurope"), "{labels:?}");
+        assert!(labels.contains(&"hub · eastus"), "{labels:?}");
+        for (k, (_, free)) in d.labels.iter().enumerate() {
+            assert!(free, "the label of link {k} found no free place");
+        }
+        // Blue crosses 5 links each way: 10 lines of its colour.
+        assert_eq!(d.svg.matches(r##"stroke="#1F77B4" stroke-width="2.2""##).count(), 10);
     }
 
     #[test]
