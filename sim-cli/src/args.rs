@@ -110,6 +110,44 @@ pub(crate) enum Command {
     /// then `man ./aznetsim.1`; `aznetsim man run > aznetsim-run.1` for a
     /// command's own page.
     Man(ManArgs),
+    /// Draw the scenario's topology: SVG (default), Graphviz dot or Mermaid.
+    ///
+    /// Nodes are grouped into spokes, hub (Azure services below it) and
+    /// on-premises, as their kinds and links place them; links carry their
+    /// network, mean one-way latency and bandwidth; each route is a line of
+    /// its colour (the charts' colour, from its name) along every link it
+    /// crosses; nodes that terminate TLS show the CA of their certificate;
+    /// nested calls are dashed. Nothing is simulated: `run --out --report`
+    /// saves the same picture as topology.svg with each hop's mean time and
+    /// utilisation. The output is the same bytes for the same scenario.
+    Draw(DrawArgs),
+}
+
+/// `draw` output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DrawFormat {
+    /// A standalone SVG picture.
+    Svg,
+    /// Graphviz dot (render with `dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (for Markdown that renders Mermaid).
+    Mermaid,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DrawArgs {
+    /// The scenario file (JSON).
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DrawFormat::Svg, value_name = "FORMAT")]
+    pub(crate) format: DrawFormat,
+    /// Write the picture to FILE (replaced if it exists) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Override any scenario field by its JSON path before drawing.
+    #[arg(long, value_name = "PATH=VALUE")]
+    pub(crate) set: Vec<String>,
 }
 
 /// The overrides applied to a scenario document before it is checked.

@@ -65,6 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Merge(args) => commands::merge::run(&args),
         Command::Completions(args) => commands::docs::completions(args.shell),
         Command::Man(args) => commands::docs::man(args.command.as_deref()),
+        Command::Draw(args) => commands::draw::run(&args),
     }
 }
 

@@ -43,7 +43,8 @@
 //!  run/         simulating compiled scenarios (Simulated), auto warm-up
 //!      │
 //!  compile/     spec + Azure → sim-core models, one per route; the hop
-//!      │        plan; the bound on the simulated horizon
+//!      │        plan; the bound on the simulated horizon; what the
+//!      │        topology pictures show
 //!      │
 //!  azure/       component kinds, TLS, networks, architecture checks, catalog
 //!      │

@@ -4,6 +4,7 @@
 pub(crate) mod capacity;
 pub(crate) mod catalog;
 pub(crate) mod docs;
+pub(crate) mod draw;
 pub(crate) mod explain;
 pub(crate) mod merge;
 pub(crate) mod run;

@@ -159,7 +159,7 @@ fn save(
     let mut files = shared::common_files(m, &loaded.value, &states)?;
     files.add("summary.json", serde_json::to_string_pretty(report)? + "\n");
     if args.save.report {
-        pictures::run_charts(&mut files, report, &states)?;
+        pictures::run_charts(&mut files, report, &states, scenario.topology())?;
     }
     save::write_dir(dir, &files, args.save.force)?;
     if !args.exec.quiet {

@@ -124,7 +124,7 @@ fn text_width(text: &str, size: f64) -> f64 {
 }
 
 /// A tick or value label: 3 significant digits, no trailing zeros.
-fn number(v: f64) -> String {
+pub(crate) fn number(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }

@@ -203,7 +203,6 @@ pub(crate) fn series_colours<S: AsRef<str>>(keys: &[S]) -> Vec<RGBColor> {
 }
 
 /// `#RRGGBB` of `color`, as SVG and CSS write it.
-#[cfg(test)]
 pub(crate) fn hex(color: RGBColor) -> String {
     format!("#{:02X}{:02X}{:02X}", color.0, color.1, color.2)
 }

@@ -6,3 +6,4 @@ pub(crate) mod colour;
 pub(crate) mod pictures;
 pub(crate) mod progress;
 pub(crate) mod table;
+pub(crate) mod topology;

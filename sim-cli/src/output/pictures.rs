@@ -6,15 +6,20 @@ use sim_scenarios::experiment::{RouteCapacity, Slo, Vary};
 use sim_scenarios::file::{ScenarioSpec, Warmup};
 use sim_scenarios::report::{RouteState, decode_histogram};
 
+use sim_scenarios::compile::Topology;
+
 use crate::output::charts::{self, Caption, LoadChart, LoadSeries};
+use crate::output::topology;
 use crate::save::Files;
 
-/// `run --report`: every route's latency distribution on one chart, and
-/// where the time goes.
+/// `run --report`: every route's latency distribution on one chart, where
+/// the time goes, and the topology with each hop's mean time and
+/// utilisation.
 pub(crate) fn run_charts(
     files: &mut Files,
     report: &RunReport,
     states: &[RouteState],
+    topology: &Topology,
 ) -> Result<()> {
     let hists = states
         .iter()
@@ -39,6 +44,7 @@ pub(crate) fn run_charts(
             &caption,
         )),
     );
+    files.add("topology.svg", topology::svg(topology, Some(report)));
     Ok(())
 }
 

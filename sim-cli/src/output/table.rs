@@ -9,12 +9,12 @@ use sim_scenarios::report::{PrecisionOn, RouteReport};
 use sim_scenarios::text::{Shown, escape};
 use sim_scenarios::{RunReport, Scenario};
 
-fn opt_pct(v: Option<f64>) -> String {
+pub(crate) fn opt_pct(v: Option<f64>) -> String {
     v.map_or_else(|| "-".to_string(), |u| format!("{:.0}%", u * 100.0))
 }
 
 /// Milliseconds with 3 significant digits, at most 3 decimals.
-fn ms(v: f64) -> String {
+pub(crate) fn ms(v: f64) -> String {
     let decimals = if v >= 100.0 {
         1
     } else if v >= 10.0 {

@@ -1,5 +1,5 @@
-//! Golden snapshots of the text a person reads: the run table and the
-//! capacity table, byte for byte, so that a changed label or column is a
+//! Golden snapshots of the text a person reads: the run table, the
+//! capacity table and the topology picture of topology B, byte for byte, so that a changed label or column is a
 //! reviewed change. `UPDATE_GOLDEN=1 cargo test -p sim-cli --test cli golden`
 //! rewrites them; review the diff (and the README samples) before
 //! committing.
@@ -42,4 +42,10 @@ fn the_capacity_table_is_pinned() {
         "0.05",
     ]));
     check("capacity-table.txt", &table);
+}
+
+#[test]
+fn the_topology_picture_is_pinned() {
+    let scenario = super::root().join("scenarios/onprem-gateway.json");
+    check("topology-onprem-gateway.svg", &stdout_of(aznetsim().arg("draw").arg(scenario)));
 }

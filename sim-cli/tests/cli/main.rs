@@ -10,6 +10,7 @@ mod bounds;
 mod capacity;
 mod determinism;
 mod docs;
+mod draw;
 mod explain;
 mod field_reference;
 mod flags;

@@ -57,6 +57,7 @@ fn run_report_draws_the_latency_distribution_and_where_the_time_goes() {
         "states.jsonl",
         "summary.csv",
         "summary.json",
+        "topology.svg",
     ];
     want.sort();
     assert_eq!(entries(&dir), want);

@@ -7,9 +7,11 @@
 pub(crate) mod horizon;
 pub(crate) mod plan;
 pub(crate) mod routes;
+pub(crate) mod topology;
 
 pub use plan::HopPlan;
 pub use routes::CompiledRoute;
+pub use topology::{Place, Topology, TopologyCall, TopologyLink, TopologyNode, TopologyRoute};
 
 use std::path::{Path, PathBuf};
 
@@ -32,6 +34,7 @@ pub struct Scenario {
     spec: ScenarioSpec,
     routes: Vec<CompiledRoute>,
     mix: Option<CompiledMix>,
+    topology: Topology,
 }
 
 impl Scenario {
@@ -54,9 +57,15 @@ impl Scenario {
     ///
     /// Fails when the document describes an invalid scenario.
     pub fn from_value(file: &Path, value: Value) -> Result<Self, ScenarioError> {
-        compile(value)
-            .map_err(|e| e.in_file(file.to_path_buf()))
-            .map(|(spec, routes, mix)| Scenario { file: file.to_path_buf(), spec, routes, mix })
+        compile(value).map_err(|e| e.in_file(file.to_path_buf())).map(
+            |(spec, routes, mix, topology)| Scenario {
+                file: file.to_path_buf(),
+                spec,
+                routes,
+                mix,
+                topology,
+            },
+        )
     }
 
     /// The same file with another (already parsed) spec, validated and
@@ -67,9 +76,15 @@ impl Scenario {
     ///
     /// Fails when the changed spec describes an invalid scenario.
     pub fn with_spec(&self, spec: ScenarioSpec) -> Result<Self, ScenarioError> {
-        compile_spec(spec)
-            .map_err(|e| e.in_file(self.file.clone()))
-            .map(|(spec, routes, mix)| Scenario { file: self.file.clone(), spec, routes, mix })
+        compile_spec(spec).map_err(|e| e.in_file(self.file.clone())).map(
+            |(spec, routes, mix, topology)| Scenario {
+                file: self.file.clone(),
+                spec,
+                routes,
+                mix,
+                topology,
+            },
+        )
     }
 
     /// The file it came from.
@@ -105,6 +120,12 @@ impl Scenario {
             .map_or(0.0, |a| a.mean_rate_per_s())
     }
 
+    /// What a picture of the scenario shows: each node's place, kind and
+    /// TLS role, the links and the routes.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
     /// In mode `mix`, the shared model without authorisation work, when a
     /// route has any: run with the same seed, it measures what
     /// authorisation adds to each route.
@@ -113,7 +134,7 @@ impl Scenario {
     }
 }
 
-type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>);
+type Compiled = (ScenarioSpec, Vec<CompiledRoute>, Option<CompiledMix>, Topology);
 
 fn compile(value: Value) -> Result<Compiled, Invalid> {
     if !value.is_object() {
@@ -157,5 +178,6 @@ fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
     } else {
         None
     };
-    Ok((spec, routes, mix))
+    let topology = topology::topology(&spec, &with_auth, &links);
+    Ok((spec, routes, mix, topology))
 }
