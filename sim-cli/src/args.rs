@@ -35,8 +35,15 @@ pub(crate) enum Command {
     /// Print each route hop by hop: component, what it terminates, latency
     /// floor, capacity, new connections and nested calls.
     Explain(ExplainArgs),
-    /// Print the component catalog: every default with its source.
-    Catalog,
+    /// Print the component catalog: every default with its source and
+    /// what it feeds in the model.
+    ///
+    /// The "used by" column names the component (node kind, `link` or
+    /// `route`) and the field whose default the figure gives, or says "not
+    /// modelled yet" for a figure listed for reference only. The tags' meaning
+    /// (OFF, MEAS, SEC, DER, EST, OLD) is printed under the table. Give a
+    /// component, e.g. `aznetsim catalog apim`, for its figures only.
+    Catalog(CatalogArgs),
     /// Run a grid of scenario variants (--vary) and print one row per point
     /// and route.
     Sweep(SweepArgs),
@@ -231,6 +238,16 @@ pub(crate) struct ValidateArgs {
     /// Override any scenario field by its JSON path before checking.
     #[arg(long, value_name = "PATH=VALUE")]
     pub(crate) set: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    /// Only the figures of this component: a key's first part (`apim`,
+    /// `vpn_gateway`, `tls`, …) or what a figure is used by (a node kind
+    /// such as `vnet_gateway`, `link` or `route`). An unknown name lists
+    /// the known ones.
+    #[arg(value_name = "COMPONENT")]
+    pub(crate) component: Option<String>,
 }
 
 #[derive(Debug, Args)]

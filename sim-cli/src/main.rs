@@ -56,7 +56,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(args) => commands::run::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
-        Command::Catalog => commands::catalog::run(),
+        Command::Catalog(args) => commands::catalog::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Capacity(args) => commands::capacity::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
