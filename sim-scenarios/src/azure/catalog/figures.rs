@@ -63,11 +63,11 @@ pub(super) const LIST: &[Figure] = &[
     ).used_by("azure_firewall: throughput_per_instance_gbps (idps deny: the premium ceiling the deny ceiling is divided by)"),
     f(
         "azure_firewall.premium.idps_deny_max_throughput_gbps",
-        10.0,
+        22.0,
         "Gbps",
         Off,
         &["S1"],
-        "SKU ceiling with TLS inspection and IDPS in alert-and-deny mode",
+        "SKU ceiling with TLS inspection and IDPS in deny mode: 22 Gbps in S1 of ms.date 03/28/2026 (the 11/29/2022 version gave 10)",
     ).used_by("azure_firewall: throughput_per_instance_gbps (idps deny: this ceiling ÷ the premium ceiling scales the default)"),
     f(
         "azure_firewall.standard.initial_throughput_gbps",
@@ -135,11 +135,11 @@ pub(super) const LIST: &[Figure] = &[
     ).used_by("azure_firewall: per_flow_gbps (default, sku premium), idps off or alert"),
     f(
         "azure_firewall.premium.per_flow_idps_deny_gbps",
-        0.3,
+        0.6,
         "Gbps",
         Off,
         &["S1"],
-        "hard cap of one TCP connection with IDPS alert-and-deny ('up to 300 Mbps')",
+        "hard cap of one TCP connection with IDPS alert-and-deny ('up to 600 Mbps' in S1 of ms.date 03/28/2026; the 11/29/2022 version said 300)",
     ).used_by("azure_firewall: per_flow_gbps (default, idps deny)"),
     // ---- Azure Firewall: instances and autoscale ----
     f(

@@ -611,6 +611,9 @@ mod tests {
             ("network.cross_zone_ms", 0.5),
             ("network.peering_extra_ms", 0.0),
             ("tls.rsa2048_handshake_cpu_ms", 1.4),
+            // Azure Firewall performance, ms.date 03/28/2026 (S1): IDPS deny.
+            ("azure_firewall.premium.idps_deny_max_throughput_gbps", 22.0),
+            ("azure_firewall.premium.per_flow_idps_deny_gbps", 0.6),
             ("tls.ecdsa_p256_handshake_cpu_ms", 0.05),
             ("tls.tls12_handshake_rtts", 2.0),
             ("tls.tls13_handshake_rtts", 1.0),
