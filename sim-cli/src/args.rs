@@ -68,13 +68,14 @@ pub(crate) enum Command {
     /// Print each route hop by hop: component, what it terminates, latency
     /// floor, capacity, new connections and nested calls.
     Explain(ExplainArgs),
-    /// Print the component catalog: every default with its source.
+    /// Print the component catalog: every default with its source and
+    /// what it feeds in the model.
     ///
-    /// Tags (how reliable a figure is): OFF Microsoft documentation or an
-    /// IETF standard; MEAS a published measurement; SEC a third party
-    /// repeating a Microsoft figure; DER derived from published figures
-    /// (the note shows the arithmetic); EST an estimate, nothing published;
-    /// OLD official, but from an old version that may have changed.
+    /// The "used by" column names the component (node kind, `link` or
+    /// `route`) and the field whose default the figure gives, or says "not
+    /// modelled yet" for a figure listed for reference only. The tags' meaning
+    /// (OFF, MEAS, SEC, DER, EST, OLD) is printed under the table. Give a
+    /// component, e.g. `aznetsim catalog apim`, for its figures only.
     Catalog(CatalogArgs),
     /// Run a grid of scenario variants (--vary) and print one row per point
     /// and route.
@@ -397,6 +398,19 @@ pub(crate) struct ValidateArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct CatalogArgs {
+    /// Only the figures of this component: a key's first part (`apim`,
+    /// `vpn_gateway`, `tls`, …) or what a figure is used by (a node kind
+    /// such as `vnet_gateway`, `link` or `route`). An unknown name lists
+    /// the known ones.
+    #[arg(value_name = "COMPONENT")]
+    pub(crate) component: Option<String>,
+    /// Output format on stdout (table: Markdown).
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ExplainArgs {
     /// The scenario file (JSON); `-` reads it from stdin.
     #[arg(value_name = "SCENARIO")]
@@ -404,13 +418,6 @@ pub(crate) struct ExplainArgs {
     #[command(flatten)]
     pub(crate) overrides: Overrides,
     /// Output format on stdout.
-    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
-    pub(crate) format: Format,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct CatalogArgs {
-    /// Output format on stdout (table: Markdown).
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,
 }

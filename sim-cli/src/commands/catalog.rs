@@ -1,42 +1,65 @@
-//! `aznetsim catalog`: every component default with its source.
+//! `aznetsim catalog`: every component default with its source and what it
+//! feeds in the model.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde_json::json;
-use sim_scenarios::azure::catalog::{FIGURES, SOURCES, Tag, markdown_table};
+use sim_scenarios::azure::catalog::{
+    FIGURES, Figure, SOURCES, Tag, components, markdown_table, markdown_table_for,
+};
 
 use crate::args::{CatalogArgs, Format};
 
-/// Prints the catalog: the tags' meanings, then the figures and sources
-/// as Markdown tables, or all of it as one JSON document.
+/// Prints the catalog, or one component's part of it: the figures and
+/// sources as Markdown tables with the tags' meaning under them, or all of
+/// it as one JSON document.
+///
+/// # Errors
+///
+/// A component no figure belongs to (exit 2, with the known names), or a
+/// failed write to stdout.
 pub(crate) fn run(args: &CatalogArgs) -> Result<ExitCode> {
+    let figures: Vec<&Figure> = match &args.component {
+        None => FIGURES.iter().collect(),
+        Some(c) => FIGURES.iter().filter(|f| f.is_for(c)).collect(),
+    };
+    if let (Some(c), true) = (&args.component, figures.is_empty()) {
+        bail!(
+            "catalog COMPONENT '{}': no figure belongs to it; give one of {}, or none for the whole catalog",
+            sim_scenarios::text::escape(c),
+            components().join(", ")
+        );
+    }
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => {
-            writeln!(out, "tags (how reliable a figure is):\n")?;
-            for t in Tag::ALL {
-                writeln!(out, "- {}: {}", t.label(), t.meaning())?;
-            }
-            writeln!(out)?;
-            out.write_all(markdown_table().as_bytes())?;
+            let text = match &args.component {
+                None => markdown_table(),
+                Some(c) => markdown_table_for(c).unwrap_or_default(),
+            };
+            out.write_all(text.as_bytes())?;
         }
         Format::Json => {
+            let cited = |id: &&str| figures.iter().any(|f| f.sources.contains(id));
             let doc = json!({
                 "schema_version": sim_scenarios::report::SCHEMA_VERSION,
                 "tool": sim_scenarios::report::TOOL,
                 "version": sim_scenarios::report::VERSION,
+                "component": args.component,
                 "tags": Tag::ALL.iter().map(|t| json!({"tag": t.label(), "meaning": t.meaning()})).collect::<Vec<_>>(),
-                "figures": FIGURES.iter().map(|f| json!({
+                "figures": figures.iter().map(|f| json!({
                     "key": f.key,
                     "value": f.value,
                     "unit": f.unit,
                     "tag": f.tag.label(),
+                    // null: not modelled yet (listed for reference only).
+                    "used_by": f.used_by,
                     "sources": f.sources,
                     "note": f.note,
                 })).collect::<Vec<_>>(),
-                "sources": SOURCES.iter().map(|s| json!({
+                "sources": SOURCES.iter().filter(|s| cited(&s.id)).map(|s| json!({
                     "id": s.id,
                     "title": s.title,
                     "address": s.address,

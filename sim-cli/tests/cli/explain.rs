@@ -1,10 +1,10 @@
 //! `explain` (each route hop by hop) and `catalog` (every default with its
-//! source).
+//! source and what it feeds).
 
 use serde_json::Value;
 use sim_scenarios::azure::catalog::{FIGURES, SOURCES};
 
-use super::{aznetsim, root, stdout_of};
+use super::{aznetsim, failure_of, root, stdout_of};
 
 /// Kinds that terminate TCP and TLS; the other non-client kinds pass
 /// connections through (design.md, "TLS, certificate authorities and
@@ -182,4 +182,59 @@ fn catalog_prints_every_figure_with_its_sources() {
         .find(|l| l.contains("`azure_firewall.standard.throughput_per_instance_gbps`"))
         .unwrap();
     assert!(row.contains("1.5") && row.contains("Gbps") && row.contains("S1"), "{row}");
+}
+
+#[test]
+fn catalog_says_what_each_figure_feeds_and_what_the_tags_mean() {
+    let stdout = stdout_of(aznetsim().arg("catalog"));
+    let header = stdout.lines().next().unwrap();
+    assert_eq!(header, "| key | value | unit | tag | sources | used by | note |");
+    let row = |key: &str| {
+        let row = stdout.lines().find(|l| l.starts_with(&format!("| `{key}` |"))).unwrap();
+        row.split(" | ").nth(5).unwrap().to_string()
+    };
+    assert_eq!(
+        row("azure_firewall.latency_sigma"),
+        "azure_firewall: latency_ms (σ of the default law)"
+    );
+    assert_eq!(row("azure_firewall.standard.price_usd_per_h"), "not modelled yet");
+    for f in FIGURES {
+        assert_eq!(row(f.key), f.used_by.unwrap_or("not modelled yet"), "{}", f.key);
+    }
+    // The tags' meanings come under the figures, before the sources.
+    let tags = stdout.find("Tags (how reliable a figure is):").unwrap();
+    assert!(tags > stdout.find("| `tcp.handshake_rtts` |").unwrap());
+    assert!(tags < stdout.find("| id | title |").unwrap());
+    for line in [
+        "- OFF: official",
+        "- MEAS: measured",
+        "- SEC: second-hand",
+        "- DER: derived",
+        "- EST: estimate",
+        "- OLD: official but old",
+    ] {
+        assert!(stdout[tags..].contains(line), "{line}");
+    }
+}
+
+#[test]
+fn catalog_component_shows_only_that_components_figures() {
+    let stdout = stdout_of(aznetsim().args(["catalog", "apim"]));
+    let keys: Vec<&str> = stdout.lines().filter_map(|l| l.strip_prefix("| `")).collect();
+    assert!(keys.iter().any(|k| k.starts_with("apim.premium.capacity_per_unit_per_s`")));
+    assert!(keys.iter().all(|k| k.starts_with("apim.") || k.contains("| apim: ")), "{stdout}");
+    assert!(!stdout.contains("| `azure_firewall."), "{stdout}");
+    assert!(stdout.contains("Tags (how reliable a figure is):"));
+    // A node kind selects the figures it uses under other prefixes.
+    let gw = stdout_of(aznetsim().args(["catalog", "vnet_gateway"]));
+    assert!(gw.contains("| `vpn_gateway.vpngw2az.per_tunnel_mbps` |"), "{gw}");
+    assert!(gw.contains("| `expressroute.max_packet_bytes` |"), "{gw}");
+}
+
+#[test]
+fn catalog_unknown_component_is_a_usage_error_listing_the_known_ones() {
+    let stderr = failure_of(aznetsim().args(["catalog", "firewall"]), 2);
+    assert!(stderr.contains("catalog COMPONENT 'firewall': no figure belongs to it"), "{stderr}");
+    assert!(stderr.contains("azure_firewall, ") && stderr.contains(", vnet_gateway"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }

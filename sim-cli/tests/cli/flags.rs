@@ -140,12 +140,14 @@ fn validate_explain_and_catalog_print_json() {
 }
 
 #[test]
-fn the_catalog_explains_its_tags_before_the_table() {
+fn the_catalog_explains_its_tags_under_the_table() {
     let markdown = stdout_of(aznetsim().arg("catalog"));
     let table = markdown.find("| key |").expect("the figures table");
+    let legend = markdown.find("Tags (how reliable a figure is)").expect("the tags' legend");
+    assert!(legend > table, "the legend comes under the figures table");
     for tag in ["OFF", "MEAS", "SEC", "DER", "EST", "OLD"] {
         let at = markdown.find(&format!("- {tag}: ")).unwrap_or_else(|| panic!("{tag} explained"));
-        assert!(at < table, "{tag} is explained before the table");
+        assert!(at > legend, "{tag} is explained in the legend");
     }
 }
 

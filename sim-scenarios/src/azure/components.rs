@@ -461,7 +461,7 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
             "IDPS exists on the premium SKU only; set sku to premium or remove idps",
         ));
     }
-    // IDPS alert-and-deny lowers the SKU ceiling from 100 to 10 Gbps (S1):
+    // IDPS alert-and-deny lowers the SKU ceiling from 100 to 22 Gbps (S1):
     // each instance carries the same fraction.
     let deny_factor = if idps == Idps::Deny {
         value("azure_firewall.premium.idps_deny_max_throughput_gbps")

@@ -132,6 +132,22 @@ fn azure_firewall_capacity_comes_from_the_catalog() {
 }
 
 #[test]
+fn idps_deny_follows_the_2026_firewall_performance_page() {
+    // Azure Firewall performance, ms.date 03/28/2026: Premium with TLS
+    // inspection and IDPS in deny mode carries 22 Gbps of the SKU's 100, and
+    // one TCP connection up to 600 Mbps (the 2022 page: 10 Gbps, 300 Mbps).
+    let deny = [("nodes.hub-fw.sku", "premium"), ("nodes.hub-fw.idps", "deny")];
+    let s = load_with("apim-hub-proxy", &deny);
+    let fw = station(&route(&s, "green").model, "hub-fw");
+    close(fw.ns_per_byte(), 8.0 / 0.6, "one flow at 600 Mbit/s");
+    // Without the per-flow cap, an instance carries 9 Gbps × 22 / 100.
+    let uncapped = [deny[0], deny[1], ("nodes.hub-fw.per_flow_gbps", "100")];
+    let s = load_with("apim-hub-proxy", &uncapped);
+    let fw = station(&route(&s, "green").model, "hub-fw");
+    close(fw.ns_per_byte(), 8.0 / (9.0 * 0.22), "an instance at 1.98 Gbit/s");
+}
+
+#[test]
 fn apim_servers_are_units_and_service_matches_capacity() {
     let per_unit = value("apim.premium.capacity_per_unit_per_s");
     let jwt_ms = value("apim.validate_jwt_cpu_ms");

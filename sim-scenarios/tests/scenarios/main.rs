@@ -5,6 +5,7 @@ mod azure_models;
 mod azure_runs;
 mod bare_numbers;
 mod capacity;
+mod catalog_use;
 mod checks;
 mod crn;
 mod fuzz;

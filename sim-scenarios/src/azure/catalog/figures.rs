@@ -6,6 +6,23 @@
 use super::Figure;
 use super::Tag::{Der, Est, Meas, Off, Old, Sec};
 
+/// A figure before it says what it feeds: [`Draft::used_by`] or
+/// [`Draft::not_modelled`] makes it a [`Figure`], so the list cannot hold a
+/// figure that says neither.
+struct Draft(Figure);
+
+impl Draft {
+    /// The figure feeds `by` (`component: field`, see [`Figure::used_by`]).
+    const fn used_by(self, by: &'static str) -> Figure {
+        Figure { used_by: Some(by), ..self.0 }
+    }
+
+    /// The model does not use the figure yet.
+    const fn not_modelled(self) -> Figure {
+        self.0
+    }
+}
+
 const fn f(
     key: &'static str,
     value: f64,
@@ -13,8 +30,8 @@ const fn f(
     tag: super::Tag,
     sources: &'static [&'static str],
     note: &'static str,
-) -> Figure {
-    Figure { key, value, unit, tag, sources, note }
+) -> Draft {
+    Draft(Figure { key, value, unit, tag, sources, note, used_by: None })
 }
 
 /// Every figure of the catalog; keys are unique (tested).
@@ -27,7 +44,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "SKU ceiling (TCP/UDP and HTTP/S); Basic has fixed capacity and no autoscale",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.standard.max_throughput_gbps",
         30.0,
@@ -35,7 +52,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1", "S3"],
         "SKU ceiling after full scale-out",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.premium.max_throughput_gbps",
         100.0,
@@ -43,15 +60,15 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "SKU ceiling; also with TLS inspection (HTTP/S only) or IDPS alert-only",
-    ),
+    ).used_by("azure_firewall: throughput_per_instance_gbps (idps deny: the premium ceiling the deny ceiling is divided by)"),
     f(
         "azure_firewall.premium.idps_deny_max_throughput_gbps",
-        10.0,
+        22.0,
         "Gbps",
         Off,
         &["S1"],
-        "SKU ceiling with TLS inspection and IDPS in alert-and-deny mode",
-    ),
+        "SKU ceiling with TLS inspection and IDPS in deny mode: 22 Gbps in S1 of ms.date 03/28/2026 (the 11/29/2022 version gave 10)",
+    ).used_by("azure_firewall: throughput_per_instance_gbps (idps deny: this ceiling ÷ the premium ceiling scales the default)"),
     f(
         "azure_firewall.standard.initial_throughput_gbps",
         3.0,
@@ -59,7 +76,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "throughput of a fresh deployment before any scale-out",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.premium.initial_throughput_gbps",
         18.0,
@@ -67,7 +84,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "throughput of a fresh deployment before any scale-out",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.basic.throughput_per_instance_gbps",
         0.25,
@@ -75,7 +92,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1"],
         "Basic modelled as one fixed instance carrying the whole SKU ceiling; service time = bytes / capacity",
-    ),
+    ).used_by("azure_firewall: throughput_per_instance_gbps (default, sku basic)"),
     f(
         "azure_firewall.standard.throughput_per_instance_gbps",
         1.5,
@@ -83,7 +100,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1", "S5"],
         "3 Gbps initial / 2 instances; uncertain: Microsoft publishes no per-instance figure",
-    ),
+    ).used_by("azure_firewall: throughput_per_instance_gbps (default, sku standard)"),
     f(
         "azure_firewall.premium.throughput_per_instance_gbps",
         9.0,
@@ -91,7 +108,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1", "S5"],
         "18 Gbps initial / 2 instances; uncertain: Microsoft publishes no per-instance figure",
-    ),
+    ).used_by("azure_firewall: throughput_per_instance_gbps (default, sku premium)"),
     f(
         "azure_firewall.basic.per_flow_gbps",
         0.25,
@@ -99,7 +116,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "hard cap of one TCP connection ('up to 250 Mbps')",
-    ),
+    ).used_by("azure_firewall: per_flow_gbps (default, sku basic)"),
     f(
         "azure_firewall.standard.per_flow_gbps",
         1.5,
@@ -107,7 +124,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "hard cap of one TCP connection ('up to 1.5 Gbps')",
-    ),
+    ).used_by("azure_firewall: per_flow_gbps (default, sku standard)"),
     f(
         "azure_firewall.premium.per_flow_gbps",
         9.0,
@@ -115,15 +132,15 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "hard cap of one TCP connection ('up to 9 Gbps')",
-    ),
+    ).used_by("azure_firewall: per_flow_gbps (default, sku premium), idps off or alert"),
     f(
         "azure_firewall.premium.per_flow_idps_deny_gbps",
-        0.3,
+        0.6,
         "Gbps",
         Off,
         &["S1"],
-        "hard cap of one TCP connection with IDPS alert-and-deny ('up to 300 Mbps')",
-    ),
+        "hard cap of one TCP connection with IDPS alert-and-deny ('up to 600 Mbps' in S1 of ms.date 03/28/2026; the 11/29/2022 version said 300)",
+    ).used_by("azure_firewall: per_flow_gbps (default, idps deny)"),
     // ---- Azure Firewall: instances and autoscale ----
     f(
         "azure_firewall.min_instances",
@@ -132,7 +149,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S5"],
         "backend instances of a Standard or Premium firewall before any scale-out",
-    ),
+    ).used_by("azure_firewall: instances (default, skus standard and premium)"),
     f(
         "azure_firewall.basic.instances",
         1.0,
@@ -140,7 +157,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1"],
         "Basic has fixed capacity and no autoscale; modelled as a single instance",
-    ),
+    ).used_by("azure_firewall: instances (sku basic, fixed)"),
     f(
         "azure_firewall.standard.max_instances",
         20.0,
@@ -148,7 +165,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1", "S4"],
         "30 / 1.5 Gbps; uncertain: no official ceiling, and prescaling (S4) accepts up to 50 capacity units",
-    ),
+    ).used_by("azure_firewall: instances (largest allowed, sku standard)"),
     f(
         "azure_firewall.premium.max_instances",
         11.0,
@@ -156,7 +173,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S1", "S4"],
         "100 / 9 Gbps = 11.1, rounded down; uncertain: no official ceiling (S4 accepts up to 50 capacity units)",
-    ),
+    ).used_by("azure_firewall: instances (largest allowed, sku premium)"),
     f(
         "azure_firewall.scale_out_throughput_fraction",
         0.6,
@@ -164,7 +181,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "scale out when average throughput or CPU reaches 60 % of current capacity",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.scale_out_connections_fraction",
         0.8,
@@ -172,7 +189,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "scale out when connection usage reaches 80 % (absent from the 2022 version of S1)",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.scale_in_fraction",
         0.2,
@@ -180,7 +197,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "scale in when throughput, CPU or connections fall below 20 %",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.scale_out_delay_min_min",
         5.0,
@@ -188,7 +205,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "lower bound of the scale-out delay, drawn U(min, max); scale-out is gradual",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.scale_out_delay_max_min",
         7.0,
@@ -196,7 +213,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S1"],
         "upper bound of the scale-out delay, drawn U(min, max)",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.scale_in_drain_s",
         90.0,
@@ -204,7 +221,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S7"],
         "an instance drains this long on scale-in before it is recycled",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.prescale_min_capacity_units",
         2.0,
@@ -212,7 +229,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S4"],
         "smallest prescaling setting (min or max capacity units); prescaling GA Oct 2025",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.prescale_max_capacity_units",
         50.0,
@@ -220,7 +237,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S4"],
         "largest prescaling setting; min = max fixes capacity, otherwise max - min must be > 1",
-    ),
+    ).not_modelled(),
     // ---- Azure Firewall: latency ----
     f(
         "azure_firewall.latency_aligned_ms",
@@ -229,7 +246,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S21", "S20"],
         "per traversal, instance in the caller's zone: S21 gives (80 - 40) / 2 = 0.02 ms from upper bounds; rounded up to 0.05 ms",
-    ),
+    ).used_by("azure_firewall: latency_ms (median of the default law, zone_aligned true)"),
     f(
         "azure_firewall.latency_unaligned_ms",
         0.8,
@@ -237,7 +254,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S20", "S21"],
         "per traversal, instance in another zone (the default: placement is not controlled); S20 gives 0.26-1.25 ms = (RTT via firewall - RTT via peering) / 2; 0.8 chosen inside that range",
-    ),
+    ).used_by("azure_firewall: latency_ms (median of the default law, zone_aligned false)"),
     f(
         "azure_firewall.latency_sigma",
         0.5,
@@ -245,7 +262,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20", "S2"],
         "lognormal shape of the traversal latency; no source publishes a distribution",
-    ),
+    ).used_by("azure_firewall: latency_ms (σ of the default law)"),
     f(
         "azure_firewall.spike_probability",
         0.01,
@@ -253,7 +270,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S2"],
         "share of traversals hit by a latency spike; S2 calls intermittent spikes normal but gives no rate",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.spike_factor",
         5.0,
@@ -261,7 +278,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S2"],
         "a spike multiplies the traversal latency by this; S2 says investigate above 3x baseline",
-    ),
+    ).not_modelled(),
     // ---- Azure Firewall: SNAT, idle timeouts ----
     f(
         "azure_firewall.snat_ports_per_ip_per_instance",
@@ -270,8 +287,8 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S5", "S6"],
         "SNAT ports per public IP per backend instance; used only for public destinations or application rules (S9)",
-    ),
-    f("azure_firewall.max_public_ips", 250.0, "IPs", Off, &["S5"], "public IPs per firewall"),
+    ).not_modelled(),
+    f("azure_firewall.max_public_ips", 250.0, "IPs", Off, &["S5"], "public IPs per firewall").not_modelled(),
     f(
         "azure_firewall.snat_degraded_fraction",
         0.95,
@@ -279,7 +296,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S2"],
         "above this SNAT port usage health is Degraded and new connections may fail intermittently",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.idle_timeout_east_west_s",
         300.0,
@@ -287,7 +304,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S7"],
         "fixed; idle VNet, peering, VPN and ExpressRoute flows are dropped silently (no RST)",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.idle_timeout_north_south_s",
         240.0,
@@ -295,7 +312,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S7"],
         "default for Internet flows (up to 900 s on request); RST sent to both sides",
-    ),
+    ).not_modelled(),
     // ---- Azure Firewall: cost (second-hand list prices) ----
     f(
         "azure_firewall.basic.price_usd_per_h",
@@ -304,7 +321,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11"],
         "deployment hour, US list price quoted by third parties",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.standard.price_usd_per_h",
         1.25,
@@ -312,7 +329,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11", "S12"],
         "deployment hour, US list price quoted by third parties (S12: ~GBP 22/day)",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.premium.price_usd_per_h",
         1.75,
@@ -320,7 +337,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11", "S12"],
         "deployment hour, ~40 % above Standard; quoted by third parties (S12: ~GBP 31/day)",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.basic.data_price_usd_per_gb",
         0.065,
@@ -328,7 +345,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11"],
         "data processed, US list price quoted by third parties",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.standard.data_price_usd_per_gb",
         0.016,
@@ -336,7 +353,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11"],
         "data processed, US list price quoted by third parties",
-    ),
+    ).not_modelled(),
     f(
         "azure_firewall.premium.data_price_usd_per_gb",
         0.016,
@@ -344,7 +361,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S10", "S11"],
         "data processed, same rate as Standard; quoted by third parties",
-    ),
+    ).not_modelled(),
     // ---- APIM: capacity per unit (S13: a planning estimate, not a limit) ----
     f(
         "apim.developer.capacity_per_unit_per_s",
@@ -353,7 +370,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S15"],
         "estimated max throughput per unit, a planning figure not a limit (S13); from the May 2021 pricing page, so also OLD",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier developer)"),
     f(
         "apim.basic.capacity_per_unit_per_s",
         1000.0,
@@ -361,7 +378,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S15"],
         "estimated max throughput per unit (S13: not a limit); from the May 2021 pricing page, so also OLD",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier basic)"),
     f(
         "apim.standard.capacity_per_unit_per_s",
         2500.0,
@@ -369,7 +386,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S15"],
         "estimated max throughput per unit (S13: not a limit); from the May 2021 pricing page, so also OLD",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier standard)"),
     f(
         "apim.premium.capacity_per_unit_per_s",
         4000.0,
@@ -377,7 +394,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S15", "S16"],
         "estimated max throughput per unit (S13: not a limit); from the May 2021 pricing page, so also OLD",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier premium)"),
     f(
         "apim.basicv2.capacity_per_unit_per_s",
         1000.0,
@@ -385,7 +402,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S15"],
         "EST copy of classic Basic: no per-unit figure is published for the v2 tiers",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier basicv2)"),
     f(
         "apim.standardv2.capacity_per_unit_per_s",
         2500.0,
@@ -393,7 +410,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S15"],
         "EST copy of classic Standard: no per-unit figure is published for the v2 tiers",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier standardv2)"),
     f(
         "apim.premiumv2.capacity_per_unit_per_s",
         4000.0,
@@ -401,7 +418,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S15", "S16"],
         "EST copy of classic Premium: no per-unit figure is published for the v2 tiers",
-    ),
+    ).used_by("apim: capacity_per_unit_per_s (default, tier premiumv2)"),
     // ---- APIM: max units ----
     f(
         "apim.developer.max_units",
@@ -410,9 +427,9 @@ pub(super) const LIST: &[Figure] = &[
         Old,
         &["S14"],
         "cannot scale, no SLA; page version read is from 2018",
-    ),
-    f("apim.basic.max_units", 2.0, "units", Old, &["S14"], "page version read is from 2018"),
-    f("apim.standard.max_units", 4.0, "units", Old, &["S14"], "page version read is from 2018"),
+    ).used_by("apim: units (largest allowed, tier developer)"),
+    f("apim.basic.max_units", 2.0, "units", Old, &["S14"], "page version read is from 2018").used_by("apim: units (largest allowed, tier basic)"),
+    f("apim.standard.max_units", 4.0, "units", Old, &["S14"], "page version read is from 2018").used_by("apim: units (largest allowed, tier standard)"),
     f(
         "apim.premium.max_units",
         12.0,
@@ -420,10 +437,10 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S17", "S18", "S14"],
         "per region, from current third-party compilations; uncertain: a 2020 official include (S18) says 10, a 2018 page (S14) 'any number'",
-    ),
-    f("apim.basicv2.max_units", 10.0, "units", Off, &["S19"], "max scale units of Basic v2"),
-    f("apim.standardv2.max_units", 10.0, "units", Off, &["S19"], "max scale units of Standard v2"),
-    f("apim.premiumv2.max_units", 30.0, "units", Off, &["S19"], "max scale units of Premium v2"),
+    ).used_by("apim: units (largest allowed, tier premium)"),
+    f("apim.basicv2.max_units", 10.0, "units", Off, &["S19"], "max scale units of Basic v2").used_by("apim: units (largest allowed, tier basicv2)"),
+    f("apim.standardv2.max_units", 10.0, "units", Off, &["S19"], "max scale units of Standard v2").used_by("apim: units (largest allowed, tier standardv2)"),
+    f("apim.premiumv2.max_units", 30.0, "units", Off, &["S19"], "max scale units of Premium v2").used_by("apim: units (largest allowed, tier premiumv2)"),
     // ---- APIM: scaling ----
     f(
         "apim.scale_trigger_fraction",
@@ -432,7 +449,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S13"],
         "capacity metric above which to scale out: S13 says sustained 60-70 %; midpoint",
-    ),
+    ).not_modelled(),
     f(
         "apim.single_unit_scale_trigger_fraction",
         0.40,
@@ -440,7 +457,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S13"],
         "scale trigger for a one-unit instance, which needs headroom for OS updates",
-    ),
+    ).not_modelled(),
     f(
         "apim.scale_trigger_sustain_min",
         30.0,
@@ -448,7 +465,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S13"],
         "how long the capacity metric stays above the trigger before scaling",
-    ),
+    ).not_modelled(),
     f(
         "apim.classic.scale_out_delay_min",
         30.0,
@@ -456,7 +473,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S13"],
         "time for one classic-tier autoscale action ('around 30 minutes')",
-    ),
+    ).not_modelled(),
     f(
         "apim.classic.scale_out_delay_min_min",
         15.0,
@@ -464,7 +481,7 @@ pub(super) const LIST: &[Figure] = &[
         Old,
         &["S14"],
         "lower bound of the classic scale or tier-change time, U(15, 45) min; 2018 page",
-    ),
+    ).not_modelled(),
     f(
         "apim.classic.scale_out_delay_max_min",
         45.0,
@@ -472,7 +489,7 @@ pub(super) const LIST: &[Figure] = &[
         Old,
         &["S14"],
         "upper bound of the classic scale or tier-change time; 2018 page",
-    ),
+    ).not_modelled(),
     f(
         "apim.v2.scale_out_delay_min",
         5.0,
@@ -480,7 +497,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S19"],
         "v2 tiers: S19 says only that they scale quickly; 5 min is a guess",
-    ),
+    ).not_modelled(),
     f(
         "apim.self_hosted.scale_out_delay_s",
         30.0,
@@ -488,7 +505,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S40"],
         "self-hosted gateway: 'a matter of seconds' (S40, second-hand); 30 s is a guess",
-    ),
+    ).not_modelled(),
     // ---- APIM: latency, policies, timeouts ----
     f(
         "apim.gateway_latency_ms",
@@ -497,7 +514,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "gateway processing per request without policies; nothing published",
-    ),
+    ).used_by("apim: gateway_latency_ms (median of the default law)"),
     f(
         "apim.gateway_latency_sigma",
         0.5,
@@ -505,7 +522,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the gateway latency; nothing published",
-    ),
+    ).used_by("apim: gateway_latency_ms (σ of the default law)"),
     f(
         "apim.validate_jwt_cpu_ms",
         0.05,
@@ -513,7 +530,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S53"],
         "CPU per request: one RS256 verify is ~0.034 ms (29,643/s on one x86-64 core, S53), rounded up; not measured in APIM",
-    ),
+    ).used_by("apim: policies.validate_jwt.cpu_ms (default)"),
     f(
         "apim.jwks_fetch_ms",
         100.0,
@@ -521,7 +538,7 @@ pub(super) const LIST: &[Figure] = &[
         Meas,
         &["S25"],
         "one uncached JWKS / OpenID metadata fetch: request time went from ~50 to ~150 ms (non-APIM library, dev machine)",
-    ),
+    ).not_modelled(),
     f(
         "apim.jwks_cache_s",
         3600.0,
@@ -529,7 +546,7 @@ pub(super) const LIST: &[Figure] = &[
         Meas,
         &["S24"],
         "JWKS cache lifetime per unit, ~1 h as stated by a user in a docs issue; not confirmed in the docs",
-    ),
+    ).used_by("apim: policies.validate_jwt.jwks_via (how often each unit fetches the JWKS)"),
     f(
         "apim.send_request_timeout_ms",
         60_000.0,
@@ -537,7 +554,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S23"],
         "send-request policy default timeout; the nested call runs over its own route",
-    ),
+    ).not_modelled(),
     f(
         "apim.forward_request_timeout_ms",
         240_000.0,
@@ -545,7 +562,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S22"],
         "effective forward-request timeout: the 300 s default is not honoured above 240 s because the network drops idle connections",
-    ),
+    ).used_by("apim: policies.forward_request_timeout_ms (default timeout of a request)"),
     f(
         "apim.forward_request_timeout_configured_ms",
         300_000.0,
@@ -553,7 +570,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S22"],
         "configured forward-request default; see apim.forward_request_timeout_ms for the effective value",
-    ),
+    ).not_modelled(),
     f(
         "apim.backend_connections_per_unit",
         2048.0,
@@ -561,7 +578,7 @@ pub(super) const LIST: &[Figure] = &[
         Old,
         &["S18"],
         "concurrent connections per backend host per unit (Basic/Standard/Premium), pooled; new connections queue beyond it",
-    ),
+    ).not_modelled(),
     f(
         "apim.developer.backend_connections_per_unit",
         1024.0,
@@ -569,7 +586,7 @@ pub(super) const LIST: &[Figure] = &[
         Old,
         &["S18"],
         "concurrent connections per backend host for the Developer tier",
-    ),
+    ).not_modelled(),
     // ---- APIM: self-hosted gateway ----
     f(
         "apim.self_hosted.capacity_per_replica_per_s",
@@ -578,7 +595,7 @@ pub(super) const LIST: &[Figure] = &[
         Meas,
         &["S16"],
         "one 2 vCPU / 7 GB VM, health-check calls, no policy, no backend, behind F5 and a firewall; one lab",
-    ),
+    ).not_modelled(),
     f(
         "apim.self_hosted.min_replicas",
         2.0,
@@ -586,7 +603,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S26"],
         "minimum replicas for production",
-    ),
+    ).not_modelled(),
     // ---- Application Gateway v2 / WAF v2 ----
     f(
         "app_gateway.standard_v2.tls_conns_per_s_per_cu",
@@ -595,7 +612,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "new TLS connections/s with an RSA-2048 certificate per compute unit (one per capacity unit)",
-    ),
+    ).used_by("app_gateway: TLS handshake CPU per new connection (both SKUs)"),
     f(
         "app_gateway.waf_v2.req_per_s_per_cu",
         10.0,
@@ -603,7 +620,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "'concurrent requests per second' per compute unit for a 70/30 mix (70 % of requests < 2 KB)",
-    ),
+    ).used_by("app_gateway: service time per request (sku waf_v2)"),
     f(
         "app_gateway.basic_v2.tls_conns_per_s_per_cu",
         10.0,
@@ -611,7 +628,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "Basic_v2 (preview): new RSA-2048 TLS connections/s per compute unit",
-    ),
+    ).not_modelled(),
     f(
         "app_gateway.persistent_conns_per_cu",
         2500.0,
@@ -619,7 +636,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "persistent connections per capacity unit; the binding dimension sets the CUs used",
-    ),
+    ).not_modelled(),
     f(
         "app_gateway.throughput_per_cu_mbps",
         2.22,
@@ -627,7 +644,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "throughput per capacity unit; the binding dimension sets the CUs used",
-    ),
+    ).used_by("app_gateway: time per byte, per capacity unit"),
     f(
         "app_gateway.cu_per_instance",
         10.0,
@@ -635,7 +652,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30", "S31"],
         "capacity units guaranteed per instance (at least; can be more depending on traffic)",
-    ),
+    ).used_by("app_gateway: capacity_units_per_instance (default)"),
     f(
         "app_gateway.min_instances",
         2.0,
@@ -643,7 +660,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S31"],
         "smallest count that survives losing one instance; S31 only advises about half the peak count",
-    ),
+    ).used_by("app_gateway: instances (default)"),
     f(
         "app_gateway.max_instances",
         125.0,
@@ -651,7 +668,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S32"],
         "max instances of a v2 gateway (v1: 32)",
-    ),
+    ).used_by("app_gateway: instances (largest allowed)"),
     f(
         "app_gateway.scale_out_delay_min_min",
         3.0,
@@ -659,7 +676,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S31"],
         "lower bound of the time until new instances take traffic, drawn U(min, max)",
-    ),
+    ).not_modelled(),
     f(
         "app_gateway.scale_out_delay_max_min",
         5.0,
@@ -667,7 +684,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S31"],
         "upper bound of the time until new instances take traffic",
-    ),
+    ).not_modelled(),
     f(
         "app_gateway.standard_v2.latency_ms",
         1.0,
@@ -675,7 +692,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "processing per request, Standard_v2; nothing published",
-    ),
+    ).used_by("app_gateway: latency_ms (median of the default law, sku standard_v2)"),
     f(
         "app_gateway.waf_v2.latency_ms",
         2.0,
@@ -683,7 +700,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "processing per request with WAF rules; nothing published",
-    ),
+    ).used_by("app_gateway: latency_ms (median of the default law, sku waf_v2)"),
     f(
         "app_gateway.latency_sigma",
         0.5,
@@ -691,7 +708,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the processing latency; nothing published",
-    ),
+    ).used_by("app_gateway: latency_ms (σ of the default law)"),
     f(
         "app_gateway.request_timeout_ms",
         30_000.0,
@@ -699,7 +716,7 @@ pub(super) const LIST: &[Figure] = &[
         Sec,
         &["S33"],
         "request timeout to the backend: Terraform/Pulumi default; uncertain, the portal default is often seen as 20 s",
-    ),
+    ).used_by("app_gateway: request timeout"),
     f(
         "app_gateway.external_backend_max_timeout_ms",
         240_000.0,
@@ -707,7 +724,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S32"],
         "max request timeout for external backends (private backends: 1 s to 24 h)",
-    ),
+    ).not_modelled(),
     // ---- VPN Gateway (AZ SKUs; per-tunnel figures are GCMAES256) ----
     f(
         "vpn_gateway.vpngw1az.aggregate_mbps",
@@ -716,7 +733,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen1 (no Gen2 variant); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw2az.aggregate_mbps",
         1250.0,
@@ -724,7 +741,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2 (Gen1: 1,000); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw3az.aggregate_mbps",
         2500.0,
@@ -732,7 +749,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2 (Gen1: 1,250); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw4az.aggregate_mbps",
         5000.0,
@@ -740,7 +757,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2; aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw5az.aggregate_mbps",
         10_000.0,
@@ -748,7 +765,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2; aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw1az.per_tunnel_mbps",
         650.0,
@@ -756,7 +773,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen1, one tunnel, GCMAES256 (AES256+SHA256: 500)",
-    ),
+    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.per_tunnel_mbps",
         1250.0,
@@ -764,7 +781,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 550)",
-    ),
+    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.per_tunnel_mbps",
         1500.0,
@@ -772,7 +789,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ),
+    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.per_tunnel_mbps",
         2300.0,
@@ -780,7 +797,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ),
+    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.per_tunnel_mbps",
         2300.0,
@@ -788,7 +805,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ),
+    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw5AZ)"),
     f(
         "vpn_gateway.vpngw1az.per_tunnel_pps",
         62_000.0,
@@ -796,7 +813,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen1, one tunnel, GCMAES256",
-    ),
+    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.per_tunnel_pps",
         120_000.0,
@@ -804,7 +821,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ),
+    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.per_tunnel_pps",
         140_000.0,
@@ -812,7 +829,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256; read from S37 directly (azure-figures.md elides it)",
-    ),
+    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.per_tunnel_pps",
         220_000.0,
@@ -820,7 +837,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ),
+    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.per_tunnel_pps",
         220_000.0,
@@ -828,7 +845,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ),
+    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw5AZ)"),
     f(
         "vpn_gateway.vpngw1az.max_s2s_tunnels",
         30.0,
@@ -836,7 +853,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen1",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw2az.max_s2s_tunnels",
         30.0,
@@ -844,7 +861,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw3az.max_s2s_tunnels",
         30.0,
@@ -852,7 +869,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw4az.max_s2s_tunnels",
         100.0,
@@ -860,7 +877,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.vpngw5az.max_s2s_tunnels",
         100.0,
@@ -868,7 +885,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.latency_ms",
         0.4,
@@ -876,7 +893,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S20"],
         "per traversal: (0.89 ms RTT through a hub VNet gateway - 0.058 ms over peering) / 2 = 0.42 ms, same zone, one lab",
-    ),
+    ).used_by("vnet_gateway: latency_ms (median of the default law, gateway vpn)"),
     f(
         "vpn_gateway.latency_sigma",
         0.5,
@@ -884,7 +901,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20"],
         "lognormal shape of the gateway latency; no source publishes a distribution",
-    ),
+    ).used_by("vnet_gateway: latency_ms (σ of the default law, gateway vpn)"),
     f(
         "vpn_gateway.failover_planned_outage_s",
         12.0,
@@ -892,7 +909,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S38"],
         "active-standby, planned maintenance: connectivity back within 10-15 s (midpoint)",
-    ),
+    ).not_modelled(),
     f(
         "vpn_gateway.failover_unplanned_outage_s",
         75.0,
@@ -900,7 +917,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S38"],
         "active-standby, unplanned: about 60-90 s worst case (midpoint); P2S clients must reconnect",
-    ),
+    ).not_modelled(),
     f(
         "vpn.wan_rtt_ms",
         10.0,
@@ -908,7 +925,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "RTT over the Internet to an on-prem site in the same country; nothing published",
-    ),
+    ).used_by("link: network vpn (RTT; half of it one way)"),
     f(
         "vpn.wan_rtt_sigma",
         0.3,
@@ -916,7 +933,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the WAN RTT; nothing published",
-    ),
+    ).used_by("link: network vpn (σ of the latency law)"),
     // ---- ExpressRoute gateways (S39: Microsoft's estimates, lower at high CPU) ----
     f(
         "expressroute_gateway.ergw1az.bandwidth_mbps",
@@ -925,7 +942,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw1Az (= Standard); estimate that drops when gateway CPU is high",
-    ),
+    ).used_by("vnet_gateway: bandwidth (sku ErGw1AZ)"),
     f(
         "expressroute_gateway.ergw1az.pps",
         100_000.0,
@@ -933,7 +950,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw1Az packets per second",
-    ),
+    ).used_by("vnet_gateway: packets per second (sku ErGw1AZ)"),
     f(
         "expressroute_gateway.ergw1az.max_flows",
         200_000.0,
@@ -941,7 +958,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw1Az concurrent flows",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.ergw2az.bandwidth_mbps",
         2000.0,
@@ -949,7 +966,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw2Az (= HighPerformance); estimate that drops when gateway CPU is high",
-    ),
+    ).used_by("vnet_gateway: bandwidth (sku ErGw2AZ)"),
     f(
         "expressroute_gateway.ergw2az.pps",
         200_000.0,
@@ -957,7 +974,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw2Az packets per second",
-    ),
+    ).used_by("vnet_gateway: packets per second (sku ErGw2AZ)"),
     f(
         "expressroute_gateway.ergw2az.max_flows",
         400_000.0,
@@ -965,7 +982,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw2Az concurrent flows",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.ergw3az.bandwidth_mbps",
         10_000.0,
@@ -973,7 +990,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw3Az (= UltraPerformance, FastPath capable); estimate that drops when gateway CPU is high",
-    ),
+    ).used_by("vnet_gateway: bandwidth (sku ErGw3AZ)"),
     f(
         "expressroute_gateway.ergw3az.pps",
         1_000_000.0,
@@ -981,7 +998,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw3Az packets per second",
-    ),
+    ).used_by("vnet_gateway: packets per second (sku ErGw3AZ)"),
     f(
         "expressroute_gateway.ergw3az.max_flows",
         1_000_000.0,
@@ -989,7 +1006,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGw3Az concurrent flows",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.ergwscale.bandwidth_mbps_per_unit",
         1000.0,
@@ -997,7 +1014,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGwScale bandwidth per scale unit",
-    ),
+    ).used_by("vnet_gateway: bandwidth, per unit (sku ErGwScale)"),
     f(
         "expressroute_gateway.ergwscale.pps_per_unit",
         100_000.0,
@@ -1005,7 +1022,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGwScale packets per second per scale unit",
-    ),
+    ).used_by("vnet_gateway: packets per second, per unit (sku ErGwScale)"),
     f(
         "expressroute_gateway.ergwscale.flows_per_unit",
         100_000.0,
@@ -1013,7 +1030,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "ErGwScale concurrent flows per scale unit",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.ergwscale.conns_per_s_per_unit",
         7000.0,
@@ -1021,7 +1038,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S41"],
         "ErGwScale new connections per second per scale unit",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.ergwscale.min_units",
         1.0,
@@ -1029,7 +1046,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "smallest ErGwScale size",
-    ),
+    ).used_by("vnet_gateway: units (default, sku ErGwScale)"),
     f(
         "expressroute_gateway.ergwscale.max_units",
         40.0,
@@ -1037,7 +1054,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "largest ErGwScale size",
-    ),
+    ).used_by("vnet_gateway: units (largest allowed, sku ErGwScale)"),
     f(
         "expressroute_gateway.ergwscale.scale_delay_max_min",
         30.0,
@@ -1045,7 +1062,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S41"],
         "a scale operation (on bandwidth or flow count) can take up to this long",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.private_endpoint_capacity_fraction",
         0.5,
@@ -1053,7 +1070,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S41"],
         "throughput and control-plane capacity toward private endpoints may be half the normal figure",
-    ),
+    ).not_modelled(),
     f(
         "expressroute_gateway.latency_ms",
         0.3,
@@ -1061,7 +1078,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20"],
         "processing per traversal; nothing published, set a little below the VPN gateway transit measured in S20",
-    ),
+    ).used_by("vnet_gateway: latency_ms (median of the default law, gateway expressroute)"),
     f(
         "expressroute_gateway.latency_sigma",
         0.4,
@@ -1069,7 +1086,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20"],
         "lognormal shape of the gateway latency; nothing published",
-    ),
+    ).used_by("vnet_gateway: latency_ms (σ of the default law, gateway expressroute)"),
     // ---- ExpressRoute circuits ----
     f(
         "expressroute.max_packet_bytes",
@@ -1078,7 +1095,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "max TCP/UDP packet size; larger packets are fragmented",
-    ),
+    ).used_by("vnet_gateway: packet size of the per-packet cost (both gateway types)"),
     f(
         "expressroute.circuit_bandwidth_mbps",
         1000.0,
@@ -1086,7 +1103,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S43"],
         "default provider circuit; offered sizes 50 Mbps to 10 Gbps",
-    ),
+    ).not_modelled(),
     f(
         "expressroute.circuit_rtt_base_ms",
         2.0,
@@ -1094,7 +1111,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S45"],
         "RTT floor (equipment at both ends); S45 says RTT is set by distance and equipment but gives no figure",
-    ),
+    ).used_by("link: network expressroute (RTT at distance_km 0)"),
     f(
         "expressroute.circuit_rtt_per_100km_ms",
         1.0,
@@ -1102,7 +1119,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S45"],
         "RTT per 100 km of fibre between region and site: light in fibre ~200,000 km/s (physics)",
-    ),
+    ).used_by("link: network expressroute (RTT added per 100 km of distance_km)"),
     f(
         "expressroute.circuit_rtt_sigma",
         0.1,
@@ -1110,7 +1127,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S45", "S49", "S50"],
         "lognormal shape of the circuit RTT: a floor with small jitter, as inter-region RTT (P95/P50 1.07-1.3)",
-    ),
+    ).used_by("link: network expressroute (σ of the latency law)"),
     // ---- Network hops ----
     f(
         "network.intra_zone_ms",
@@ -1119,7 +1136,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S20", "S21"],
         "one-way hop inside one zone (VM to PaaS, incl. peering): half the measured 0.040-0.065 ms RTT",
-    ),
+    ).used_by("link: networks intra_zone and peering (median latency)"),
     f(
         "network.intra_zone_sigma",
         0.3,
@@ -1127,7 +1144,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20", "S21"],
         "lognormal shape of the intra-zone hop; no source publishes a distribution",
-    ),
+    ).used_by("link: networks intra_zone and peering (σ of the latency law)"),
     f(
         "network.cross_zone_ms",
         0.5,
@@ -1135,7 +1152,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S20", "S47"],
         "extra one-way for crossing zones: S20 gives 0.06-0.6 ms, S47 RTT < 2 ms; 0.5 chosen near the top; varies per zone pair",
-    ),
+    ).used_by("link: network cross_zone (median latency)"),
     f(
         "network.cross_zone_sigma",
         0.4,
@@ -1143,7 +1160,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S20", "S47"],
         "lognormal shape of the cross-zone extra; no source publishes a distribution",
-    ),
+    ).used_by("link: network cross_zone (σ of the latency law)"),
     f(
         "network.peering_extra_ms",
         0.0,
@@ -1151,7 +1168,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S46"],
         "same-region VNet peering adds no latency over one VNet",
-    ),
+    ).used_by("link: networks intra_zone and peering (added to the median)"),
     f(
         "network.inter_region_sigma",
         0.1,
@@ -1159,7 +1176,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S49", "S50"],
         "lognormal shape of an inter-region hop: P95/P50 of 1.07-1.3 gives sigma 0.04-0.16",
-    ),
+    ).used_by("link: network global_peering (σ of the latency law)"),
     // Inter-region P50 RTT (S49, 30 days to 9 Apr 2024); a one-way hop is half.
     f(
         "network.inter_region.eastus_eastus2.rtt_p50_ms",
@@ -1168,7 +1185,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT 8-9 ms (midpoint); P95 11 ms in 2026 (S50)",
-    ),
+    ).used_by("link: network global_peering, regions [eastus, eastus2] (RTT; half of it one way)"),
     f(
         "network.inter_region.eastus_centralus.rtt_p50_ms",
         32.5,
@@ -1176,7 +1193,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT 32-33 ms (midpoint); P95 35 ms in 2026 (S50)",
-    ),
+    ).used_by("link: network global_peering, regions [eastus, centralus] (RTT; half of it one way)"),
     f(
         "network.inter_region.eastus_westeurope.rtt_p50_ms",
         83.5,
@@ -1184,9 +1201,9 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT 83-84 ms (midpoint); P95 89-91 ms in 2026 (S50)",
-    ),
-    f("network.inter_region.eastus_northeurope.rtt_p50_ms", 70.0, "ms", Off, &["S49"], "P50 RTT"),
-    f("network.inter_region.eastus2_northeurope.rtt_p50_ms", 74.0, "ms", Off, &["S49"], "P50 RTT"),
+    ).used_by("link: network global_peering, regions [eastus, westeurope] (RTT; half of it one way)"),
+    f("network.inter_region.eastus_northeurope.rtt_p50_ms", 70.0, "ms", Off, &["S49"], "P50 RTT").used_by("link: network global_peering, regions [eastus, northeurope] (RTT; half of it one way)"),
+    f("network.inter_region.eastus2_northeurope.rtt_p50_ms", 74.0, "ms", Off, &["S49"], "P50 RTT").used_by("link: network global_peering, regions [eastus2, northeurope] (RTT; half of it one way)"),
     f(
         "network.inter_region.westeurope_northeurope.rtt_p50_ms",
         20.0,
@@ -1194,7 +1211,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT; P95 19 ms in 2026 (S50)",
-    ),
+    ).used_by("link: network global_peering, regions [westeurope, northeurope] (RTT; half of it one way)"),
     f(
         "network.inter_region.westeurope_francecentral.rtt_p50_ms",
         11.5,
@@ -1202,7 +1219,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT 11-12 ms (midpoint); P95 15 ms in 2026 (S50)",
-    ),
+    ).used_by("link: network global_peering, regions [westeurope, francecentral] (RTT; half of it one way)"),
     f(
         "network.inter_region.westeurope_germanywestcentral.rtt_p50_ms",
         11.0,
@@ -1210,8 +1227,8 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT",
-    ),
-    f("network.inter_region.westeurope_uksouth.rtt_p50_ms", 11.0, "ms", Off, &["S49"], "P50 RTT"),
+    ).used_by("link: network global_peering, regions [westeurope, germanywestcentral] (RTT; half of it one way)"),
+    f("network.inter_region.westeurope_uksouth.rtt_p50_ms", 11.0, "ms", Off, &["S49"], "P50 RTT").used_by("link: network global_peering, regions [westeurope, uksouth] (RTT; half of it one way)"),
     f(
         "network.inter_region.japaneast_japanwest.rtt_p50_ms",
         11.5,
@@ -1219,7 +1236,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT 11-12 ms (midpoint)",
-    ),
+    ).used_by("link: network global_peering, regions [japaneast, japanwest] (RTT; half of it one way)"),
     f(
         "network.inter_region.australiaeast_australiasoutheast.rtt_p50_ms",
         16.0,
@@ -1227,7 +1244,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT",
-    ),
+    ).used_by("link: network global_peering, regions [australiaeast, australiasoutheast] (RTT; half of it one way)"),
     f(
         "network.inter_region.westeurope_southeastasia.rtt_p50_ms",
         159.0,
@@ -1235,7 +1252,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT",
-    ),
+    ).used_by("link: network global_peering, regions [westeurope, southeastasia] (RTT; half of it one way)"),
     f(
         "network.inter_region.eastus_southeastasia.rtt_p50_ms",
         227.0,
@@ -1243,7 +1260,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S49"],
         "P50 RTT; P95 229 ms in 2026 (S50)",
-    ),
+    ).used_by("link: network global_peering, regions [eastus, southeastasia] (RTT; half of it one way)"),
     // ---- On-premises components and the backend (outside Azure sources) ----
     f(
         "onprem_firewall.latency_ms",
@@ -1252,7 +1269,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "per traversal; no public figure applies to an unknown on-prem appliance",
-    ),
+    ).used_by("onprem_firewall: latency_ms (median of the default law)"),
     f(
         "onprem_firewall.latency_sigma",
         0.5,
@@ -1260,7 +1277,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the on-prem firewall latency",
-    ),
+    ).used_by("onprem_firewall: latency_ms (σ of the default law)"),
     f(
         "onprem_firewall.throughput_gbps",
         10.0,
@@ -1268,7 +1285,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "capacity of the on-prem firewall; replace with the appliance's datasheet figure",
-    ),
+    ).used_by("onprem_firewall: throughput_gbps (default)"),
     f(
         "onprem_api_gateway.latency_ms",
         3.0,
@@ -1276,7 +1293,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "processing per request, taken equal to managed APIM's (itself an estimate)",
-    ),
+    ).used_by("onprem_api_gateway: latency_ms (median of the default law)"),
     f(
         "onprem_api_gateway.latency_sigma",
         0.5,
@@ -1284,7 +1301,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the on-prem gateway latency",
-    ),
+    ).used_by("onprem_api_gateway: latency_ms (σ of the default law)"),
     f(
         "onprem_api_gateway.capacity_per_node_per_s",
         1500.0,
@@ -1292,7 +1309,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S16"],
         "per 2-vCPU node if it is a self-hosted APIM gateway (S16, one measurement); other products unknown",
-    ),
+    ).used_by("onprem_api_gateway: capacity_per_node_per_s (default)"),
     f(
         "onprem_api_gateway.nodes",
         2.0,
@@ -1300,7 +1317,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S26"],
         "node count, as the production minimum of a self-hosted APIM gateway (S26)",
-    ),
+    ).used_by("onprem_api_gateway: nodes (default)"),
     f(
         "backend.service_ms",
         20.0,
@@ -1308,7 +1325,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "backend service time per request; a workload input, replace with the real backend's figure",
-    ),
+    ).used_by("backend: service_ms (median of the default law)"),
     f(
         "backend.service_sigma",
         0.8,
@@ -1316,7 +1333,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the backend service time",
-    ),
+    ).used_by("backend: service_ms (σ of the default law)"),
     // ---- TLS and TCP ----
     f(
         "tls.rsa2048_handshake_cpu_ms",
@@ -1325,7 +1342,7 @@ pub(super) const LIST: &[Figure] = &[
         Meas,
         &["S53"],
         "server CPU of a full handshake: one RSA-2048 sign (710/s on one x86-64 core); key agreement not included",
-    ),
+    ).used_by("route: handshake CPU at a terminator with certificate_key rsa2048 (default)"),
     f(
         "tls.ecdsa_p256_handshake_cpu_ms",
         0.05,
@@ -1333,7 +1350,7 @@ pub(super) const LIST: &[Figure] = &[
         Der,
         &["S54"],
         "server CPU of a full handshake with ECDSA P-256: a sign is 0.008-0.03 ms (33,000-120,000/s), rounded up",
-    ),
+    ).used_by("route: handshake CPU at a terminator with certificate_key ecdsa_p256"),
     f(
         "tls.tls12_handshake_rtts",
         2.0,
@@ -1341,7 +1358,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S52"],
         "TLS 1.2 full handshake before data; False Start cuts it to 1",
-    ),
+    ).used_by("route: round trips of a new connection (TLS part, tls_version 1.2, default)"),
     f(
         "tls.tls13_handshake_rtts",
         1.0,
@@ -1349,7 +1366,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S51"],
         "TLS 1.3 full handshake; resumption can send data in the first flight (0-RTT)",
-    ),
+    ).used_by("route: round trips of a new connection (TLS part, tls_version 1.3)"),
     f(
         "tcp.handshake_rtts",
         1.0,
@@ -1357,7 +1374,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["RFC9293"],
         "three-way handshake: 1 RTT before the client sends data",
-    ),
+    ).used_by("route: round trips of a new connection (TCP part)"),
     f(
         "tls.connection_reuse",
         0.9,
@@ -1365,7 +1382,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "probability a request finds a pooled connection and skips the TCP + TLS handshakes; nothing published",
-    ),
+    ).used_by("route: connection_reuse of every TLS initiator (default)"),
     // ---- Identity provider (Entra ID) ----
     f(
         "identity_provider.token_ms",
@@ -1374,7 +1391,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S56", "S57"],
         "token acquisition; no official figure, anecdotes range from < 0.5 s refreshes to a 5.7 s first call",
-    ),
+    ).used_by("identity_provider: token_ms (median of the default law)"),
     f(
         "identity_provider.token_sigma",
         0.8,
@@ -1382,7 +1399,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S56", "S57"],
         "lognormal shape of token acquisition; wide, as the anecdotes are",
-    ),
+    ).used_by("identity_provider: token_ms (σ of the default law)"),
     f(
         "identity_provider.token_lifetime_min_min",
         60.0,
@@ -1390,7 +1407,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S55"],
         "lower bound of the access-token lifetime, drawn U(60, 90) min (75 on average)",
-    ),
+    ).used_by("apim: policies.*.token_lifetime_min (default is the mean of min and max; also onprem_api_gateway.protocol_transition)"),
     f(
         "identity_provider.token_lifetime_max_min",
         90.0,
@@ -1398,5 +1415,5 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S55"],
         "upper bound of the access-token lifetime",
-    ),
+    ).used_by("apim: policies.*.token_lifetime_min (default is the mean of min and max; also onprem_api_gateway.protocol_transition)"),
 ];

@@ -30,6 +30,8 @@
 //! assert_eq!((fw.value, fw.unit, fw.tag), (1.5, "Gbps", Tag::Der));
 //! ```
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::fmt;
 
 mod figures;
@@ -124,6 +126,37 @@ pub struct Figure {
     pub sources: &'static [&'static str],
     /// What the figure is and, where uncertain, why.
     pub note: &'static str,
+    /// What the figure feeds in the model, as `component: field`: the
+    /// component is a node kind of the scenario file ([`super::NODE_KINDS`])
+    /// or `link` / `route`, the field the default it provides (for example
+    /// `apim: units' capacity (tier premium)`). `None` when the model does
+    /// not use the figure yet: it is listed for reference only.
+    ///
+    /// A test compiles every shipped scenario and every kind and SKU, and
+    /// checks that exactly the figures with a `used_by` are looked up.
+    pub used_by: Option<&'static str>,
+}
+
+impl Figure {
+    /// The component that [`Figure::used_by`] names (the text before its
+    /// `:`), or `None` for a figure not modelled yet.
+    pub fn used_by_component(&self) -> Option<&'static str> {
+        self.used_by.map(|u| u.split_once(':').map_or(u, |(c, _)| c).trim())
+    }
+
+    /// The component the key belongs to: its first dotted segment, e.g.
+    /// `azure_firewall` for `azure_firewall.latency_sigma`.
+    pub fn key_component(&self) -> &'static str {
+        self.key.split_once('.').map_or(self.key, |(c, _)| c)
+    }
+
+    /// Whether the figure belongs to `component`: its key starts with
+    /// `component.`, or it feeds that component ([`Figure::used_by`]). So
+    /// `vnet_gateway` selects the `vpn_gateway.*` and
+    /// `expressroute_gateway.*` figures, and `link` the network latencies.
+    pub fn is_for(&self, component: &str) -> bool {
+        self.key_component() == component || self.used_by_component() == Some(component)
+    }
 }
 
 /// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
@@ -133,9 +166,43 @@ pub static SOURCES: &[Source] = sources::LIST;
 /// Every default figure the simulator uses, grouped by component.
 pub static FIGURES: &[Figure] = figures::LIST;
 
+thread_local! {
+    /// The keys looked up on this thread while [`record_lookups`] runs.
+    static LOOKUPS: RefCell<Option<BTreeSet<&'static str>>> = const { RefCell::new(None) };
+}
+
 /// The figure with this key, or `None`.
 pub fn try_figure(key: &str) -> Option<&'static Figure> {
-    FIGURES.iter().find(|f| f.key == key)
+    let found = FIGURES.iter().find(|f| f.key == key);
+    if let Some(f) = found {
+        LOOKUPS.with_borrow_mut(|keys| {
+            if let Some(keys) = keys {
+                keys.insert(f.key);
+            }
+        });
+    }
+    found
+}
+
+/// Runs `work` and returns its result with the keys of every figure it
+/// looked up (through [`try_figure`], [`figure`] or [`value`]) on this
+/// thread. Calls nest: an outer recording also sees the inner one's keys.
+///
+/// This is how the tests prove that a figure marked [`Figure::used_by`] is
+/// really read by the model; lookups are made while a scenario compiles, on
+/// the caller's thread.
+pub fn record_lookups<R>(work: impl FnOnce() -> R) -> (R, BTreeSet<&'static str>) {
+    let outer = LOOKUPS.with_borrow_mut(|keys| keys.replace(BTreeSet::new()));
+    let result = work();
+    let mine = LOOKUPS.with_borrow_mut(|keys| {
+        let mine = keys.take().unwrap_or_default();
+        *keys = outer.map(|mut o| {
+            o.extend(mine.iter().copied());
+            o
+        });
+        mine
+    });
+    (result, mine)
 }
 
 /// The figure with this key.
@@ -165,29 +232,76 @@ pub fn source(id: &str) -> Option<&'static Source> {
     SOURCES.iter().find(|s| s.id == id)
 }
 
+/// What the `used by` column says of a figure the model does not read.
+pub const NOT_MODELLED: &str = "not modelled yet";
+
+/// Every component a figure belongs to or feeds, sorted: the first segment
+/// of each key and the component of each [`Figure::used_by`]. These are the
+/// names [`markdown_table_for`] accepts.
+pub fn components() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = FIGURES
+        .iter()
+        .flat_map(|f| std::iter::once(f.key_component()).chain(f.used_by_component()))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The whole catalog as two Markdown tables: the figures (key, value, unit,
-/// tag, sources, note), then the sources (id, title, address, date).
+/// tag, sources, used by, note), then what the tags and the `used by`
+/// column mean, then the sources (id, title, address, date).
 pub fn markdown_table() -> String {
+    tables(&FIGURES.iter().collect::<Vec<_>>(), SOURCES.iter().collect())
+}
+
+/// As [`markdown_table`], for the figures of one component only (see
+/// [`Figure::is_for`]) and the sources they cite; `None` when no figure
+/// belongs to `component` (the known names are [`components`]).
+pub fn markdown_table_for(component: &str) -> Option<String> {
+    let figures: Vec<&Figure> = FIGURES.iter().filter(|f| f.is_for(component)).collect();
+    let cited =
+        SOURCES.iter().filter(|s| figures.iter().any(|f| f.sources.contains(&s.id))).collect();
+    if figures.is_empty() { None } else { Some(tables(&figures, cited)) }
+}
+
+/// The figures table, the legend, then the table of `sources`.
+fn tables(figures: &[&Figure], sources: Vec<&Source>) -> String {
     use fmt::Write as _;
 
     let mut out = String::from(
-        "| key | value | unit | tag | sources | note |\n| --- | ---: | --- | --- | --- | --- |\n",
+        "| key | value | unit | tag | sources | used by | note |\n| --- | ---: | --- | --- | --- | --- | --- |\n",
     );
-    for f in FIGURES {
+    for f in figures {
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} |",
             f.key,
             f.value,
             f.unit,
             f.tag,
             f.sources.join(", "),
+            escape(f.used_by.unwrap_or(NOT_MODELLED)),
             escape(f.note)
         );
     }
+    let modelled = figures.iter().filter(|f| f.used_by.is_some()).count();
+    let _ = writeln!(
+        out,
+        "\n{modelled} of {} figures are used by the model.\n\nTags (how reliable a figure is):\n",
+        figures.len()
+    );
+    for t in Tag::ALL {
+        let _ = writeln!(out, "- {}: {}", t.label(), t.meaning());
+    }
+    let _ = writeln!(
+        out,
+        "\nUsed by: the component (node kind, link or route) and the field whose default the figure \
+         gives; \"{NOT_MODELLED}\": the model does not read the figure, it is listed for reference."
+    );
     out.push_str("\n| id | title | address | date |\n| --- | --- | --- | --- |\n");
-    for s in SOURCES {
+    for s in sources {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
@@ -256,8 +370,44 @@ mod tests {
             if f.note.trim().is_empty() {
                 out.push(format!("figure '{key}' has no note"));
             }
+            match (f.used_by, f.used_by_component()) {
+                (Some(by), Some(c)) if !by.contains(':') || !COMPONENTS.contains(&c) => {
+                    out.push(format!(
+                        "figure '{key}' is used by '{by}'; write 'component: field' with a component of {}",
+                        COMPONENTS.join(", ")
+                    ));
+                }
+                (Some(by), _)
+                    if by.split_once(':').is_some_and(|(_, field)| field.trim().is_empty()) =>
+                {
+                    out.push(format!("figure '{key}' is used by '{by}', which names no field"));
+                }
+                _ => {}
+            }
         }
         out
+    }
+
+    /// What a `used_by` may name before its `:`: a node kind, a link or a
+    /// route.
+    const COMPONENTS: &[&str] = &[
+        "client",
+        "station",
+        "azure_firewall",
+        "apim",
+        "app_gateway",
+        "vnet_gateway",
+        "onprem_firewall",
+        "onprem_api_gateway",
+        "backend",
+        "identity_provider",
+        "link",
+        "route",
+    ];
+
+    #[test]
+    fn used_by_components_are_the_node_kinds_a_link_or_a_route() {
+        assert_eq!(&COMPONENTS[..10], crate::azure::NODE_KINDS);
     }
 
     /// Every key named in the brief the lead engineer compiles node kinds
@@ -366,7 +516,15 @@ mod tests {
     #[test]
     fn checker_catches_broken_figures() {
         const fn bad(key: &'static str, value: f64, sources: &'static [&'static str]) -> Figure {
-            Figure { key, value, unit: "ms", tag: Tag::Off, sources, note: "made up" }
+            Figure {
+                key,
+                value,
+                unit: "ms",
+                tag: Tag::Off,
+                sources,
+                note: "made up",
+                used_by: None,
+            }
         }
         let broken = [
             bad("made_up.unknown_source_ms", 1.0, &["S999"]),
@@ -379,6 +537,12 @@ mod tests {
             bad("made_up.twice_ms", 1.0, &["S1"]),
             bad("made_up.twice_ms", 2.0, &["S1"]),
             Figure { unit: " ", note: "", ..bad("made_up.blank_ms", 1.0, &["S1"]) },
+            Figure {
+                used_by: Some("apim gateway latency"),
+                ..bad("made_up.no_colon_ms", 1.0, &["S1"])
+            },
+            Figure { used_by: Some("vnet: bandwidth"), ..bad("made_up.no_kind_ms", 1.0, &["S1"]) },
+            Figure { used_by: Some("apim:  "), ..bad("made_up.no_field_ms", 1.0, &["S1"]) },
         ];
         let found = problems(&broken, SOURCES).join("\n");
         for expected in [
@@ -392,11 +556,19 @@ mod tests {
             "figure key 'made_up.twice_ms' is listed twice",
             "'made_up.blank_ms' has no unit",
             "'made_up.blank_ms' has no note",
+            "'made_up.no_colon_ms' is used by 'apim gateway latency'; write 'component: field'",
+            "'made_up.no_kind_ms' is used by 'vnet: bandwidth'; write 'component: field'",
+            "'made_up.no_field_ms' is used by 'apim:  ', which names no field",
         ] {
             assert!(found.contains(expected), "checker missed: {expected}\nit found:\n{found}");
         }
-        // A sound figure next to them adds nothing.
+        // Sound figures next to them add nothing: not modelled, or used.
         assert!(problems(&[bad("made_up.fine_ms", 1.0, &["S1"])], SOURCES).is_empty());
+        let used = Figure {
+            used_by: Some("apim: units (default)"),
+            ..bad("made_up.used_ms", 1.0, &["S1"])
+        };
+        assert!(problems(&[used], SOURCES).is_empty());
     }
 
     #[test]
@@ -439,6 +611,9 @@ mod tests {
             ("network.cross_zone_ms", 0.5),
             ("network.peering_extra_ms", 0.0),
             ("tls.rsa2048_handshake_cpu_ms", 1.4),
+            // Azure Firewall performance, ms.date 03/28/2026 (S1): IDPS deny.
+            ("azure_firewall.premium.idps_deny_max_throughput_gbps", 22.0),
+            ("azure_firewall.premium.per_flow_idps_deny_gbps", 0.6),
             ("tls.ecdsa_p256_handshake_cpu_ms", 0.05),
             ("tls.tls12_handshake_rtts", 2.0),
             ("tls.tls13_handshake_rtts", 1.0),
@@ -490,6 +665,51 @@ mod tests {
         }
         let rows = table.lines().filter(|l| l.starts_with('|')).count();
         assert_eq!(rows, FIGURES.len() + SOURCES.len() + 4);
+        // The used-by column, the tags' meanings and the count under the table.
+        assert!(table.contains(
+            "| `apim.gateway_latency_ms` | 3 | ms | EST | EST | apim: gateway_latency_ms (median of the default law) |"
+        ), "{table}");
+        assert!(
+            table.contains("| `apim.jwks_fetch_ms` | 100 | ms | MEAS | S25 | not modelled yet |"),
+            "{table}"
+        );
+        for t in Tag::ALL {
+            assert!(table.contains(&format!("\n- {}: {}\n", t.label(), t.meaning())), "{t}");
+        }
+        let used = FIGURES.iter().filter(|f| f.used_by.is_some()).count();
+        assert!(
+            table
+                .contains(&format!("\n{used} of {} figures are used by the model.", FIGURES.len()))
+        );
+        let legend = table.find("Tags (how reliable").unwrap();
+        assert!(table.find("| `").unwrap() < legend && legend < table.find("| id |").unwrap());
+    }
+
+    #[test]
+    fn a_component_table_holds_its_figures_and_their_sources_only() {
+        let apim = markdown_table_for("apim").unwrap();
+        let keys: Vec<&str> = apim.lines().filter_map(|l| l.strip_prefix("| `")).collect();
+        assert!(!keys.is_empty());
+        for k in &keys {
+            let key = k.split('`').next().unwrap();
+            let f = figure(key);
+            assert!(f.key.starts_with("apim.") || f.used_by_component() == Some("apim"), "{key}");
+        }
+        // The token lifetime is an identity_provider figure that APIM uses.
+        assert!(apim.contains("| `identity_provider.token_lifetime_min_min` |"));
+        assert!(!apim.contains("| `azure_firewall."));
+        // Only cited sources: APIM cites no RFC.
+        assert!(!apim.contains("\n| RFC9293 |"));
+        // vnet_gateway: both gateway types' figures, by what they feed.
+        let gw = markdown_table_for("vnet_gateway").unwrap();
+        assert!(gw.contains("| `vpn_gateway.vpngw1az.per_tunnel_mbps` |"));
+        assert!(gw.contains("| `expressroute_gateway.ergw1az.bandwidth_mbps` |"));
+        assert_eq!(markdown_table_for("no_such_component"), None);
+        let all = components();
+        for c in ["apim", "vnet_gateway", "vpn_gateway", "link", "route", "tls"] {
+            assert!(all.contains(&c), "{c} in {all:?}");
+        }
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
