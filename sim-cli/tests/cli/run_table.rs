@@ -128,3 +128,37 @@ fn issue_10_overload_guard_stops_the_route_and_exits_1() {
     let plain = stdout_of(aznetsim().arg("run").arg(reference()).args(SMALL));
     assert!(!plain.contains("STOPPED"), "{plain}");
 }
+
+/// A run the overload guard stopped is saved with its unfinished requests,
+/// so `merge` reads it back (offered = completed + rejected + timed_out +
+/// unfinished) instead of calling the saved counts inconsistent.
+#[test]
+fn a_run_stopped_by_the_guard_is_saved_and_merges() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out_dir = dir.path().join("stopped");
+    let out = aznetsim()
+        .arg("run")
+        .arg(reference())
+        .args(SMALL)
+        .args([
+            "--set",
+            "workload.arrival.rate_per_s=20000",
+            "--set",
+            "workload.max_in_flight=2000",
+        ])
+        .arg("--quiet")
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("aznetsim runs");
+    assert_eq!(
+        out.status.code(),
+        Some(EXIT_CHECK_FAILED),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let states = std::fs::read_to_string(out_dir.join("states.jsonl")).expect("states.jsonl");
+    assert!(states.contains("\"unfinished\":"), "{states}");
+    let merged = aznetsim().arg("merge").arg(&out_dir).output().expect("aznetsim runs");
+    assert!(merged.status.success(), "{}", String::from_utf8_lossy(&merged.stderr));
+}

@@ -134,6 +134,10 @@ pub struct RouteState {
     pub rejected: u64,
     /// Still in flight at the route's timeout.
     pub timed_out: u64,
+    /// Still in flight when the overload guard stopped a replication
+    /// (`workload.max_in_flight`); absent when none was stopped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unfinished: u64,
     /// Sum of completed latencies \[ns\], as a decimal integer.
     pub latency_sum_ns: String,
     /// Exact maximum latency \[ns\].
@@ -178,7 +182,8 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, HistogramError> {
 impl RouteState {
     /// Checks a state read back from a results directory against itself
     /// and what its directory says: every decimal field is a decimal
-    /// integer; `offered = completed + rejected + timed_out`; the histogram
+    /// integer; `offered = completed + rejected + timed_out + unfinished`;
+    /// the histogram
     /// decodes and holds `completed` values, its largest bucket holds
     /// `max_ns`, and the latency sum lies between `completed` times the
     /// smallest value and `completed × max_ns`; the replications are
@@ -199,12 +204,15 @@ impl RouteState {
         }
         let sum = parse_decimal("latency_sum_ns", &self.latency_sum_ns)?;
         parse_decimal("span_ns", &self.span_ns)?;
-        let total =
-            self.completed.checked_add(self.rejected).and_then(|n| n.checked_add(self.timed_out));
+        let total = self
+            .completed
+            .checked_add(self.rejected)
+            .and_then(|n| n.checked_add(self.timed_out))
+            .and_then(|n| n.checked_add(self.unfinished));
         if total != Some(self.offered) {
             return bad(format!(
-                "offered {} is not completed {} + rejected {} + timed_out {}",
-                self.offered, self.completed, self.rejected, self.timed_out
+                "offered {} is not completed {} + rejected {} + timed_out {} + unfinished {}",
+                self.offered, self.completed, self.rejected, self.timed_out, self.unfinished
             ));
         }
         let h = decode_histogram(&self.histogram)?;
@@ -289,6 +297,7 @@ impl RouteState {
             completed: stats.completed(),
             rejected: stats.rejected(),
             timed_out: stats.timed_out(),
+            unfinished: stats.unfinished(),
             latency_sum_ns: stats.latency_sum_ns().to_string(),
             max_ns: stats.max_ns(),
             span_ns: stats.span_ns().to_string(),
@@ -344,6 +353,7 @@ impl RouteState {
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.timed_out += other.timed_out;
+        self.unfinished += other.unfinished;
         self.latency_sum_ns =
             (u128_of(&self.latency_sum_ns) + u128_of(&other.latency_sum_ns)).to_string();
         self.max_ns = self.max_ns.max(other.max_ns);
@@ -427,6 +437,12 @@ pub fn merge_states(states: Vec<RouteState>) -> Result<Vec<RouteState>, MergeErr
         }
     }
     Ok(by_key.into_values().collect())
+}
+
+/// Whether a count is zero (a field left out of the saved line).
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]
