@@ -148,7 +148,9 @@ fn main() -> ExitCode {
     let scenario =
         Scenario::from_value(&file, base.clone()).expect("the lowered scenario is valid");
     let routes = scenario.routes();
-    let models = routes.len() + routes.iter().filter(|r| r.model_without_auth.is_some()).count();
+    // A sweep simulates each route once: the authorisation twins run only
+    // in `run --auth-cost`.
+    let models = routes.len();
     let points = varies[0].values.len();
     println!(
         "sweep_scaling ({}): {} with {} points of {}",
@@ -163,7 +165,7 @@ fn main() -> ExitCode {
         cfg.requests, cfg.warmup, cfg.replications,
     );
     println!(
-        "  per point: {} routes, {} models (with twins without authorisation) x {} replications \
+        "  per point: {} routes, {} models (sweeps run no authorisation twins) x {} replications \
          = {} engine runs of {} requests; {} engine runs in all",
         routes.len(),
         models,

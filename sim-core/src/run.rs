@@ -47,7 +47,7 @@ pub fn simulate_replication(
 /// them in replication order.
 ///
 /// Replications are folded into the result as they finish, in index order
-/// (see [`fold_in_order`]): memory holds the merged result plus at most
+/// (see `fold_in_order`): memory holds the merged result plus at most
 /// one replication's results per thread plus two, whatever the number of
 /// replications.
 ///
