@@ -228,7 +228,7 @@ pub(crate) fn write(
         writeln!(out)?;
         writeln!(
             out,
-            "what end-user authorisation adds (route minus its twin without it, same seed)"
+            "what end-user authorisation adds (route minus its twin without it, same seed; estimates without an interval: a p50 or p99 difference can come out negative by chance)"
         )?;
         let header = ["route", "mean ms", "p50", "p99"];
         let rows: Vec<Vec<String>> = report
