@@ -181,7 +181,7 @@ fn write_findings_and_warnings(scenario: &Scenario, report: &RunReport) -> Resul
         }
     }
     for v in &report.slo {
-        writeln!(err, "aznetsim: slo: {}", v.line())?;
+        writeln!(err, "aznetsim: slo: {}", escape(&v.line()))?;
     }
     table::write_warnings(&mut err, report)?;
     // The overload guard stopped a route: the run did not complete as

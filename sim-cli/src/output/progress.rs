@@ -53,7 +53,7 @@ pub(crate) fn lines(names: &[String], show: bool) -> (MultiProgress, Vec<Progres
             let bar =
                 multi.add(if show { ProgressBar::new_spinner() } else { ProgressBar::hidden() });
             bar.set_style(style.clone());
-            bar.set_prefix(n.clone());
+            bar.set_prefix(sim_scenarios::text::escape(n).into_owned());
             bar.set_message("starting");
             if show {
                 bar.enable_steady_tick(TICK);
