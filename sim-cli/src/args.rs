@@ -120,7 +120,8 @@ pub(crate) enum Command {
     /// crosses; nodes that terminate TLS show the CA of their certificate;
     /// nested calls are dashed. Nothing is simulated: `run --out --report`
     /// saves the same picture as topology.svg with each hop's mean time and
-    /// utilisation. The output is the same bytes for the same scenario.
+    /// utilisation (sweep, capacity and merge --report save it as drawn).
+    /// The output is the same bytes for the same scenario.
     Draw(DrawArgs),
 }
 

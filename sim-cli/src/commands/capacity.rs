@@ -98,7 +98,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
         files.add("states.jsonl", "");
         files.add_manifest(m)?;
         if args.save.report {
-            pictures::capacity_charts(&mut files, spec, &found, &slo)?;
+            pictures::capacity_charts(&mut files, &loaded.scenario, &found, &slo)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
         if !args.exec.quiet {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use sim_scenarios::Scenario;
 use sim_scenarios::experiment::Shard;
-use sim_scenarios::file::{ScenarioSpec, parse_json};
+use sim_scenarios::file::parse_json;
 use sim_scenarios::report::{RouteState, merge_states};
 use sim_scenarios::text::Shown;
 
@@ -58,7 +58,7 @@ fn save_merged(
     let text_of = std::fs::read_to_string(&scenario_file)
         .with_context(|| format!("{}: cannot read the scenario", scenario_file.display()))?;
     let value = parse_json(&scenario_file, &text_of)?;
-    let spec: ScenarioSpec = Scenario::from_value(&scenario_file, value.clone())?.spec().clone();
+    let scenario = Scenario::from_value(&scenario_file, value.clone())?;
     let dir = shared::save_target(&args.save, &m.scenario)?.expect("--out was given");
     let merged = Manifest { shard: Shard::ALL, ..m.clone() };
     let mut files = shared::common_files(merged, &value, states)?;
@@ -66,7 +66,7 @@ fn save_merged(
         files.add("summary.jsonl", text.to_string());
     }
     if args.save.report {
-        pictures::sweep_charts(&mut files, &spec, states, &m.varies)?;
+        pictures::sweep_charts(&mut files, &scenario, states, &m.varies)?;
     }
     save::write_dir(&dir, &files, args.save.force)?;
     eprintln!("aznetsim: results saved in {}", Shown(&dir.display().to_string()));

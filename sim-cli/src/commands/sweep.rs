@@ -67,7 +67,7 @@ pub(crate) fn run(args: &SweepArgs) -> Result<ExitCode> {
             files.add("summary.jsonl", text.clone());
         }
         if args.save.report {
-            pictures::sweep_charts(&mut files, spec, &states, varies)?;
+            pictures::sweep_charts(&mut files, &loaded.scenario, &states, varies)?;
         }
         save::write_dir(dir, &files, args.save.force)?;
         if !args.exec.quiet {

@@ -1,10 +1,10 @@
 //! Which charts each command saves with `--report`.
 
 use anyhow::Result;
-use sim_scenarios::RunReport;
 use sim_scenarios::experiment::{RouteCapacity, Slo, Vary};
 use sim_scenarios::file::{ScenarioSpec, Warmup};
 use sim_scenarios::report::{RouteState, decode_histogram};
+use sim_scenarios::{RunReport, Scenario};
 
 use sim_scenarios::compile::Topology;
 
@@ -67,14 +67,17 @@ fn caption_of(spec: &ScenarioSpec, varies: &[Vary]) -> Caption {
     }
 }
 
-/// `sweep --report`: p99 against the swept value, per route (the first
-/// varied field is the x axis; other fields split the series).
+/// `sweep --report`: the topology (as `draw` shows it) and p99 against the
+/// swept value, per route (the first varied field is the x axis; other
+/// fields split the series).
 pub(crate) fn sweep_charts(
     files: &mut Files,
-    spec: &ScenarioSpec,
+    scenario: &Scenario,
     states: &[RouteState],
     varies: &[Vary],
 ) -> Result<()> {
+    let spec = scenario.spec();
+    files.add("topology.svg", topology::svg(scenario.topology(), None));
     let Some(first) = varies.first() else { return Ok(()) };
     let mut series: Vec<LoadSeries> = Vec::new();
     for s in states {
@@ -122,10 +125,12 @@ pub(crate) fn sweep_charts(
 /// SLO line.
 pub(crate) fn capacity_charts(
     files: &mut Files,
-    spec: &ScenarioSpec,
+    scenario: &Scenario,
     found: &[RouteCapacity],
     slo: &Slo,
 ) -> Result<()> {
+    let spec = scenario.spec();
+    files.add("topology.svg", topology::svg(scenario.topology(), None));
     let series: Vec<LoadSeries> = found
         .iter()
         .map(|r| LoadSeries {

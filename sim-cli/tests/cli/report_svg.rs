@@ -124,6 +124,8 @@ fn sweep_report_draws_p99_against_the_swept_field() {
     // The x axis is the field the sweep varied, not an arrival rate.
     assert!(texts.iter().any(|t| t == "nodes.apim.units"), "{texts:?}");
     assert!(!texts.iter().any(|t| t.contains("arrival rate")), "{texts:?}");
+    // The topology, as `draw` shows it, comes with every --report.
+    check_svg(&dir, "topology.svg", &["green", "red", "apim"]);
 }
 
 #[test]
@@ -138,6 +140,7 @@ fn capacity_report_draws_every_rate_the_search_tried_and_the_slo() {
             .args(["--slo", "p99<=200ms", "--precision", "0.1", "-q", "--report", "--out"])
             .arg(&dir),
     );
+    check_svg(&dir, "topology.svg", &["green", "red", "apim"]);
     check_svg(
         &dir,
         "p99-against-load.svg",
