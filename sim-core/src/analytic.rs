@@ -418,7 +418,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
     }
     let mut walk = Walk { model, visits: Vec::new(), fixed_ns: 0.0, approximate_sizes: false };
     for (j, h) in hops.iter().enumerate() {
-        if let Some(s) = h.station() {
+        if let Some(s) = h.station().filter(|_| h.serves().has_requests()) {
             walk.station(
                 s.index(),
                 1.0,
@@ -462,7 +462,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
                     if let Some((l, dir)) = h.link() {
                         walk.link(l.index(), reverse(dir), 1.0, resp)?;
                     }
-                    if let Some(s) = h.station() {
+                    if let Some(s) = h.station().filter(|_| h.serves().has_responses()) {
                         walk.station(s.index(), 1.0, true, resp, (0.0, 0.0))?;
                     }
                 }

@@ -34,6 +34,8 @@ enum Law {
     Gamma(Gamma<f64>, f64, f64),
     Pareto(Pareto<f64>, f64, f64),
     Empirical(Empirical),
+    /// With probability `p` a draw from the tail law, else from the body.
+    Mixture(Box<Dist>, Box<Dist>, f64),
 }
 
 /// A percentile table sampled by inverse transform with linear interpolation.
@@ -224,6 +226,21 @@ impl Dist {
         })))
     }
 
+    /// A two-part mixture: each draw comes from `tail` with probability
+    /// `tail_probability`, else from `body` (e.g. a network's usual
+    /// latency and its rarer slow episodes).
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `tail_probability` is in \[0, 1\].
+    pub fn mixture(body: Dist, tail: Dist, tail_probability: f64) -> Result<Self, DistError> {
+        check(
+            (0.0..=1.0).contains(&tail_probability),
+            DistError::NotProbability { parameter: "tail_probability", value: tail_probability },
+        )?;
+        Ok(Dist(Law::Mixture(Box::new(body), Box::new(tail), tail_probability)))
+    }
+
     /// The law's mean, or `None` when it is infinite (Pareto with shape <= 1).
     pub fn mean(&self) -> Option<f64> {
         match &self.0 {
@@ -245,6 +262,7 @@ impl Dist {
                     .map(|(p, v)| (p[1] - p[0]) * (v[0] + v[1]) / 2.0)
                     .sum(),
             ),
+            Law::Mixture(body, tail, p) => Some((1.0 - p) * body.mean()? + p * tail.mean()?),
         }
     }
 
@@ -283,6 +301,12 @@ impl Dist {
                     .sum();
                 ex2 - m * m
             }
+            Law::Mixture(body, tail, p) => {
+                // E[X²] of each part is mean² (1 + scv).
+                let second =
+                    |d: &Dist| -> Option<f64> { Some(d.mean()?.powi(2) * (1.0 + d.scv()?)) };
+                (1.0 - p) * second(body)? + p * second(tail)? - m * m
+            }
         };
         Some(var.max(0.0) / (m * m))
     }
@@ -320,6 +344,10 @@ impl Dist {
                 let (p0, p1) = (e.cdf[i - 1], e.cdf[i]);
                 let (v0, v1) = (e.values[i - 1], e.values[i]);
                 v0 + (v1 - v0) * (u - p0) / (p1 - p0)
+            }
+            Law::Mixture(body, tail, p) => {
+                let u: f64 = rng.random();
+                if u < *p { tail.sample(rng) } else { body.sample(rng) }
             }
         }
     }
@@ -535,6 +563,33 @@ mod tests {
     fn sample_mean(d: &Dist, n: usize) -> f64 {
         let mut r = rng();
         (0..n).map(|_| d.sample(&mut r)).sum::<f64>() / n as f64
+    }
+
+    /// Issue 11 item 2: a mixture's mean and variance are the weighted
+    /// moments of its parts (hand-computed: body constant 10, tail
+    /// constant 110, p = 0.1 → mean 20, E[X²] = 0.9·100 + 0.1·12,100 = 1,300,
+    /// variance 900, scv 2.25), its draws agree, and a probability outside
+    /// [0, 1] is refused.
+    #[test]
+    fn issue_11_mixture_moments_and_draws() {
+        let c = |v: f64| Dist::constant(v).unwrap();
+        let m = Dist::mixture(c(10.0), c(110.0), 0.1).unwrap();
+        assert_eq!(m.mean(), Some(20.0));
+        assert!((m.scv().unwrap() - 2.25).abs() < 1e-12);
+        assert!((sample_mean(&m, 200_000) - 20.0).abs() < 0.3);
+        let mut r = rng();
+        let tail = (0..100_000).filter(|_| m.sample(&mut r) > 50.0).count();
+        assert!((9_500..10_500).contains(&tail), "tail draws: {tail}");
+        assert_eq!(Dist::mixture(c(10.0), c(110.0), 0.0).unwrap().mean(), Some(10.0));
+        for bad in [-0.1, 1.1, f64::NAN] {
+            assert!(matches!(
+                Dist::mixture(c(1.0), c(2.0), bad),
+                Err(DistError::NotProbability { .. })
+            ));
+        }
+        // An infinite-mean part makes the mixture's mean infinite.
+        let heavy = Dist::pareto(1.0, 0.9).unwrap();
+        assert_eq!(Dist::mixture(c(1.0), heavy, 0.01).unwrap().mean(), None);
     }
 
     /// Issue 13: `round_u64` replaces `f64::round` (a libm call) in the

@@ -23,6 +23,14 @@ pub enum DistError {
         /// The offending value.
         value: f64,
     },
+    /// A parameter that must be a probability (in \[0, 1\]) is not.
+    #[error("{parameter} must be a probability in [0, 1], got {value}")]
+    NotProbability {
+        /// The parameter's name (`"tail_probability"`).
+        parameter: &'static str,
+        /// The offending value.
+        value: f64,
+    },
     /// A parameter that must be finite is not.
     #[error("{parameter} must be finite, got {value}")]
     NotFinite {

@@ -391,12 +391,54 @@ impl Workload {
     }
 }
 
+/// Which messages of a round trip a station serves at one hop of a route:
+/// a device that only one direction of the traffic crosses (a gateway that
+/// the return traffic bypasses) serves one of them; the other walks past it
+/// at no cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Serves {
+    /// Requests and responses (every station unless told otherwise).
+    #[default]
+    Both,
+    /// Requests only: responses bypass it.
+    Requests,
+    /// Responses only: requests bypass it.
+    Responses,
+    /// Neither: both directions bypass it (it stays on the path, and in
+    /// the per-hop statistics, with no time).
+    Neither,
+}
+
+impl Serves {
+    /// The value for the two directions: whether requests, and whether
+    /// responses, are served.
+    pub fn of(requests: bool, responses: bool) -> Self {
+        match (requests, responses) {
+            (true, true) => Serves::Both,
+            (true, false) => Serves::Requests,
+            (false, true) => Serves::Responses,
+            (false, false) => Serves::Neither,
+        }
+    }
+
+    /// Whether requests are served.
+    pub fn has_requests(self) -> bool {
+        matches!(self, Serves::Both | Serves::Requests)
+    }
+
+    /// Whether responses are served.
+    pub fn has_responses(self) -> bool {
+        matches!(self, Serves::Both | Serves::Responses)
+    }
+}
+
 /// One position on a route: a station (or the bare origin) and the link to
 /// the next position.
 #[derive(Clone, Debug)]
 pub struct Hop {
     pub(crate) name: String,
     pub(crate) station: Option<StationId>,
+    pub(crate) serves: Serves,
     pub(crate) link: Option<(LinkId, Direction)>,
     pub(crate) setup: Option<Setup>,
     pub(crate) detours: Vec<Detour>,
@@ -411,6 +453,13 @@ impl Hop {
     /// The station served at this hop; `None` for a bare origin.
     pub fn station(&self) -> Option<StationId> {
         self.station
+    }
+
+    /// Which messages the hop's station serves (on the path and on the
+    /// reversed path of a round trip; an explicit return path names its
+    /// own stations).
+    pub fn serves(&self) -> Serves {
+        self.serves
     }
 
     /// The link to the next hop and the direction it is crossed in.
@@ -564,7 +613,7 @@ pub struct RouteBuilder {
 #[derive(Clone, Debug)]
 enum PendingHop {
     Origin(String),
-    Station(StationId),
+    Station(StationId, Serves),
     Link(LinkId, Direction),
     Setup(Setup),
     Detour(Detour),
@@ -591,7 +640,15 @@ impl RouteBuilder {
 
     /// Visits `station`.
     pub fn station(mut self, station: StationId) -> Self {
-        self.hops.push(PendingHop::Station(station));
+        self.hops.push(PendingHop::Station(station, Serves::Both));
+        self
+    }
+
+    /// Visits `station`, which serves only the messages `serves` names;
+    /// the others pass it at no cost (e.g. a gateway that one direction of
+    /// the traffic bypasses).
+    pub fn station_serving(mut self, station: StationId, serves: Serves) -> Self {
+        self.hops.push(PendingHop::Station(station, serves));
         self
     }
 
@@ -635,7 +692,7 @@ impl RouteBuilder {
             .iter()
             .rev()
             .find(|p| !matches!(p, PendingHop::Setup(_) | PendingHop::Detour(_)));
-        if !matches!(last_hop_or_link, Some(PendingHop::Origin(_) | PendingHop::Station(_))) {
+        if !matches!(last_hop_or_link, Some(PendingHop::Origin(_) | PendingHop::Station(..))) {
             self.misplaced_link = true;
         }
         self.hops.push(PendingHop::Link(link, direction));
@@ -946,9 +1003,10 @@ impl ModelBuilder {
             return Err(ModelError::MisplacedLink { route: r.name.clone() });
         }
         let mut hops: Vec<Hop> = Vec::new();
-        let new_hop = |name: String, station| Hop {
+        let new_hop = |name: String, station, serves| Hop {
             name,
             station,
+            serves,
             link: None,
             setup: None,
             detours: Vec::new(),
@@ -962,11 +1020,11 @@ impl ModelBuilder {
                             hop: hops.len(),
                         });
                     }
-                    hops.push(new_hop(name.clone(), None));
+                    hops.push(new_hop(name.clone(), None, Serves::Both));
                 }
-                PendingHop::Station(id) => {
+                PendingHop::Station(id, serves) => {
                     self.check_station(*id)?;
-                    hops.push(new_hop(self.stations[id.index()].name.clone(), Some(*id)));
+                    hops.push(new_hop(self.stations[id.index()].name.clone(), Some(*id), *serves));
                 }
                 PendingHop::Link(id, dir) => {
                     self.check_link(*id)?;
@@ -982,10 +1040,13 @@ impl ModelBuilder {
                     if let Some((t, _)) = &setup.terminator {
                         let t = usize::from(*t);
                         let ok = r.hops.iter().filter(|p| {
-                            matches!(p, PendingHop::Origin(_) | PendingHop::Station(_))
+                            matches!(p, PendingHop::Origin(_) | PendingHop::Station(..))
                         });
-                        let is_station =
-                            ok.clone().nth(t).is_some_and(|p| matches!(p, PendingHop::Station(_)));
+                        // The handshake CPU is spent when the terminator
+                        // serves the request: it must.
+                        let is_station = ok.clone().nth(t).is_some_and(
+                            |p| matches!(p, PendingHop::Station(_, s) if s.has_requests()),
+                        );
                         if t <= at || !is_station {
                             return Err(invalid(RouteProblem::TerminatorNotLater {
                                 hop: at,
@@ -1136,7 +1197,7 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
     let (mut n_setup, mut n_detour) = (0u16, 0u16);
     for (i, h) in hops.iter().enumerate() {
         let hop = i as u16;
-        if let Some(s) = h.station {
+        if let Some(s) = h.station.filter(|_| h.serves.has_requests()) {
             steps.push(Step::Visit { station: s.0, hop, response: false, detour: NO_DETOUR });
         }
         for d in &h.detours {
@@ -1180,7 +1241,7 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
                 let tx = tx_index((link, dir.reversed()));
                 steps.push(Step::Cross { tx, hop, response: true, detour: NO_DETOUR });
             }
-            if let Some(s) = h.station {
+            if let Some(s) = h.station.filter(|_| h.serves.has_responses()) {
                 steps.push(Step::Visit { station: s.0, hop, response: true, detour: NO_DETOUR });
             }
         }

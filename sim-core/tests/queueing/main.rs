@@ -28,6 +28,7 @@ mod packets;
 mod return_path;
 mod revisit;
 mod round_trip;
+mod serves;
 mod setup;
 mod tandem;
 mod theory;

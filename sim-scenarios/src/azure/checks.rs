@@ -37,7 +37,7 @@ pub struct Finding {
     /// How serious.
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
-    /// `asymmetric_path` (errors), `firewall_bypass`, `apim_egress`
+    /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`
     /// (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
@@ -140,7 +140,10 @@ pub(crate) fn findings(
     let has_firewall = nodes.values().any(|n| n.kind == Kind::AzureFirewall);
     let first = &nodes[&r.path[0]];
     if has_firewall && first.kind == Kind::Client {
-        let next = &r.path[1];
+        // A client on the on-premises side enters Azure through a VNet
+        // gateway: the question is what it reaches after the gateway.
+        let next =
+            r.path[1..].iter().find(|n| nodes[*n].kind != Kind::VnetGateway).unwrap_or(&r.path[1]);
         if !nodes[next].kind.is_stateful_firewall() {
             out.push(Finding {
                 severity: Severity::Warning,

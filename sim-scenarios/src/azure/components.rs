@@ -187,6 +187,16 @@ pub(crate) enum GatewayType {
     Expressroute,
 }
 
+/// The kind of an ExpressRoute circuit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum CircuitKind {
+    /// Through a connectivity provider (the usual case).
+    Provider,
+    /// ExpressRoute Direct: ports owned at the peering location.
+    Direct,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VnetGatewaySpec {
@@ -197,6 +207,19 @@ pub(crate) struct VnetGatewaySpec {
     units: Option<u32>,
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// ExpressRoute: FastPath on the connection.
+    #[serde(default)]
+    fastpath: Option<bool>,
+    /// ExpressRoute: the circuit's kind (default provider).
+    #[serde(default)]
+    circuit: Option<CircuitKind>,
+    /// VPN: two gateway instances, each with a tunnel to the site.
+    #[serde(default)]
+    active_active: Option<bool>,
+    /// VPN: site-to-site connections sharing the gateway, the simulated
+    /// route's site one of them (default 1).
+    #[serde(default)]
+    site_connections: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -405,6 +428,8 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         timeout_ms: None,
         capacity,
         wan: None,
+        fastpath: false,
+        circuit_direct: false,
     }
 }
 
@@ -429,6 +454,8 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         timeout_ms: None,
         capacity: "origin of requests".into(),
         wan: None,
+        fastpath: false,
+        circuit_direct: false,
     })
 }
 
@@ -586,6 +613,8 @@ pub(crate) fn apim(
             fmt_num(per_unit)
         ),
         wan: None,
+        fastpath: false,
+        circuit_direct: false,
     })
 }
 
@@ -691,40 +720,75 @@ pub(crate) fn vnet_gateway(
             ),
         ));
     };
-    if s.units.is_some() && key != "ergwscale" {
-        return Err(Invalid::new(
-            key_path(path, "units"),
-            "units apply to ErGwScale only; remove it",
-        ));
-    }
-    let mtu = value("expressroute.max_packet_bytes") as u32;
-    let (mbps, pps, lat_key) = match s.gateway {
-        // A site-to-site connection is one tunnel: its cap binds, not the
-        // SKU aggregate.
-        GatewayType::Vpn => (
-            value(&format!("vpn_gateway.{key}.per_tunnel_mbps")),
-            value(&format!("vpn_gateway.{key}.per_tunnel_pps")),
-            "vpn_gateway",
-        ),
-        GatewayType::Expressroute if key == "ergwscale" => {
-            let units = count(
-                s.units,
-                value("expressroute_gateway.ergwscale.min_units") as u32,
-                value("expressroute_gateway.ergwscale.max_units") as u32,
-                key_path(path, "units"),
-                "ErGwScale units",
-            )?;
-            (
-                value("expressroute_gateway.ergwscale.bandwidth_mbps_per_unit") * f64::from(units),
-                value("expressroute_gateway.ergwscale.pps_per_unit") * f64::from(units),
-                "expressroute_gateway",
-            )
+    let field = |f: &str| key_path(path, f);
+    let only = |present: bool, f: &str, why: &str| -> Result<(), Invalid> {
+        if present { Err(Invalid::new(field(f), why.to_string())) } else { Ok(()) }
+    };
+    only(
+        s.units.is_some() && key != "ergwscale",
+        "units",
+        "units apply to ErGwScale only; remove it",
+    )?;
+    let is_vpn = s.gateway == GatewayType::Vpn;
+    let vpn_only = "applies to VPN gateways only (\"gateway\": \"vpn\"); remove it";
+    let er_only =
+        "applies to ExpressRoute gateways only (\"gateway\": \"expressroute\"); remove it";
+    only(!is_vpn && s.active_active.is_some(), "active_active", vpn_only)?;
+    only(!is_vpn && s.site_connections.is_some(), "site_connections", vpn_only)?;
+    only(is_vpn && s.fastpath.is_some(), "fastpath", er_only)?;
+    only(is_vpn && s.circuit.is_some(), "circuit", er_only)?;
+    let fastpath = s.fastpath.unwrap_or(false);
+    let (mbps, pps, servers, mtu, lat_key, detail) = match s.gateway {
+        GatewayType::Vpn => vpn_capacity(key, s, path)?,
+        GatewayType::Expressroute => {
+            let (mbps, pps) = if key == "ergwscale" {
+                let units = count(
+                    s.units,
+                    value("expressroute_gateway.ergwscale.min_units") as u32,
+                    value("expressroute_gateway.ergwscale.max_units") as u32,
+                    field("units"),
+                    "ErGwScale units",
+                )?;
+                let min_fastpath = value("expressroute_gateway.ergwscale.fastpath_min_units");
+                if fastpath && f64::from(units) < min_fastpath {
+                    return Err(Invalid::new(
+                        field("fastpath"),
+                        format!(
+                            "FastPath on ErGwScale needs at least {} scale units, got {units}: set units to {} or more, or remove fastpath",
+                            fmt_num(min_fastpath),
+                            fmt_num(min_fastpath)
+                        ),
+                    ));
+                }
+                (
+                    value("expressroute_gateway.ergwscale.bandwidth_mbps_per_unit")
+                        * f64::from(units),
+                    value("expressroute_gateway.ergwscale.pps_per_unit") * f64::from(units),
+                )
+            } else {
+                if fastpath && key != "ergw3az" {
+                    return Err(Invalid::new(
+                        field("fastpath"),
+                        format!(
+                            "FastPath needs an ErGw3AZ or ErGwScale gateway (at least {} units), not {label}: set sku to ErGw3AZ or ErGwScale, or remove fastpath",
+                            fmt_num(value("expressroute_gateway.ergwscale.fastpath_min_units"))
+                        ),
+                    ));
+                }
+                (
+                    value(&format!("expressroute_gateway.{key}.bandwidth_mbps")),
+                    value(&format!("expressroute_gateway.{key}.pps")),
+                )
+            };
+            let mtu = value("expressroute.max_packet_bytes") as u32;
+            let direct = s.circuit == Some(CircuitKind::Direct);
+            let detail = format!(
+                "{}; traffic from on-premises only{}",
+                if direct { "ExpressRoute Direct circuit" } else { "provider circuit" },
+                if fastpath { ", bypassed by FastPath where it applies" } else { "" }
+            );
+            (mbps, pps, 1, mtu, "expressroute_gateway", detail)
         }
-        GatewayType::Expressroute => (
-            value(&format!("expressroute_gateway.{key}.bandwidth_mbps")),
-            value(&format!("expressroute_gateway.{key}.pps")),
-            "expressroute_gateway",
-        ),
     };
     // Each full packet costs whichever limit binds: bandwidth or packets/s.
     let ns_per_packet = (f64::from(mtu) * 8.0 / (mbps * 1e6)).max(1.0 / pps) * 1e9;
@@ -734,14 +798,15 @@ pub(crate) fn vnet_gateway(
             value(&format!("{lat_key}.latency_sigma")),
         )
     })?;
-    let st = Station::new(name, at_least_one(1), zero())
+    let st = Station::new(name, at_least_one(servers), zero())
         .with_packet_cost(ns_per_packet, mtu)
         .with_delay(lat);
+    let per = if servers > 1 { format!("{servers} tunnels × ") } else { String::new() };
     let mut model = plain(
         Kind::VnetGateway,
         st,
         format!(
-            "{label}: {} Mbit/s, {} packets/s ({mtu}-byte packets)",
+            "{label}: {per}{} Mbit/s, {} packets/s ({mtu}-byte packets); {detail}",
             fmt_num(mbps),
             fmt_num(pps)
         ),
@@ -750,7 +815,64 @@ pub(crate) fn vnet_gateway(
         GatewayType::Vpn => NetworkKind::Vpn,
         GatewayType::Expressroute => NetworkKind::Expressroute,
     });
+    model.fastpath = fastpath;
+    model.circuit_direct = s.circuit == Some(CircuitKind::Direct);
     Ok(model)
+}
+
+/// A VPN gateway's capacity for the simulated site: (Mbit/s and packets/s
+/// per tunnel, tunnels, packet size, catalog prefix, a note). The site has
+/// one tunnel, two when the gateway is active-active (one per instance);
+/// every site connection uses as many, and their total may not exceed the
+/// SKU's tunnel count. The sites share the SKU's aggregate throughput
+/// equally (EST: the others are assumed as busy as the simulated one), so
+/// a tunnel carries the smaller of its own limit and its share; the
+/// packets/s limit scales with it (no aggregate packet rate is published).
+/// Packets are MSS-clamped (VPN-MSS).
+fn vpn_capacity(
+    key: &str,
+    s: &VnetGatewaySpec,
+    path: &str,
+) -> Result<(f64, f64, u32, u32, &'static str, String), Invalid> {
+    let fig = |f: &str| value(&format!("vpn_gateway.{key}.{f}"));
+    let max_tunnels = fig("max_s2s_tunnels") as u32;
+    let active_active = s.active_active.unwrap_or(false);
+    let per_site = if active_active { 2 } else { 1 };
+    let sites = s.site_connections.unwrap_or(1);
+    let spath = key_path(path, "site_connections");
+    if sites == 0 {
+        return Err(Invalid::new(spath, "must be at least 1 (the simulated route's own site)"));
+    }
+    if u64::from(sites) * u64::from(per_site) > u64::from(max_tunnels) {
+        let bigger = VPN_SKUS
+            .iter()
+            .find(|(_, k)| {
+                value(&format!("vpn_gateway.{k}.max_s2s_tunnels")) as u64
+                    >= u64::from(sites) * u64::from(per_site)
+            })
+            .map_or(String::new(), |(l, _)| format!("set sku to {l} (or larger), or "));
+        return Err(Invalid::new(
+            spath,
+            format!(
+                "{sites} site connections need {} tunnels{}, but {} allows at most {max_tunnels} site-to-site tunnels: {bigger}connect at most {} sites",
+                u64::from(sites) * u64::from(per_site),
+                if active_active { " (two per site on an active-active gateway)" } else { "" },
+                s.sku,
+                max_tunnels / per_site
+            ),
+        ));
+    }
+    let (per_tunnel, aggregate) = (fig("per_tunnel_mbps"), fig("aggregate_mbps"));
+    let share = aggregate / f64::from(sites);
+    let mbps = per_tunnel.min(share / f64::from(per_site));
+    let pps = fig("per_tunnel_pps") * mbps / per_tunnel;
+    let detail = format!(
+        "{}{sites} site connection{} sharing the {} Mbit/s aggregate",
+        if active_active { "active-active, " } else { "" },
+        if sites == 1 { "" } else { "s" },
+        fmt_num(aggregate)
+    );
+    Ok((mbps, pps, per_site, value("vpn_gateway.mss_bytes") as u32, "vpn_gateway", detail))
 }
 
 pub(crate) fn onprem_firewall(

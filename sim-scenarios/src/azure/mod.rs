@@ -140,6 +140,11 @@ pub(crate) struct NodeModel {
     /// For a VNet gateway, the network its on-premises side crosses
     /// (`vpn` or `expressroute`); `None` for every other kind.
     pub wan: Option<NetworkKind>,
+    /// For an ExpressRoute gateway, whether FastPath is enabled.
+    pub fastpath: bool,
+    /// For an ExpressRoute gateway, whether its circuit is ExpressRoute
+    /// Direct (not a provider circuit).
+    pub circuit_direct: bool,
 }
 
 /// What a node needs to know about the scenario to compile.

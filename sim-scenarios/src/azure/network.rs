@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use sim_core::{Dist, Link};
+use sim_core::{Dist, Link, Serves};
 
 use crate::azure::{Kind, NodeModel};
 use crate::error::Invalid;
 use crate::file::json::{index_path, key_path};
 use crate::file::laws::{Unit, dist};
 use crate::file::limits::{BANDWIDTH_MBPS, DISTANCE_KM};
-use crate::file::spec::{LinkSpec, ScenarioSpec};
+use crate::file::spec::{LinkSpec, NetworkKind, RouteSpec, ScenarioSpec};
 
 /// A link as compiled, keyed by the unordered pair of nodes it joins.
 #[derive(Debug, Clone)]
@@ -18,6 +18,11 @@ pub(crate) struct CompiledLink {
     /// The nodes in file order: crossing from `ends.0` to `ends.1` is forward.
     pub(crate) ends: (String, String),
     pub(crate) link: Link,
+    /// The network kind the file gave, if any.
+    pub(crate) network: Option<NetworkKind>,
+    /// Set when the bandwidth is the catalog's default, not the file's: the
+    /// catalog key and the value \[Mbit/s\], for `explain`.
+    pub(crate) default_bandwidth: Option<(&'static str, f64)>,
 }
 
 pub(crate) type LinkMap = BTreeMap<(String, String), CompiledLink>;
@@ -47,11 +52,30 @@ pub(crate) fn links(
         check_network_kind(l, &path, nodes)?;
         let latency = link_latency(l, &path)?;
         let mut link = Link::new(format!("{}<->{}", l.between[0], l.between[1]), latency);
+        // An ExpressRoute circuit has a provisioned bandwidth: the
+        // catalog's when the file gives none.
+        let default_bandwidth = match (l.bandwidth_mbps, l.network) {
+            (None, Some(NetworkKind::Expressroute)) => {
+                let key = "expressroute.circuit_bandwidth_mbps";
+                Some((key, crate::azure::catalog::value(key)))
+            }
+            _ => None,
+        };
         if let Some(mbps) = l.bandwidth_mbps {
             BANDWIDTH_MBPS.check(mbps, key_path(&path, "bandwidth_mbps"))?;
+        }
+        if let Some(mbps) = l.bandwidth_mbps.or(default_bandwidth.map(|d| d.1)) {
             link = link.with_bandwidth_bps(mbps * 1e6);
         }
-        out.insert(key, CompiledLink { ends: (l.between[0].clone(), l.between[1].clone()), link });
+        out.insert(
+            key,
+            CompiledLink {
+                ends: (l.between[0].clone(), l.between[1].clone()),
+                link,
+                network: l.network,
+                default_bandwidth,
+            },
+        );
     }
     Ok(out)
 }
@@ -101,7 +125,6 @@ pub(crate) fn check_network_kind(
     path: &str,
     nodes: &BTreeMap<String, NodeModel>,
 ) -> Result<(), Invalid> {
-    use crate::file::spec::NetworkKind;
     let Some(net) = l.network else { return Ok(()) };
     let npath = key_path(path, "network");
     let [a, b] = &l.between;
@@ -186,7 +209,6 @@ pub(crate) fn check_network_kind(
 /// A link's one-way latency: given, or from the catalog by network kind.
 pub(crate) fn link_latency(l: &LinkSpec, path: &str) -> Result<Dist, Invalid> {
     use crate::azure::catalog::value;
-    use crate::file::spec::NetworkKind;
     let lognormal = |median_ms: f64, sigma: f64| {
         Dist::lognormal((median_ms * 1e6).ln(), sigma).expect("catalog medians are positive")
     };
@@ -223,9 +245,7 @@ pub(crate) fn link_latency(l: &LinkSpec, path: &str) -> Result<Dist, Invalid> {
                 NetworkKind::CrossZone => {
                     lognormal(value("network.cross_zone_ms"), value("network.cross_zone_sigma"))
                 }
-                NetworkKind::Vpn => {
-                    lognormal(value("vpn.wan_rtt_ms") / 2.0, value("vpn.wan_rtt_sigma"))
-                }
+                NetworkKind::Vpn => vpn_wan_latency(),
                 NetworkKind::Expressroute => {
                     let km = l.distance_km.unwrap_or(0.0);
                     DISTANCE_KM.check(km, key_path(path, "distance_km"))?;
@@ -262,6 +282,122 @@ pub(crate) fn link_latency(l: &LinkSpec, path: &str) -> Result<Dist, Invalid> {
     }
 }
 
+/// One-way latency of a site-to-site VPN over the Internet (EST): a
+/// lognormal body (half the catalog's WAN RTT, its σ) and, with the
+/// catalog's small tail probability, a slower lognormal whose median is
+/// the body's times the tail factor: Internet paths have congested or
+/// rerouted episodes that a narrow lognormal cannot show. Each message
+/// draws independently (episodes are not correlated in time).
+pub(crate) fn vpn_wan_latency() -> Dist {
+    use crate::azure::catalog::value;
+    let median_ns = value("vpn.wan_rtt_ms") / 2.0 * 1e6;
+    let lognormal = |median: f64, sigma: f64| {
+        Dist::lognormal(median.ln(), sigma).expect("catalog medians are positive")
+    };
+    let body = lognormal(median_ns, value("vpn.wan_rtt_sigma"));
+    let tail = lognormal(median_ns * value("vpn.wan_tail_factor"), value("vpn.wan_tail_sigma"));
+    Dist::mixture(body, tail, value("vpn.wan_tail_probability"))
+        .expect("the catalog's tail probability is in [0, 1]")
+}
+
+/// Whether `other`, a neighbour of gateway `gw` on a path, is on the
+/// gateway's on-premises side: an on-premises node, or any node (a
+/// client, another gateway) it reaches over its `vpn` or `expressroute`
+/// network.
+pub(crate) fn is_onprem_side(
+    gw: &str,
+    other: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+) -> bool {
+    nodes[other].kind.is_onprem()
+        || links.get(&unordered(gw, other)).is_some_and(|l| {
+            matches!(l.network, Some(NetworkKind::Vpn | NetworkKind::Expressroute))
+        })
+}
+
+/// Why FastPath does not apply to a message that enters ExpressRoute
+/// gateway `gw` from on-premises and then walks `onward` (its next nodes
+/// in Azure, in travel order), or `None` when it does. Without
+/// ExpressRoute Direct, FastPath does not apply to VNet peering (a spoke
+/// beyond the gateway's VNet) nor with a UDR on the gateway subnet (which
+/// steering traffic to a firewall needs): that traffic keeps crossing
+/// the gateway (`about-fastpath.md`, S42).
+pub(crate) fn fastpath_blocker(
+    gw: &str,
+    onward: &[String],
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+) -> Option<String> {
+    let first = onward.first()?;
+    if nodes[first].kind == Kind::AzureFirewall {
+        return Some(format!(
+            "it goes on to firewall '{first}', which needs a UDR on the gateway subnet"
+        ));
+    }
+    let mut prev = gw;
+    for next in onward {
+        let net = links.get(&unordered(prev, next)).and_then(|l| l.network);
+        if matches!(net, Some(NetworkKind::Peering | NetworkKind::GlobalPeering)) {
+            return Some(format!(
+                "it reaches '{next}' over VNet peering ('{prev}' → '{next}'), in a spoke"
+            ));
+        }
+        prev = next;
+    }
+    None
+}
+
+/// Whether ExpressRoute gateway (or VPN gateway) `gw` serves a message that
+/// enters it from `from` and walks on through `onward`. A VPN gateway
+/// terminates IPsec both ways and serves everything. An ExpressRoute
+/// gateway is on the data path only of traffic sent from on-premises:
+/// traffic from the VNet goes to the MSEE directly (MicrosoftDocs/azure-docs
+/// #121271, #29124, #82788; ER-STAFF), and with FastPath the on-premises →
+/// Azure data path bypasses it too, where FastPath applies.
+pub(crate) fn gateway_serves_message(
+    gw: &str,
+    from: &str,
+    onward: &[String],
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+) -> bool {
+    let node = &nodes[gw];
+    if node.wan != Some(NetworkKind::Expressroute) {
+        return true;
+    }
+    if !is_onprem_side(gw, from, nodes, links) {
+        return false;
+    }
+    !(node.fastpath
+        && (node.circuit_direct || fastpath_blocker(gw, onward, nodes, links).is_none()))
+}
+
+/// What each hop of a route's path serves: every station both directions,
+/// except VNet gateways, per [`gateway_serves_message`] (the request
+/// enters from the previous hop, the response from the next). A
+/// gateway that ends the path serves its request.
+pub(crate) fn path_serves(
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+) -> Vec<Serves> {
+    let p = &r.path;
+    (0..p.len())
+        .map(|j| {
+            if nodes[&p[j]].kind != Kind::VnetGateway || j == 0 {
+                return Serves::Both;
+            }
+            let requests = gateway_serves_message(&p[j], &p[j - 1], &p[j + 1..], nodes, links);
+            let responses = j + 1 < p.len() && {
+                let back: Vec<String> = p[..j].iter().rev().cloned().collect();
+                gateway_serves_message(&p[j], &p[j + 1], &back, nodes, links)
+            };
+            Serves::of(requests, responses || j + 1 == p.len())
+        })
+        .collect()
+}
+
 /// Every VNet gateway must reach on-premises: a link to an on-premises node.
 pub(crate) fn check_gateways(
     nodes: &BTreeMap<String, NodeModel>,
@@ -271,6 +407,8 @@ pub(crate) fn check_gateways(
         if node.kind != Kind::VnetGateway {
             continue;
         }
+        // An on-premises node, or a client on the on-premises side (linked
+        // over the gateway's own network).
         let reaches_onprem = links.keys().any(|(a, b)| {
             let other = if a == name {
                 b
@@ -279,13 +417,13 @@ pub(crate) fn check_gateways(
             } else {
                 return false;
             };
-            nodes.get(other).is_some_and(|n| n.kind.is_onprem())
+            nodes.contains_key(other) && is_onprem_side(name, other, nodes, links)
         });
         if !reaches_onprem {
             return Err(Invalid::new(
                 key_path("nodes", name),
                 format!(
-                    "VNet gateway '{name}' has no link to an on-premises node (onprem_firewall, onprem_api_gateway or backend); add one to links"
+                    "VNet gateway '{name}' has no link to an on-premises node (onprem_firewall, onprem_api_gateway or backend, or a client linked over its vpn or expressroute network); add one to links"
                 ),
             ));
         }
@@ -303,4 +441,46 @@ pub(crate) fn mean_ms(d: Option<&Dist>) -> f64 {
 
 pub(crate) fn link_mean_ms(links: &LinkMap, a: &str, b: &str) -> f64 {
     links.get(&unordered(a, b)).map_or(0.0, |l| mean_ms(Some(l.link.latency_ns())))
+}
+
+/// The `fastpath_limits` warning: on each ExpressRoute gateway of the path
+/// with FastPath and a provider circuit, the traffic from on-premises that
+/// FastPath cannot take (to a spoke over VNet peering, or steered to a
+/// firewall by a UDR), which the simulation sends through the gateway as
+/// without FastPath.
+pub(crate) fn fastpath_findings(
+    r: &RouteSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+) -> Vec<crate::azure::Finding> {
+    let p = &r.path;
+    let mut out = Vec::new();
+    for j in 1..p.len() {
+        let gw = &p[j];
+        let node = &nodes[gw];
+        if !node.fastpath || node.circuit_direct {
+            continue;
+        }
+        let back: Vec<String> = p[..j].iter().rev().cloned().collect();
+        let directions =
+            [("requests", Some(&p[j - 1]), &p[j + 1..]), ("responses", p.get(j + 1), &back[..])];
+        for (what, from, onward) in directions {
+            let Some(from) = from else { continue };
+            if !is_onprem_side(gw, from, nodes, links) {
+                continue;
+            }
+            let Some(why) = fastpath_blocker(gw, onward, nodes, links) else { continue };
+            out.push(crate::azure::Finding {
+                severity: crate::azure::Severity::Warning,
+                check: "fastpath_limits".into(),
+                message: format!(
+                    "route '{}' ({path}.path[{j}]): FastPath on '{gw}' does not take the {what} from on-premises, because {why}; FastPath over VNet peering and UDRs is supported only with ExpressRoute Direct (about-fastpath.md), so the simulation sends them through the gateway as without FastPath; if the circuit is ExpressRoute Direct, set {} to \"direct\" (FastPath for peering and UDRs is limited GA in some regions)",
+                    r.name,
+                    key_path(&key_path("nodes", gw), "circuit")
+                ),
+            });
+        }
+    }
+    out
 }

@@ -154,9 +154,15 @@ pub(crate) fn rtt_ms(
     let p = &r.path;
     let links_ms: f64 =
         (seg.initiator..seg.terminator).map(|k| 2.0 * link_mean_ms(links, &p[k], &p[k + 1])).sum();
+    // A device one direction bypasses (an ExpressRoute gateway) delays
+    // only the other direction's packets.
+    let serves = crate::azure::network::path_serves(r, nodes, links);
     let devices_ms: f64 = (seg.initiator + 1..seg.terminator)
-        .filter_map(|k| nodes[&p[k]].station.as_ref())
-        .map(|s| mean_ms(s.delay_ns()) + mean_ms(s.response_delay_ns()))
+        .filter_map(|k| nodes[&p[k]].station.as_ref().map(|s| (s, serves[k])))
+        .map(|(s, sv)| {
+            let way = |on: bool, d| if on { mean_ms(d) } else { 0.0 };
+            way(sv.has_requests(), s.delay_ns()) + way(sv.has_responses(), s.response_delay_ns())
+        })
         .sum();
     links_ms + devices_ms
 }

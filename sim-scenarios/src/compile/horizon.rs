@@ -49,8 +49,10 @@ fn work_per_request(model: &Model, index: usize) -> (f64, String) {
     for h in route.hops() {
         let mut hop = 0.0;
         if let Some(s) = h.station() {
-            hop += station_work(s, req_bytes, false);
-            if round_trip {
+            if h.serves().has_requests() {
+                hop += station_work(s, req_bytes, false);
+            }
+            if round_trip && h.serves().has_responses() {
                 hop += station_work(s, resp_bytes, true);
             }
         }

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use sim_core::Serves;
 
 use crate::azure::catalog::value;
-use crate::azure::network::{LinkMap, link_mean_ms, mean_ms};
+use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
 use crate::azure::tls::{TlsVersion, rtt_ms, segments};
 use crate::azure::{Kind, NodeModel};
 use crate::file::spec::RouteSpec;
@@ -40,6 +41,7 @@ pub(crate) fn plan(
     round_trip: bool,
 ) -> Vec<HopPlan> {
     let segs = segments(r, nodes);
+    let serves = path_serves(r, nodes, links);
     let last = r.path.len() - 1;
     r.path
         .iter()
@@ -50,7 +52,8 @@ pub(crate) fn plan(
             let station_ms = node.station.as_ref().map_or(0.0, |s| {
                 let req = mean_ms(s.delay_ns()) + mean_ms(Some(s.service_ns()));
                 let resp = mean_ms(s.response_delay_ns()) + mean_ms(Some(s.response_service_ns()));
-                req + if both { resp } else { 0.0 }
+                let on = |served: bool, ms: f64| if served { ms } else { 0.0 };
+                on(serves[j].has_requests(), req) + on(both && serves[j].has_responses(), resp)
             });
             let link_ms = if j < last {
                 link_mean_ms(links, name, &r.path[j + 1]) * if round_trip { 2.0 } else { 1.0 }
@@ -65,6 +68,15 @@ pub(crate) fn plan(
                     match t.tls_version {
                         TlsVersion::V12 => "1.2",
                         TlsVersion::V13 => "1.3",
+                    }
+                ),
+                (None, Kind::VnetGateway) => format!(
+                    "passes TCP/TLS through; {}",
+                    match serves[j] {
+                        Serves::Both => "serves both directions",
+                        Serves::Requests => "serves requests only (responses bypass it)",
+                        Serves::Responses => "serves responses only (requests bypass it)",
+                        Serves::Neither => "bypassed both ways (FastPath, or no on-premises side)",
                     }
                 ),
                 (None, _) => "passes TCP/TLS through".to_string(),
@@ -88,7 +100,18 @@ pub(crate) fn plan(
                 kind: node.kind.name().to_string(),
                 connection,
                 floor_ms: station_ms + link_ms,
-                capacity: node.capacity.clone(),
+                capacity: match links.get(&unordered(name, r.path.get(j + 1).unwrap_or(name))) {
+                    Some(l) if j < last && l.default_bandwidth.is_some() => {
+                        let (key, mbps) = l.default_bandwidth.expect("checked");
+                        format!(
+                            "{}; link to {}: {} Mbit/s (catalog default {key}; give bandwidth_mbps)",
+                            node.capacity,
+                            r.path[j + 1],
+                            crate::file::json::fmt_num(mbps)
+                        )
+                    }
+                    _ => node.capacity.clone(),
+                },
                 new_connection,
                 calls: node
                     .calls

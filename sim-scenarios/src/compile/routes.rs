@@ -11,7 +11,9 @@ use sim_core::{
 
 use crate::azure::catalog::value;
 use crate::azure::checks::{Finding, findings};
-use crate::azure::network::{LinkMap, known, unordered};
+use crate::azure::network::{
+    LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
+};
 use crate::azure::tls::{rtt_ms, segments};
 use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
@@ -125,7 +127,11 @@ pub(crate) fn routes(
             model,
             model_without_auth,
             hops: plan(r, nodes, links, workload.is_round_trip()),
-            findings: findings(r, &path, nodes),
+            findings: {
+                let mut f = findings(r, &path, nodes);
+                f.extend(fastpath_findings(r, &path, nodes, links));
+                f
+            },
         });
     }
     Ok(out)
@@ -362,6 +368,7 @@ pub(crate) fn add_route(
         (id, if l.ends.0 == from { Direction::Forward } else { Direction::Backward })
     };
     let segs = segments(r, nodes);
+    let serves = path_serves(r, nodes, links);
     let mut route = RouteBuilder::new(&r.name, workload.clone());
     let mut timeout_ms: Option<f64> = None;
     for (j, name) in r.path.iter().enumerate() {
@@ -373,7 +380,7 @@ pub(crate) fn add_route(
         route = if node.kind == Kind::Client {
             route.origin(name)
         } else {
-            route.station(station_id(b, name))
+            route.station_serving(station_id(b, name), serves[j])
         };
         for call in &node.calls {
             let mut d =
@@ -437,7 +444,11 @@ pub(crate) fn add_route(
         for (k, name) in back.iter().enumerate().skip(1) {
             let (id, dir) = link_id(b, &back[k - 1], name);
             legs.push(Leg::Link(id, dir));
-            if nodes[name].kind != Kind::Client {
+            // A VNet gateway serves the response if it enters from the
+            // side the gateway serves (see `gateway_serves_message`).
+            let served = k + 1 == back.len()
+                || gateway_serves_message(name, &back[k - 1], &back[k + 1..], nodes, links);
+            if nodes[name].kind != Kind::Client && served {
                 legs.push(Leg::Station(station_id(b, name)));
             }
         }

@@ -183,15 +183,19 @@ fn apim_servers_are_units_and_service_matches_capacity() {
 }
 
 /// Expected cost of one full packet at a gateway \[ns\].
-fn packet_ns(mbps: f64, pps: f64) -> f64 {
-    let mtu = value("expressroute.max_packet_bytes");
-    (mtu * 8.0 / (mbps * 1e6)).max(1.0 / pps) * 1e9
+fn packet_ns(mbps: f64, pps: f64, mtu: u64) -> f64 {
+    (mtu as f64 * 8.0 / (mbps * 1e6)).max(1.0 / pps) * 1e9
 }
 
 fn check_gateway(st: &Station, mbps: f64, pps: f64, what: &str) {
-    let mtu = value("expressroute.max_packet_bytes") as u64;
-    assert_eq!(mtu, 1400, "catalog packet size changed");
-    let per_packet = packet_ns(mbps, pps);
+    // ExpressRoute's largest packet; VPN's MSS clamp (issue 11 item 2).
+    let (mtu, want_mtu) = if what.starts_with("Vpn") {
+        (value("vpn_gateway.mss_bytes") as u64, 1350)
+    } else {
+        (value("expressroute.max_packet_bytes") as u64, 1400)
+    };
+    assert_eq!(mtu, want_mtu, "catalog packet size changed");
+    let per_packet = packet_ns(mbps, pps, mtu);
     assert_eq!(st.servers(), Servers::finite(1).unwrap(), "{what}");
     assert_eq!(st.ns_per_byte(), 0.0, "{what}: the cost is per packet, not per byte");
     assert_eq!(st.packets(0), 0, "{what}");

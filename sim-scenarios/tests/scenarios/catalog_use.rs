@@ -87,6 +87,22 @@ fn variants() -> Vec<(String, Value)> {
         let gw = json!({"kind": "vnet_gateway", "gateway": "vpn", "sku": sku});
         out.push(with_node("apim-hub-proxy-vpn", "vpn-gw", gw));
     }
+    // ExpressRoute FastPath on both SKUs that allow it (issue 11 item 2).
+    for extra in [json!({"sku": "ErGw3AZ"}), json!({"sku": "ErGwScale", "units": 10})] {
+        let mut gw = json!({"kind": "vnet_gateway", "gateway": "expressroute", "fastpath": true});
+        gw.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        out.push(with_node("apim-hub-proxy", "er-gw", gw));
+    }
+    // A VPN gateway shared by several sites, active-active.
+    let gw = json!({"kind": "vnet_gateway", "gateway": "vpn", "sku": "VpnGw2AZ",
+        "active_active": true, "site_connections": 3});
+    out.push(with_node("apim-hub-proxy-vpn", "vpn-gw", gw));
+    // An ExpressRoute circuit with the catalog's bandwidth.
+    let mut doc = shipped_json("apim-hub-proxy");
+    let links = doc["links"].as_array_mut().unwrap();
+    let er = links.iter_mut().find(|l| l["network"] == "expressroute").unwrap();
+    er.as_object_mut().unwrap().remove("bandwidth_mbps");
+    out.push(("apim-hub-proxy without the circuit's bandwidth_mbps".into(), doc));
     // Every other kind with its catalog defaults.
     for (name, node) in [
         ("onprem-gateway", "onprem-fw"),

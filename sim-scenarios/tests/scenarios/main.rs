@@ -18,6 +18,7 @@ mod mix;
 mod precision;
 mod silent_models;
 mod tls;
+mod wan;
 mod warmup;
 mod warnings;
 

@@ -733,7 +733,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen1 (no Gen2 variant); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: the site connections' shared aggregate (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.aggregate_mbps",
         1250.0,
@@ -741,7 +741,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2 (Gen1: 1,000); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: the site connections' shared aggregate (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.aggregate_mbps",
         2500.0,
@@ -749,7 +749,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2 (Gen1: 1,250); aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: the site connections' shared aggregate (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.aggregate_mbps",
         5000.0,
@@ -757,7 +757,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2; aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: the site connections' shared aggregate (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.aggregate_mbps",
         10_000.0,
@@ -765,7 +765,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35", "S36"],
         "Gen2; aggregate S2S + P2S benchmark over several tunnels, not guaranteed",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: the site connections' shared aggregate (sku VpnGw5AZ)"),
     f(
         "vpn_gateway.vpngw1az.per_tunnel_mbps",
         650.0,
@@ -773,7 +773,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen1, one tunnel, GCMAES256 (AES256+SHA256: 500)",
-    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw1AZ)"),
+    ).used_by("vnet_gateway: bandwidth of each tunnel (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.per_tunnel_mbps",
         1250.0,
@@ -781,7 +781,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 550)",
-    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw2AZ)"),
+    ).used_by("vnet_gateway: bandwidth of each tunnel (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.per_tunnel_mbps",
         1500.0,
@@ -789,7 +789,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw3AZ)"),
+    ).used_by("vnet_gateway: bandwidth of each tunnel (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.per_tunnel_mbps",
         2300.0,
@@ -797,7 +797,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw4AZ)"),
+    ).used_by("vnet_gateway: bandwidth of each tunnel (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.per_tunnel_mbps",
         2300.0,
@@ -805,7 +805,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256 (AES256+SHA256: 700)",
-    ).used_by("vnet_gateway: bandwidth of the one tunnel (sku VpnGw5AZ)"),
+    ).used_by("vnet_gateway: bandwidth of each tunnel (sku VpnGw5AZ)"),
     f(
         "vpn_gateway.vpngw1az.per_tunnel_pps",
         62_000.0,
@@ -813,7 +813,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen1, one tunnel, GCMAES256",
-    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw1AZ)"),
+    ).used_by("vnet_gateway: packets per second of each tunnel (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.per_tunnel_pps",
         120_000.0,
@@ -821,7 +821,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw2AZ)"),
+    ).used_by("vnet_gateway: packets per second of each tunnel (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.per_tunnel_pps",
         140_000.0,
@@ -829,7 +829,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256; read from S37 directly (azure-figures.md elides it)",
-    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw3AZ)"),
+    ).used_by("vnet_gateway: packets per second of each tunnel (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.per_tunnel_pps",
         220_000.0,
@@ -837,7 +837,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw4AZ)"),
+    ).used_by("vnet_gateway: packets per second of each tunnel (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.per_tunnel_pps",
         220_000.0,
@@ -845,7 +845,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S37"],
         "Gen2, one tunnel, GCMAES256",
-    ).used_by("vnet_gateway: packets per second of the one tunnel (sku VpnGw5AZ)"),
+    ).used_by("vnet_gateway: packets per second of each tunnel (sku VpnGw5AZ)"),
     f(
         "vpn_gateway.vpngw1az.max_s2s_tunnels",
         30.0,
@@ -853,7 +853,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen1",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: most tunnels of site_connections (sku VpnGw1AZ)"),
     f(
         "vpn_gateway.vpngw2az.max_s2s_tunnels",
         30.0,
@@ -861,7 +861,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: most tunnels of site_connections (sku VpnGw2AZ)"),
     f(
         "vpn_gateway.vpngw3az.max_s2s_tunnels",
         30.0,
@@ -869,7 +869,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: most tunnels of site_connections (sku VpnGw3AZ)"),
     f(
         "vpn_gateway.vpngw4az.max_s2s_tunnels",
         100.0,
@@ -877,7 +877,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: most tunnels of site_connections (sku VpnGw4AZ)"),
     f(
         "vpn_gateway.vpngw5az.max_s2s_tunnels",
         100.0,
@@ -885,7 +885,15 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S35"],
         "max site-to-site tunnels, Gen2",
-    ).not_modelled(),
+    ).used_by("vnet_gateway: most tunnels of site_connections (sku VpnGw5AZ)"),
+    f(
+        "vpn_gateway.mss_bytes",
+        1350.0,
+        "bytes",
+        Off,
+        &["VPN-MSS"],
+        "TCP MSS clamp Microsoft recommends on site-to-site VPN (IPsec overhead inside a 1,400-byte tunnel MTU)",
+    ).used_by("vnet_gateway: packet size of the per-packet cost (gateway vpn)"),
     f(
         "vpn_gateway.latency_ms",
         0.4,
@@ -933,7 +941,31 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "lognormal shape of the WAN RTT; nothing published",
-    ).used_by("link: network vpn (σ of the latency law)"),
+    ).used_by("link: network vpn (σ of the latency law's body)"),
+    f(
+        "vpn.wan_tail_probability",
+        0.01,
+        "fraction",
+        Est,
+        &["EST"],
+        "share of messages in a slow Internet episode (congestion, rerouting); nothing published for Azure S2S, set so that the tail shapes the p99",
+    ).used_by("link: network vpn (probability of the latency law's tail)"),
+    f(
+        "vpn.wan_tail_factor",
+        3.0,
+        "1",
+        Est,
+        &["EST"],
+        "median of the tail over the body's median; nothing published, an order of magnitude seen in Internet RTT p99/p50 ratios",
+    ).used_by("link: network vpn (tail median over body median)"),
+    f(
+        "vpn.wan_tail_sigma",
+        0.5,
+        "1",
+        Est,
+        &["EST"],
+        "lognormal shape of the tail; nothing published",
+    ).used_by("link: network vpn (σ of the latency law's tail)"),
     // ---- ExpressRoute gateways (S39: Microsoft's estimates, lower at high CPU) ----
     f(
         "expressroute_gateway.ergw1az.bandwidth_mbps",
@@ -1040,6 +1072,14 @@ pub(super) const LIST: &[Figure] = &[
         "ErGwScale new connections per second per scale unit",
     ).not_modelled(),
     f(
+        "expressroute_gateway.ergwscale.fastpath_min_units",
+        10.0,
+        "units",
+        Off,
+        &["ER-LEARN"],
+        "FastPath needs ErGw3AZ (Ultra Performance) or ErGwScale with at least 10 scale units",
+    ).used_by("vnet_gateway: fastpath (smallest ErGwScale units allowed)"),
+    f(
         "expressroute_gateway.ergwscale.min_units",
         1.0,
         "units",
@@ -1095,7 +1135,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S39"],
         "max TCP/UDP packet size; larger packets are fragmented",
-    ).used_by("vnet_gateway: packet size of the per-packet cost (both gateway types)"),
+    ).used_by("vnet_gateway: packet size of the per-packet cost (gateway expressroute)"),
     f(
         "expressroute.circuit_bandwidth_mbps",
         1000.0,
@@ -1103,7 +1143,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S43"],
         "default provider circuit; offered sizes 50 Mbps to 10 Gbps",
-    ).not_modelled(),
+    ).used_by("link: network expressroute (bandwidth_mbps when the file gives none)"),
     f(
         "expressroute.circuit_rtt_base_ms",
         2.0,

@@ -1,4 +1,5 @@
-//! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
+//! The source list of `azure-figures.md` (S1..S57), sources added since
+//! under descriptive ids (`ER-STAFF`, `ER-LEARN`, `VPN-MSS`), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
 //! and `RFC9293` for the one protocol fact the notes state without a source.
 
@@ -263,9 +264,9 @@ pub(super) const LIST: &[Source] = &[
     ),
     s(
         "S42",
-        "About ExpressRoute FastPath",
-        "https://learn.microsoft.com/azure/expressroute/about-fastpath",
-        "01/05/2023",
+        "About ExpressRoute FastPath: bypasses the gateway for on-premises → VNet traffic; FastPath for VNet peering and UDRs only for ExpressRoute Direct circuits (the 03/25/2020 version: spoke traffic and a UDR on the gateway subnet keep crossing the gateway)",
+        "https://learn.microsoft.com/azure/expressroute/about-fastpath (azure-docs articles/expressroute/about-fastpath.md)",
+        "ms.date 01/05/2023",
     ),
     s(
         "S43",
@@ -346,6 +347,24 @@ pub(super) const LIST: &[Source] = &[
         "\"Acquiring access token is very slow\" (SqlClient, managed identity)",
         "https://github.com/dotnet/SqlClient/issues/1403",
         "2021-11-24",
+    ),
+    s(
+        "ER-STAFF",
+        "Microsoft staff answers: VNet → on-premises traffic does not cross the ExpressRoute gateway (\"outbound traffic from the virtual network doesn't go through the ExpressRoute gateway\"; \"takes DSR to reach MSEE directly\"; \"bypassing the gateway instances for Azure to on-premises traffic\")",
+        "https://github.com/MicrosoftDocs/azure-docs/issues/121271 , /issues/29124 , /issues/82788",
+        "issue threads; the ExpressRoute gateway performance include (S39, newer versions) labels its test \"traffic sent from on-premises\"",
+    ),
+    s(
+        "ER-LEARN",
+        "Microsoft Learn module \"Design and implement Azure ExpressRoute\": FastPath SKUs (Ultra Performance, ErGw3AZ, ErGwScale with at least 10 scale units) and the ExpressRoute Direct-only features (VNet peering, UDRs, Private Link)",
+        "https://learn.microsoft.com/training/modules/design-implement-azure-expressroute/",
+        "undated (read 2026)",
+    ),
+    s(
+        "VPN-MSS",
+        "Azure HPC Cache prerequisites: \"If using a VPN, you might need to configure it to clamp TCP MSS at 1350\" (the VPN devices page's IPsec note gives the same 1350 clamp or a 1400 MTU)",
+        "azure-docs articles/hpc-cache/hpc-cache-prerequisites.md; articles/vpn-gateway/vpn-gateway-about-vpn-devices.md",
+        "ms.date 02/24/2022",
     ),
     s("EST", "estimate, no published figure", "", ""),
     // Not in azure-figures.md, which states the TCP handshake cost as a bare
