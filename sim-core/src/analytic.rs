@@ -35,7 +35,8 @@
 //!
 //! Each estimate carries its class ([`Accuracy`]):
 //!
-//! - [`Accuracy::Exact`]: Poisson arrivals, no timeout, no capacity change,
+//! - [`Accuracy::Exact`]: Poisson arrivals, no timeout (of the route or a
+//!   nested call), no token pool (its wait is left out), no capacity change,
 //!   and either every queueing resource is an exponential FIFO station
 //!   without a queue limit whose visits share one mean (Jackson / BCMP
 //!   product form, any routing, revisits included), or the queueing
@@ -291,7 +292,8 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// A visit to station `s` with probability `m`, carrying a message of
     /// `size`, plus handshake CPU `cpu` = (probability × mean, probability ×
-    /// second moment) \[ns, ns²\].
+    /// second moment) \[ns, ns²\], served with `law` instead of the
+    /// station's own law when given (a nested call's callee law).
     fn station(
         &mut self,
         s: usize,
@@ -299,9 +301,11 @@ impl Walk<'_> {
         response: bool,
         size: Size,
         cpu: (f64, f64),
+        law: Option<&Dist>,
     ) -> Option<()> {
         let st = &self.model.stations()[s];
-        let law = if response { st.response_service_ns() } else { st.service_ns() };
+        let own = if response { st.response_service_ns() } else { st.service_ns() };
+        let law = law.unwrap_or(own);
         let (mean, second) = moments(law)?;
         let (size_mean, size_var) = self.size_cost(st, size);
         let own_mean = mean + size_mean + cpu.0;
@@ -369,7 +373,7 @@ impl Walk<'_> {
             Leg::Link(id, dir) => {
                 self.link(id.index(), if reversed { reverse(dir) } else { dir }, m, size)
             }
-            Leg::Station(s) => self.station(s.index(), m, reversed, size, (0.0, 0.0)),
+            Leg::Station(s) => self.station(s.index(), m, reversed, size, (0.0, 0.0), None),
         }
     }
 }
@@ -425,6 +429,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
                 false,
                 req,
                 cpu_at.get(&j).copied().unwrap_or((0.0, 0.0)),
+                None,
             )?;
         }
         for d in h.detours() {
@@ -432,9 +437,12 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
             let (qb, rb) = d.bytes();
             let legs = d.legs();
             let last = legs.iter().rposition(|l| matches!(l, Leg::Station(_)))?;
-            for l in &legs[..=last] {
+            for l in &legs[..last] {
                 walk.leg(*l, false, p, Size::constant(qb))?;
             }
+            let Leg::Station(callee) = legs[last] else { unreachable!("found as a station") };
+            let (law, size) = (d.callee_service_ns(), Size::constant(qb));
+            walk.station(callee.index(), p, false, size, (0.0, 0.0), law)?;
             for l in legs[..last].iter().rev() {
                 walk.leg(*l, true, p, Size::constant(rb))?;
             }
@@ -453,7 +461,9 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
                     // A return path is given in travel order, directions included.
                     match *l {
                         Leg::Link(id, dir) => walk.link(id.index(), dir, 1.0, resp)?,
-                        Leg::Station(s) => walk.station(s.index(), 1.0, true, resp, (0.0, 0.0))?,
+                        Leg::Station(s) => {
+                            walk.station(s.index(), 1.0, true, resp, (0.0, 0.0), None)?
+                        }
                     }
                 }
             }
@@ -463,7 +473,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
                         walk.link(l.index(), reverse(dir), 1.0, resp)?;
                     }
                     if let Some(s) = h.station().filter(|_| h.serves().has_responses()) {
-                        walk.station(s.index(), 1.0, true, resp, (0.0, 0.0))?;
+                        walk.station(s.index(), 1.0, true, resp, (0.0, 0.0), None)?;
                     }
                 }
             }
@@ -474,8 +484,13 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
     for v in &walk.visits {
         total += v.m * (waits[&v.resource] + v.mean);
     }
+    // A token pool's wait and a nested call's timeout are outside the
+    // queueing formulas: the estimate ignores them, so it is approximate.
+    let limits = hops.iter().any(|h| h.pool().is_some())
+        || route.hops().iter().flat_map(|h| h.detours()).any(|d| d.timeout().is_some());
     let exact = gap_scv == Some(1.0)
         && route.timeout().is_none()
+        && !limits
         && model.capacity_changes().is_empty()
         && !walk.approximate_sizes
         && is_exact(model, &walk.visits);

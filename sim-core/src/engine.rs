@@ -40,6 +40,8 @@ struct HopTimes {
     handshake: u64,
     /// Nested calls made by this hop, start to end.
     subcall: u64,
+    /// Waiting for a token of the hop's pool.
+    pool_wait: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -57,6 +59,8 @@ struct Message {
     pending_cpu: u64,
     /// When the nested call in progress started.
     detour_start_ns: u64,
+    /// Hops whose pool token this message holds (bit = hop).
+    held: u64,
 }
 
 /// Time-weighted occupancy of one resource (station or transmitter).
@@ -112,6 +116,13 @@ struct StationState {
     queue_limit: Option<u32>,
     queue: VecDeque<u32>,
     rng: StreamRng,
+}
+
+/// A token pool in a replication: tokens held (`occ.busy`) and the
+/// messages waiting for one, first come first served.
+struct PoolState {
+    occ: Occupancy,
+    queue: VecDeque<u32>,
 }
 
 struct TransmitterState {
@@ -202,6 +213,7 @@ pub(crate) struct Engine<'m> {
     hop_stride: usize,
     stations: Vec<StationState>,
     transmitters: Vec<TransmitterState>,
+    pools: Vec<PoolState>,
     link_rngs: Vec<StreamRng>,
     routes: Vec<RouteState>,
     mix: Option<MixState>,
@@ -294,6 +306,14 @@ impl<'m> Engine<'m> {
             hop_stride: model.routes.iter().map(|r| r.hops.len()).max().unwrap_or(0),
             stations,
             transmitters,
+            pools: model
+                .pools
+                .iter()
+                .map(|p| PoolState {
+                    occ: Occupancy { capacity: Some(p.capacity.get()), ..Occupancy::default() },
+                    queue: VecDeque::new(),
+                })
+                .collect(),
             link_rngs: model.links.iter().map(|l| rng(l.stream())).collect(),
             routes_arriving: if mixed { 1 } else { routes.len() },
             routes,
@@ -444,6 +464,7 @@ impl<'m> Engine<'m> {
             response_bytes,
             pending_cpu: 0,
             detour_start_ns: NOT_IN_DETOUR,
+            held: 0,
         };
         let m = self.alloc(msg);
         let st = &mut self.routes[r];
@@ -478,6 +499,57 @@ impl<'m> Engine<'m> {
         let st = &mut self.routes[msg.route as usize];
         st.in_flight -= 1;
         st.measured_in_flight -= u64::from(msg.measured);
+        // Tokens still held (one-way routes, return paths that skip the
+        // holding hop, rejections and failures downstream) go back now.
+        let mut held = msg.held;
+        while held != 0 {
+            let hop = held.trailing_zeros() as u16;
+            held &= held - 1;
+            self.release_token(msg.route as usize, hop);
+        }
+    }
+
+    /// Takes a token of `pool` for `m` at `hop`, or queues `m` for one.
+    fn acquire(&mut self, m: u32, hop: u16, pool: usize) {
+        let p = &mut self.pools[pool];
+        p.occ.touch(self.now);
+        if p.occ.has_free_server() {
+            p.occ.busy += 1;
+            let msg = &mut self.messages[m as usize];
+            msg.held |= 1 << hop;
+            msg.step += 1;
+            self.enter_step(m);
+        } else {
+            p.queue.push_back(m);
+            p.occ.max_queue = p.occ.max_queue.max(p.queue.len() as u64);
+        }
+    }
+
+    /// Gives back the token of the pool held at `hop` of `route`; the
+    /// longest-waiting message takes it and moves on at this instant.
+    fn release_token(&mut self, route: usize, hop: u16) {
+        let pool = self.model.routes[route].hops[usize::from(hop)]
+            .pool
+            .expect("only a hop with a pool hands out tokens")
+            .index();
+        let now = self.now;
+        let p = &mut self.pools[pool];
+        p.occ.touch(now);
+        let Some(next) = p.queue.pop_front() else {
+            p.occ.busy -= 1;
+            return;
+        };
+        // The token passes straight to the next message: busy is unchanged.
+        let msg = self.messages[next as usize];
+        let Step::Acquire { hop: at, .. } = self.step_of(&msg) else {
+            unreachable!("a message waiting for a token is at an Acquire step");
+        };
+        let h = self.hop_times(next, at);
+        h.pool_wait += now - msg.enqueued_ns;
+        let w = &mut self.messages[next as usize];
+        w.held |= 1 << at;
+        w.step += 1;
+        self.events.push(SimTime::from_nanos(now), Event::Reach(next));
     }
 
     fn alloc(&mut self, msg: Message) -> u32 {
@@ -505,9 +577,11 @@ impl<'m> Engine<'m> {
         let msg = self.messages[m as usize];
         let steps = &self.model.routes[msg.route as usize].steps;
         let step = steps.get(msg.step as usize).copied();
-        if msg.detour_start_ns != NOT_IN_DETOUR && step.is_none_or(|s| step_detour(s) == NO_DETOUR)
+        if msg.detour_start_ns != NOT_IN_DETOUR
+            && step.is_none_or(|s| step_detour(s) == NO_DETOUR)
+            && self.close_detour(m)
         {
-            self.close_detour(m);
+            return;
         }
         let Some(step) = step else {
             self.complete(m);
@@ -528,6 +602,17 @@ impl<'m> Engine<'m> {
                 }
             }
             Step::Setup { hop, index } => self.on_setup(m, hop, index),
+            Step::Acquire { hop, pool } => self.acquire(m, hop, pool as usize),
+            Step::Release { hop } => {
+                let w = &mut self.messages[m as usize];
+                let held = w.held & (1 << hop) != 0;
+                w.held &= !(1 << hop);
+                w.step += 1;
+                if held {
+                    self.release_token(msg.route as usize, hop);
+                }
+                self.enter_step(m);
+            }
             Step::Branch { index, skip, .. } => {
                 let route = msg.route as usize;
                 let p = self.model.routes[route].detours[usize::from(index)].1.probability;
@@ -567,6 +652,16 @@ impl<'m> Engine<'m> {
         let spec = &self.model.stations[station];
         let law: &Dist = if response {
             spec.response_service_ns.as_ref().unwrap_or(&spec.service_ns)
+        } else if detour != NO_DETOUR {
+            // A call whose callee serves it with its own law (its last
+            // station: the only one a call visits on the way out there).
+            let d = &self.model.routes[msg.route as usize].detours[usize::from(detour)].1;
+            match &d.callee_service_ns {
+                Some(law) if d.legs.iter().rev().find_map(leg_station) == Some(station as u32) => {
+                    law
+                }
+                _ => &spec.service_ns,
+            }
         } else {
             &spec.service_ns
         };
@@ -649,16 +744,32 @@ impl<'m> Engine<'m> {
     }
 
     /// Ends the nested call `m` is in: its whole duration is the hop's
-    /// sub-call time.
-    fn close_detour(&mut self, m: u32) {
+    /// sub-call time. Returns true when the call took longer than its
+    /// timeout: the request has then failed as timed out and left.
+    fn close_detour(&mut self, m: u32) -> bool {
         let msg = self.messages[m as usize];
-        let hop = match self.model.routes[msg.route as usize].steps[msg.step as usize - 1] {
-            Step::Visit { hop, .. } | Step::Cross { hop, .. } => hop,
-            Step::Setup { hop, .. } | Step::Branch { hop, .. } => hop,
+        let route = &self.model.routes[msg.route as usize];
+        let (hop, detour) = match route.steps[msg.step as usize - 1] {
+            Step::Visit { hop, detour, .. } | Step::Cross { hop, detour, .. } => (hop, detour),
+            Step::Setup { hop, .. } | Step::Branch { hop, .. } => (hop, NO_DETOUR),
+            Step::Acquire { hop, .. } | Step::Release { hop } => (hop, NO_DETOUR),
         };
+        let timeout = route.detours.get(usize::from(detour)).and_then(|(_, d)| d.timeout_ns);
         let now = self.now;
-        self.hop_times(m, hop).subcall += now - msg.detour_start_ns;
+        let took = now - msg.detour_start_ns;
+        self.hop_times(m, hop).subcall += took;
         self.messages[m as usize].detour_start_ns = NOT_IN_DETOUR;
+        if timeout.is_some_and(|t| took > t) {
+            if msg.measured {
+                let st = &mut self.routes[msg.route as usize];
+                st.stats.timed_out += 1;
+                st.last_completion_ns = now;
+            }
+            self.leave(&msg);
+            self.free.push(m);
+            return true;
+        }
+        false
     }
 
     fn on_service_done(&mut self, station: usize, m: u32) {
@@ -790,8 +901,15 @@ impl<'m> Engine<'m> {
                 hop.serialization_ns += u128::from(h.serialization);
                 hop.handshake_ns += u128::from(h.handshake);
                 hop.subcall_ns += u128::from(h.subcall);
+                hop.pool_wait_ns += u128::from(h.pool_wait);
                 hop.completed += 1;
-                let total = h.wait + h.service + h.link + h.serialization + h.handshake + h.subcall;
+                let total = h.wait
+                    + h.service
+                    + h.link
+                    + h.serialization
+                    + h.handshake
+                    + h.subcall
+                    + h.pool_wait;
                 crate::stats::record(&mut hop.time, total);
             }
         }
@@ -817,7 +935,8 @@ impl<'m> Engine<'m> {
             .stations
             .iter_mut()
             .map(|s| &mut s.occ)
-            .chain(self.transmitters.iter_mut().map(|x| &mut x.occ));
+            .chain(self.transmitters.iter_mut().map(|x| &mut x.occ))
+            .chain(self.pools.iter_mut().map(|p| &mut p.occ));
         for o in occs {
             o.touch(now);
             let v = (o.busy_area, o.capacity_area);
@@ -831,12 +950,13 @@ impl<'m> Engine<'m> {
             _ => 0,
         };
         let model = self.model;
-        let stations = self
-            .stations
-            .iter()
-            .zip(&model.stations)
-            .map(|(s, spec)| s.occ.stats(spec.name.clone(), window))
-            .collect();
+        let named = |occs: Vec<&Occupancy>, names: Vec<&String>| -> Vec<ResourceStats> {
+            occs.iter().zip(names).map(|(o, name)| o.stats(name.clone(), window)).collect()
+        };
+        let stations = named(
+            self.stations.iter().map(|s| &s.occ).collect(),
+            model.stations.iter().map(|s| &s.name).collect(),
+        );
         let transmitters = self
             .transmitters
             .iter()
@@ -846,6 +966,10 @@ impl<'m> Engine<'m> {
                 x.occ.stats(format!("{}/{dir}", model.links[i / 2].name), window)
             })
             .collect();
+        let pools = named(
+            self.pools.iter().map(|p| &p.occ).collect(),
+            model.pools.iter().map(|p| &p.name).collect(),
+        );
         let routes = self
             .routes
             .into_iter()
@@ -870,7 +994,14 @@ impl<'m> Engine<'m> {
                 r.stats
             })
             .collect();
-        RunResults { routes, stations, transmitters, replications: 1, events: self.events_done }
+        RunResults {
+            routes,
+            stations,
+            transmitters,
+            pools,
+            replications: 1,
+            events: self.events_done,
+        }
     }
 }
 
@@ -882,6 +1013,15 @@ fn step_detour(step: Step) -> u16 {
     match step {
         Step::Visit { detour, .. } | Step::Cross { detour, .. } => detour,
         Step::Setup { .. } | Step::Branch { .. } => NO_DETOUR,
+        Step::Acquire { .. } | Step::Release { .. } => NO_DETOUR,
+    }
+}
+
+/// The station of a leg, if it is one.
+fn leg_station(leg: &crate::model::Leg) -> Option<u32> {
+    match *leg {
+        crate::model::Leg::Station(s) => Some(s.0),
+        crate::model::Leg::Link(..) => None,
     }
 }
 

@@ -273,6 +273,15 @@ pub enum RouteProblem {
         /// Index of the hop.
         hop: usize,
     },
+    /// A pool hold comes before any hop.
+    #[error("a token pool must be held by a hop; add the hop before the hold")]
+    HoldBeforeHop,
+    /// One hop holds two token pools.
+    #[error("hop {hop} holds two token pools; a hop holds at most one")]
+    TwoHolds {
+        /// Index of the hop.
+        hop: usize,
+    },
     /// A nested call visits no station.
     #[error("nested call '{call}' visits no station")]
     NestedCallWithoutStation {
@@ -350,6 +359,10 @@ mod tests {
         assert_eq!(
             msg(RouteProblem::TooManyHops { hops: 65, max: 64 }),
             "route 'r': 65 hops; at most 64 are supported"
+        );
+        assert_eq!(
+            msg(RouteProblem::TwoHolds { hop: 1 }),
+            "route 'r': hop 1 holds two token pools; a hop holds at most one"
         );
         assert_eq!(
             msg(RouteProblem::ReturnPathNotToOrigin),

@@ -17,6 +17,10 @@ pub struct StationId(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkId(pub(crate) u32);
 
+/// Index of a token pool in its model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PoolId(pub(crate) u32);
+
 impl StationId {
     /// The index, for looking results up.
     pub fn index(self) -> usize {
@@ -25,6 +29,13 @@ impl StationId {
 }
 
 impl LinkId {
+    /// The index, for looking results up.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl PoolId {
     /// The index, for looking results up.
     pub fn index(self) -> usize {
         self.0 as usize
@@ -245,6 +256,42 @@ impl Link {
     }
 }
 
+/// A concurrency limit spanning a segment of a route: at most `capacity`
+/// messages hold one of its tokens at once; the next waits, first come
+/// first served, until one is given back (e.g. a proxy's pool of
+/// connections to one backend).
+///
+/// A route takes a token when a request leaves the hop that holds the pool
+/// ([`RouteBuilder::hold`]) and gives it back when its response reaches that
+/// hop again, so the token spans everything in between: links, downstream
+/// stations and their queues. Several routes holding one pool share its
+/// tokens. The time a request waits for a token is its hop's pool wait
+/// ([`HopStats::pool_wait_ms_mean`](crate::stats::HopStats::pool_wait_ms_mean)),
+/// and the pool's occupancy is reported like a station's
+/// ([`RunResults::pools`](crate::RunResults::pools)).
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub(crate) name: String,
+    pub(crate) capacity: NonZeroU32,
+}
+
+impl Pool {
+    /// A pool named `name` of `capacity` tokens.
+    pub fn new(name: impl Into<String>, capacity: NonZeroU32) -> Self {
+        Pool { name: name.into(), capacity }
+    }
+
+    /// The pool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its tokens.
+    pub fn capacity(&self) -> u32 {
+        self.capacity.get()
+    }
+}
+
 /// Which way a message crosses a link.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Direction {
@@ -442,6 +489,7 @@ pub struct Hop {
     pub(crate) link: Option<(LinkId, Direction)>,
     pub(crate) setup: Option<Setup>,
     pub(crate) detours: Vec<Detour>,
+    pub(crate) pool: Option<PoolId>,
 }
 
 impl Hop {
@@ -475,6 +523,12 @@ impl Hop {
     /// The nested calls this hop may make before passing a request on.
     pub fn detours(&self) -> &[Detour] {
         &self.detours
+    }
+
+    /// The token pool a request holds from leaving this hop until its
+    /// response is back (see [`RouteBuilder::hold`]).
+    pub fn pool(&self) -> Option<PoolId> {
+        self.pool
     }
 }
 
@@ -536,6 +590,10 @@ pub struct Detour {
     pub(crate) legs: Vec<Leg>,
     pub(crate) request_bytes: u64,
     pub(crate) response_bytes: u64,
+    /// The callee's service law for this call \[ns\], instead of its own.
+    pub(crate) callee_service_ns: Option<Dist>,
+    /// A call longer than this fails its request as timed out \[ns\].
+    pub(crate) timeout_ns: Option<u64>,
 }
 
 /// One leg of a [`Detour`]'s outbound path.
@@ -556,7 +614,38 @@ impl Detour {
             legs: Vec::new(),
             request_bytes: 0,
             response_bytes: 0,
+            callee_service_ns: None,
+            timeout_ns: None,
         }
+    }
+
+    /// The call's last station serves it with service times from `law`
+    /// \[ns\] instead of its own law: another operation of the same server
+    /// (e.g. an identity provider's key endpoint beside its token endpoint).
+    /// The station's servers and queue are shared as usual.
+    pub fn with_callee_service(mut self, law: Dist) -> Self {
+        self.callee_service_ns = Some(law);
+        self
+    }
+
+    /// A call still running `timeout` after it started fails its request:
+    /// when the call returns, the request is counted as timed out
+    /// ([`RouteStats::timed_out`](crate::stats::RouteStats::timed_out)) and
+    /// goes no further (the caller answers with an error). The call's own
+    /// work is done in full, as a timed-out request's is.
+    pub fn with_timeout(mut self, timeout: SimDuration) -> Self {
+        self.timeout_ns = Some(timeout.as_nanos());
+        self
+    }
+
+    /// The callee's service law for this call, if it has its own.
+    pub fn callee_service_ns(&self) -> Option<&Dist> {
+        self.callee_service_ns.as_ref()
+    }
+
+    /// The call's timeout, if any.
+    pub fn timeout(&self) -> Option<SimDuration> {
+        self.timeout_ns.map(SimDuration::from_nanos)
     }
 
     /// Crosses `link` in `direction` on the way out.
@@ -617,6 +706,7 @@ enum PendingHop {
     Link(LinkId, Direction),
     Setup(Setup),
     Detour(Detour),
+    Hold(PoolId),
 }
 
 impl RouteBuilder {
@@ -666,6 +756,18 @@ impl RouteBuilder {
         self
     }
 
+    /// The hop added last takes a token of `pool` before it passes a request
+    /// on (after its nested calls, before its connection set-up: a new
+    /// connection is one of the pool's) and gives it back when the response
+    /// reaches this hop again, before the hop serves the response. On a one-way
+    /// route, or a return path that does not visit the hop, the token is
+    /// given back when the request leaves the route. A request that finds
+    /// every token taken waits, first come first served.
+    pub fn hold(mut self, pool: PoolId) -> Self {
+        self.hops.push(PendingHop::Hold(pool));
+        self
+    }
+
     /// Responses (of a round trip) return along `legs` instead of the
     /// reversed path: links and stations from the destination back to the
     /// origin, e.g. through another firewall. Time on a return station is
@@ -687,11 +789,9 @@ impl RouteBuilder {
 
     /// Crosses `link` in `direction` to reach the next hop.
     pub fn link(mut self, link: LinkId, direction: Direction) -> Self {
-        let last_hop_or_link = self
-            .hops
-            .iter()
-            .rev()
-            .find(|p| !matches!(p, PendingHop::Setup(_) | PendingHop::Detour(_)));
+        let last_hop_or_link = self.hops.iter().rev().find(|p| {
+            !matches!(p, PendingHop::Setup(_) | PendingHop::Detour(_) | PendingHop::Hold(_))
+        });
         if !matches!(last_hop_or_link, Some(PendingHop::Origin(_) | PendingHop::Station(..))) {
             self.misplaced_link = true;
         }
@@ -714,6 +814,10 @@ pub(crate) enum Step {
     /// A possible nested call: index into the route's detours; when the call
     /// is not made, the walk skips the `skip` steps that follow.
     Branch { hop: u16, index: u16, skip: u16 },
+    /// Take a token of pool `pool` for hop `hop` (wait if none is free).
+    Acquire { hop: u16, pool: u32 },
+    /// Give back the token taken at hop `hop`, if the message holds it.
+    Release { hop: u16 },
 }
 
 /// `detour` value of a step on the main path.
@@ -817,6 +921,7 @@ pub struct CapacityChange {
 pub struct Model {
     pub(crate) stations: Vec<Station>,
     pub(crate) links: Vec<Link>,
+    pub(crate) pools: Vec<Pool>,
     pub(crate) routes: Vec<Route>,
     pub(crate) changes: Vec<CapacityChange>,
     /// Route weights when the routes share one arrival process (see
@@ -838,6 +943,11 @@ impl Model {
     /// Its links, by [`LinkId`] index.
     pub fn links(&self) -> &[Link] {
         &self.links
+    }
+
+    /// Its token pools, by [`PoolId`] index.
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
     }
 
     /// Its routes, in the order they were added.
@@ -873,6 +983,7 @@ impl Model {
 pub struct ModelBuilder {
     stations: Vec<Station>,
     links: Vec<Link>,
+    pools: Vec<Pool>,
     routes: Vec<RouteBuilder>,
     changes: Vec<CapacityChange>,
     mix: Option<Vec<f64>>,
@@ -889,6 +1000,12 @@ impl ModelBuilder {
     pub fn link(&mut self, link: Link) -> LinkId {
         self.links.push(link);
         LinkId((self.links.len() - 1) as u32)
+    }
+
+    /// Adds a token pool and returns its id (see [`Pool`]).
+    pub fn pool(&mut self, pool: Pool) -> PoolId {
+        self.pools.push(pool);
+        PoolId((self.pools.len() - 1) as u32)
     }
 
     /// Adds a route.
@@ -939,6 +1056,7 @@ impl ModelBuilder {
     pub fn build(self) -> Result<Model, ModelError> {
         unique_names("station", self.stations.iter().map(|s| s.name.as_str()))?;
         unique_names("link", self.links.iter().map(|l| l.name.as_str()))?;
+        unique_names("pool", self.pools.iter().map(|p| p.name.as_str()))?;
         unique_names("route", self.routes.iter().map(|r| r.name.as_str()))?;
         for s in &self.stations {
             if !(s.ns_per_byte.is_finite() && s.ns_per_byte >= 0.0) {
@@ -980,8 +1098,14 @@ impl ModelBuilder {
             .collect::<Result<Vec<_>, _>>()?;
         let mut changes = self.changes;
         changes.sort_by_key(|c| c.at);
-        let model =
-            Model { stations: self.stations, links: self.links, routes, changes, mix: self.mix };
+        let model = Model {
+            stations: self.stations,
+            links: self.links,
+            pools: self.pools,
+            routes,
+            changes,
+            mix: self.mix,
+        };
         check_streams(&model)?;
         Ok(model)
     }
@@ -1010,6 +1134,7 @@ impl ModelBuilder {
             link: None,
             setup: None,
             detours: Vec::new(),
+            pool: None,
         };
         for p in &r.hops {
             match p {
@@ -1083,6 +1208,18 @@ impl ModelBuilder {
                         }));
                     }
                     hops[at].detours.push(d.clone());
+                }
+                PendingHop::Hold(pool) => {
+                    if pool.index() >= self.pools.len() {
+                        return Err(ModelError::UnknownId { kind: "pool", id: pool.index() });
+                    }
+                    let at = hops
+                        .len()
+                        .checked_sub(1)
+                        .ok_or_else(|| invalid(RouteProblem::HoldBeforeHop))?;
+                    if hops[at].pool.replace(*pool).is_some() {
+                        return Err(invalid(RouteProblem::TwoHolds { hop: at }));
+                    }
                 }
             }
         }
@@ -1206,6 +1343,9 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
             steps.extend(body);
             n_detour += 1;
         }
+        if let Some(pool) = h.pool {
+            steps.push(Step::Acquire { hop, pool: pool.0 });
+        }
         if h.setup.is_some() {
             steps.push(Step::Setup { hop, index: n_setup });
             n_setup += 1;
@@ -1225,6 +1365,9 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
                 Leg::Station(s) => {
                     hop = hops.iter().position(|h| h.station == Some(s)).unwrap_or(hops.len() - 1)
                         as u16;
+                    if hops[usize::from(hop)].pool.is_some() {
+                        steps.push(Step::Release { hop });
+                    }
                     steps.push(Step::Visit {
                         station: s.0,
                         hop,
@@ -1240,6 +1383,9 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
             if let Some((link, dir)) = h.link {
                 let tx = tx_index((link, dir.reversed()));
                 steps.push(Step::Cross { tx, hop, response: true, detour: NO_DETOUR });
+            }
+            if h.pool.is_some() {
+                steps.push(Step::Release { hop });
             }
             if let Some(s) = h.station.filter(|_| h.serves.has_responses()) {
                 steps.push(Step::Visit { station: s.0, hop, response: true, detour: NO_DETOUR });

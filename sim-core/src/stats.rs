@@ -67,10 +67,12 @@ pub struct HopStats {
     pub(crate) serialization_ns: u128,
     pub(crate) handshake_ns: u128,
     pub(crate) subcall_ns: u128,
+    /// Waiting for a token of the hop's pool (see [`crate::Pool`]).
+    pub(crate) pool_wait_ns: u128,
     pub(crate) completed: u64,
     pub(crate) rejected: u64,
     /// Per completed request, the total time spent at this hop (wait +
-    /// service + link + serialisation + handshake + sub-calls).
+    /// service + link + serialisation + handshake + sub-calls + pool wait).
     pub(crate) time: LatencyHistogram,
     /// [`REPORTED_QUANTILES`] of the hop time in each replication \[ns\].
     pub(crate) replication_quantiles_ns: Vec<[u64; 4]>,
@@ -86,6 +88,7 @@ impl HopStats {
             serialization_ns: 0,
             handshake_ns: 0,
             subcall_ns: 0,
+            pool_wait_ns: 0,
             completed: 0,
             rejected: 0,
             time: new_histogram(HOP_HISTOGRAM_SIGFIG),
@@ -157,6 +160,13 @@ impl HopStats {
         self.per_request_ms(self.subcall_ns)
     }
 
+    /// Mean wait for a token of the pool this hop holds (e.g. a free
+    /// connection to the backend) per completed request \[ms\]; 0 for a
+    /// hop without a pool.
+    pub fn pool_wait_ms_mean(&self) -> f64 {
+        self.per_request_ms(self.pool_wait_ns)
+    }
+
     /// Measured requests rejected at this hop (full queue).
     pub fn rejected(&self) -> u64 {
         self.rejected
@@ -175,6 +185,7 @@ impl HopStats {
         self.serialization_ns += other.serialization_ns;
         self.handshake_ns += other.handshake_ns;
         self.subcall_ns += other.subcall_ns;
+        self.pool_wait_ns += other.pool_wait_ns;
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.time.add(&other.time).expect("histograms of one precision add, growing as needed");
@@ -488,6 +499,8 @@ pub struct RunResults {
     pub(crate) stations: Vec<ResourceStats>,
     /// Two per link: forward then backward direction.
     pub(crate) transmitters: Vec<ResourceStats>,
+    /// Per token pool: tokens held, against the pool's size.
+    pub(crate) pools: Vec<ResourceStats>,
     pub(crate) replications: u64,
     /// Events processed, warm-up included, summed over replications.
     pub(crate) events: u64,
@@ -507,6 +520,11 @@ impl RunResults {
     /// Per link direction: index `2·link` forward, `2·link + 1` backward.
     pub fn transmitters(&self) -> &[ResourceStats] {
         &self.transmitters
+    }
+
+    /// Per token pool, by [`crate::PoolId`] index: busy means tokens held.
+    pub fn pools(&self) -> &[ResourceStats] {
+        &self.pools
     }
 
     /// Replications merged into these results.
@@ -530,6 +548,9 @@ impl RunResults {
             a.merge(b);
         }
         for (a, b) in self.transmitters.iter_mut().zip(&other.transmitters) {
+            a.merge(b);
+        }
+        for (a, b) in self.pools.iter_mut().zip(&other.pools) {
             a.merge(b);
         }
         self.replications += other.replications;

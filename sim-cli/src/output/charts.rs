@@ -378,11 +378,17 @@ struct Component {
 
 const DARK: RGBColor = RGBColor(0x20, 0x20, 0x20);
 
-/// The six components a request's latency is made of, in the order a
+/// The seven components a request's latency is made of, in the order a
 /// request meets them at a node.
-const COMPONENTS: [Component; 6] = [
+const COMPONENTS: [Component; 7] = [
     Component { name: "queue wait", color: PALETTE[2], ink: WHITE, of: |h| h.wait_ms_mean },
     Component { name: "service", color: PALETTE[0], ink: WHITE, of: |h| h.service_ms_mean },
+    Component {
+        name: "connection wait",
+        color: PALETTE[8],
+        ink: WHITE,
+        of: |h| h.pool_wait_ms_mean,
+    },
     Component { name: "handshake", color: PALETTE[6], ink: WHITE, of: |h| h.handshake_ms_mean },
     Component { name: "nested calls", color: PALETTE[5], ink: DARK, of: |h| h.subcall_ms_mean },
     Component { name: "link", color: PALETTE[3], ink: DARK, of: |h| h.link_ms_mean },
@@ -835,6 +841,8 @@ mod tests {
                 "node": node,
                 "wait_ms_mean": c[0], "service_ms_mean": c[1], "link_ms_mean": c[2],
                 "serialization_ms_mean": c[3], "handshake_ms_mean": c[4], "subcall_ms_mean": c[5],
+                // A wait for a pooled connection at APIM only.
+                "pool_wait_ms_mean": if node == "apim" { 0.7 } else { 0.0 },
                 "utilization": null, "busy_servers_mean": null, "link_utilization": null,
                 "rejected": 0
             })
@@ -843,10 +851,18 @@ mod tests {
             let mean: f64 = hops
                 .iter()
                 .map(|h| {
-                    ["wait", "service", "link", "serialization", "handshake", "subcall"]
-                        .iter()
-                        .map(|k| h[format!("{k}_ms_mean")].as_f64().unwrap())
-                        .sum::<f64>()
+                    [
+                        "wait",
+                        "service",
+                        "link",
+                        "serialization",
+                        "handshake",
+                        "subcall",
+                        "pool_wait",
+                    ]
+                    .iter()
+                    .map(|k| h[format!("{k}_ms_mean")].as_f64().unwrap())
+                    .sum::<f64>()
                 })
                 .sum();
             serde_json::json!({

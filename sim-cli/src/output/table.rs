@@ -249,32 +249,32 @@ pub(crate) fn write(
             "route {}: where the time goes (mean ms per completed request)",
             Shown(&r.name)
         )?;
-        let header = [
-            "node",
-            "wait",
-            "service",
-            "link",
-            "serialise",
-            "handshake",
-            "calls",
-            "utilisation",
-            "rejected",
-        ];
+        // The wait for a pooled connection (APIM's backend connections) is
+        // shown only on a route where it happened, so routes without a pool
+        // keep their table.
+        let pooled = r.hops.iter().any(|h| h.pool_wait_ms_mean > 0.0);
+        let mut header = vec!["node", "wait", "service", "link", "serialise", "handshake"];
+        if pooled {
+            header.push("conn wait");
+        }
+        header.extend(["calls", "utilisation", "rejected"]);
         let rows: Vec<Vec<String>> = r
             .hops
             .iter()
             .map(|h| {
-                vec![
+                let mut row = vec![
                     h.node.clone(),
                     ms(h.wait_ms_mean),
                     ms(h.service_ms_mean),
                     ms(h.link_ms_mean),
                     ms(h.serialization_ms_mean),
                     ms(h.handshake_ms_mean),
-                    ms(h.subcall_ms_mean),
-                    opt_pct(h.utilization),
-                    h.rejected.to_string(),
-                ]
+                ];
+                if pooled {
+                    row.push(ms(h.pool_wait_ms_mean));
+                }
+                row.extend([ms(h.subcall_ms_mean), opt_pct(h.utilization), h.rejected.to_string()]);
+                row
             })
             .collect();
         write_grid(out, &header, &rows)?;

@@ -156,7 +156,8 @@ fn hop_stats(report: &RunReport) -> BTreeMap<String, Vec<HopStat>> {
                 + h.link_ms_mean
                 + h.serialization_ms_mean
                 + h.handshake_ms_mean
-                + h.subcall_ms_mean;
+                + h.subcall_ms_mean
+                + h.pool_wait_ms_mean;
             let stats = out.entry(h.node.clone()).or_default();
             match stats.iter_mut().find(|s| s.route == i) {
                 Some(s) => {

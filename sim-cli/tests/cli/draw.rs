@@ -160,6 +160,7 @@ fn run_report_draws_the_topology_with_each_hops_time_and_utilisation() {
         "serialization_ms_mean",
         "handshake_ms_mean",
         "subcall_ms_mean",
+        "pool_wait_ms_mean",
     ]
     .iter()
     .map(|k| hop[k].as_f64().unwrap())

@@ -153,6 +153,7 @@ struct Hop {
     serialization_ms_mean: f64,
     handshake_ms_mean: f64,
     subcall_ms_mean: f64,
+    pool_wait_ms_mean: f64,
     #[serde(deserialize_with = "nullable")]
     utilization: Option<f64>,
     #[serde(deserialize_with = "nullable")]
@@ -307,6 +308,7 @@ fn reference_run_matches_the_documented_schema() {
                     + h.serialization_ms_mean
                     + h.handshake_ms_mean
                     + h.subcall_ms_mean
+                    + h.pool_wait_ms_mean
             })
             .sum();
         assert!(
@@ -325,6 +327,7 @@ fn reference_run_matches_the_documented_schema() {
                 h.serialization_ms_mean,
                 h.handshake_ms_mean,
                 h.subcall_ms_mean,
+                h.pool_wait_ms_mean,
             ] {
                 assert!(v.is_finite() && v >= 0.0, "{what}: {v}");
             }

@@ -22,9 +22,11 @@ mod mix;
 mod mm1;
 mod mmc;
 mod mmpp;
+mod nested_call_limits;
 mod overflow;
 mod overload;
 mod packets;
+mod pool;
 mod return_path;
 mod revisit;
 mod round_trip;
@@ -98,7 +100,7 @@ fn const_ns(ns: u64) -> Dist {
 }
 
 /// Sum over a route's hops of every time component (wait, service, link,
-/// serialisation, handshake, sub-call) \[ms\]: must equal the end-to-end mean.
+/// serialisation, handshake, sub-call, pool wait) \[ms\]: must equal the end-to-end mean.
 fn hop_component_sum_ms(route: &RouteStats) -> f64 {
     route
         .hops()
@@ -110,6 +112,7 @@ fn hop_component_sum_ms(route: &RouteStats) -> f64 {
                 + h.serialization_ms_mean()
                 + h.handshake_ms_mean()
                 + h.subcall_ms_mean()
+                + h.pool_wait_ms_mean()
         })
         .sum()
 }

@@ -5,14 +5,16 @@ use serde_json::Value;
 use sim_core::{Dist, Servers, Station};
 
 use crate::azure::catalog::value;
-use crate::azure::tls::{CertificateKey, TlsSpec, TlsVersion, initiator, terminator};
+use crate::azure::tls::{
+    CertificateKey, TlsSpec, TlsVersion, initiator, initiator_with_default, terminator,
+};
 use crate::azure::{Call, Context, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA};
 use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
 use crate::file::laws::{Unit, dist, exp_ms, lognormal_median, queue_limit};
 use crate::file::limits::{
-    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, LIFETIME_MIN, MAX_USERS, POSITIVE_DURATION_MS,
-    THROUGHPUT_GBPS, count, fraction,
+    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, LIFETIME_MIN, MAX_BACKEND_CONNECTIONS_PER_UNIT,
+    MAX_CORES_PER_UNIT, MAX_USERS, POSITIVE_DURATION_MS, THROUGHPUT_GBPS, count, fraction,
 };
 use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
 
@@ -123,6 +125,9 @@ pub(crate) struct ApimPolicies {
     token_exchange: Option<TokenCallSpec>,
     #[serde(default)]
     forward_request_timeout_ms: Option<f64>,
+    /// Timeout of the nested calls APIM makes (send-request) \[ms\].
+    #[serde(default)]
+    send_request_timeout_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -134,6 +139,12 @@ pub(crate) struct ApimSpec {
     units: Option<u32>,
     #[serde(default)]
     capacity_per_unit_per_s: Option<f64>,
+    /// Cores of one unit (EST default per tier).
+    #[serde(default)]
+    cores_per_unit: Option<u32>,
+    /// Concurrent connections per backend authority per unit.
+    #[serde(default)]
+    backend_connections_per_unit: Option<u32>,
     #[serde(default)]
     gateway_latency_ms: Option<LawSpec>,
     #[serde(default)]
@@ -365,6 +376,8 @@ pub(crate) fn token_call(
             size(spec.response_bytes, 4096, "response_bytes")?,
         ),
         is_auth: true,
+        callee_service_ms: None,
+        timeout_ms: None,
     })
 }
 
@@ -430,6 +443,8 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         wan: None,
         fastpath: false,
         circuit_direct: false,
+        backend_connections: None,
+        nominal_per_s: None,
     }
 }
 
@@ -456,6 +471,8 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         wan: None,
         fastpath: false,
         circuit_direct: false,
+        backend_connections: None,
+        nominal_per_s: None,
     })
 }
 
@@ -537,6 +554,13 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
     ))
 }
 
+/// An APIM instance: `units` multi-core units, so `units × cores` servers
+/// share one queue. A request takes CPU on one core: its share of the
+/// unit's capacity figure, validate-jwt, and (through the route's set-up)
+/// the TLS handshake of a new client connection. The capacity figure is
+/// read as the rate one unit delivers with its cores `nominal_utilization`
+/// busy, without policies and with warm connections, so the CPU per request
+/// is `nominal_utilization × cores / rate` (docs/design.md, "APIM units").
 pub(crate) fn apim(
     name: &str,
     s: &ApimSpec,
@@ -552,6 +576,25 @@ pub(crate) fn apim(
         value(&format!("apim.{tier}.capacity_per_unit_per_s")),
         per_unit_path.clone(),
     )?;
+    let cores = count(
+        s.cores_per_unit,
+        value(&format!("apim.{tier}.cores_per_unit")) as u32,
+        MAX_CORES_PER_UNIT,
+        key_path(path, "cores_per_unit"),
+        "cores per unit",
+    )?;
+    let connections_key = if s.tier == ApimTier::Developer {
+        "apim.developer.backend_connections_per_unit"
+    } else {
+        "apim.backend_connections_per_unit"
+    };
+    let connections = count(
+        s.backend_connections_per_unit,
+        value(connections_key) as u32,
+        MAX_BACKEND_CONNECTIONS_PER_UNIT,
+        key_path(path, "backend_connections_per_unit"),
+        "backend connections per unit",
+    )?;
     let policies = s.policies.clone().unwrap_or_default();
     let ppath = key_path(path, "policies");
     let jwt_cpu_ms = match &policies.validate_jwt {
@@ -562,23 +605,31 @@ pub(crate) fn apim(
         )?,
         None => 0.0,
     };
-    // One unit serves `per_unit` requests per second; a request's work is
-    // split 3:1 between its request and its response (EST).
-    let unit_ms = 1000.0 / per_unit;
-    let servers = at_least_one(units);
+    // CPU of one request on one core; split 3:1 between its request and
+    // its response (EST).
+    let busy = value("apim.nominal_utilization");
+    let cpu_ms = busy * f64::from(cores) * 1000.0 / per_unit;
+    let servers = at_least_one(units * cores);
     let gateway_latency = latency(&s.gateway_latency_ms, path, "gateway_latency_ms", || {
         lognormal_median(value("apim.gateway_latency_ms"), value("apim.gateway_latency_sigma"))
     })?;
     let build = |jwt_ms: f64| -> Result<Station, Invalid> {
-        Ok(Station::new(name, servers, exp_ms(unit_ms * 0.75 + jwt_ms, &per_unit_path)?)
-            .with_response_service(exp_ms(unit_ms * 0.25, &per_unit_path)?)
+        Ok(Station::new(name, servers, exp_ms(cpu_ms * 0.75 + jwt_ms, &per_unit_path)?)
+            .with_response_service(exp_ms(cpu_ms * 0.25, &per_unit_path)?)
             .with_delay(gateway_latency.clone())
             .with_response_delay(zero()))
     };
     let station = build(if ctx.with_auth { jwt_cpu_ms } else { 0.0 })?;
+    let send_timeout = POSITIVE_DURATION_MS.or(
+        policies.send_request_timeout_ms,
+        value("apim.send_request_timeout_ms"),
+        key_path(&ppath, "send_request_timeout_ms"),
+    )?;
     let mut calls = Vec::new();
     if let Some(t) = &policies.token_exchange {
-        calls.push(token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx)?);
+        let mut call = token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx)?;
+        call.timeout_ms = Some(send_timeout);
+        calls.push(call);
     }
     if let Some(v) = &policies.validate_jwt
         && let Some(via) = &v.jwks_via
@@ -592,6 +643,9 @@ pub(crate) fn apim(
             probability: (fetches_per_s / ctx.rate_per_s).min(1.0),
             bytes: (1024, 4096),
             is_auth: true,
+            // The provider's key endpoint, not its token endpoint.
+            callee_service_ms: Some(value("apim.jwks_fetch_ms")),
+            timeout_ms: None,
         });
     }
     let timeout = POSITIVE_DURATION_MS.or(
@@ -599,22 +653,37 @@ pub(crate) fn apim(
         value("apim.forward_request_timeout_ms"),
         key_path(&ppath, "forward_request_timeout_ms"),
     )?;
+    let plural = |n: u32, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     Ok(NodeModel {
         kind: Kind::Apim,
         station_without_auth: Some(build(0.0)?),
         station: Some(station),
         terminator: Some(terminator(&tls_of!(s), PUBLIC_CA, None)),
-        initiator: Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?),
+        initiator: Some(initiator_with_default(
+            &s.trusts,
+            &[PUBLIC_CA],
+            s.connection_reuse,
+            value("apim.backend_connection_reuse"),
+            path,
+        )?),
         calls: if ctx.with_auth { calls } else { Vec::new() },
         timeout_ms: Some(timeout),
         capacity: format!(
-            "{units} unit{} × {} requests/s",
-            if units == 1 { "" } else { "s" },
-            fmt_num(per_unit)
+            "{} × {} (EST) = {} cores at {} ms CPU per request; nominal {} × {} requests/s at {} % busy; {} backend connections per authority",
+            plural(units, "unit"),
+            plural(cores, "core"),
+            units * cores,
+            fmt_num(cpu_ms),
+            plural(units, "unit"),
+            fmt_num(per_unit),
+            fmt_num(busy * 100.0),
+            units * connections,
         ),
         wan: None,
         fastpath: false,
         circuit_direct: false,
+        backend_connections: Some(units * connections),
+        nominal_per_s: Some((f64::from(units) * per_unit, busy)),
     })
 }
 

@@ -115,6 +115,13 @@ pub(crate) struct Call {
     pub bytes: (u64, u64),
     /// Whether it is end-user authorisation (removed in the no-auth twin).
     pub is_auth: bool,
+    /// The callee's service time for this call \[ms\] when it is not the
+    /// callee's own law (a JWKS fetch at the identity provider's key
+    /// endpoint): a constant.
+    pub callee_service_ms: Option<f64>,
+    /// A call longer than this fails its request as timed out \[ms\] (the
+    /// send-request policy's timeout).
+    pub timeout_ms: Option<f64>,
 }
 
 /// A node compiled from the scenario.
@@ -137,6 +144,15 @@ pub(crate) struct NodeModel {
     pub timeout_ms: Option<f64>,
     /// A human summary of its capacity, with the catalog keys behind it.
     pub capacity: String,
+    /// Concurrent connections it may hold open to one backend (one HTTP
+    /// authority: the next terminator on a path); requests beyond them wait
+    /// for a connection. `None`: unlimited.
+    pub backend_connections: Option<u32>,
+    /// The requests/s its capacity figure promises (APIM: units × the
+    /// catalog's rate) and the share of its servers busy at that rate, for
+    /// `explain`'s effective capacity; `None` for kinds without such a
+    /// figure.
+    pub nominal_per_s: Option<(f64, f64)>,
     /// For a VNet gateway, the network its on-premises side crosses
     /// (`vpn` or `expressroute`); `None` for every other kind.
     pub wan: Option<NetworkKind>,

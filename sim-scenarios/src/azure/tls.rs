@@ -105,16 +105,28 @@ pub(crate) fn initiator(
     path: &str,
     custom_ca_support: bool,
 ) -> Result<Initiator, Invalid> {
+    let default_reuse = value("tls.connection_reuse");
+    let mut init = initiator_with_default(trusts, default, reuse, default_reuse, path)?;
+    init.custom_ca_support = custom_ca_support;
+    Ok(init)
+}
+
+/// An initiator (that accepts custom CAs) whose connection reuse defaults
+/// to `default_reuse` instead of the catalog's generic figure: a proxy that
+/// pools its backend connections.
+pub(crate) fn initiator_with_default(
+    trusts: &Option<Vec<String>>,
+    default: &[&str],
+    reuse: Option<f64>,
+    default_reuse: f64,
+    path: &str,
+) -> Result<Initiator, Invalid> {
     Ok(Initiator {
         trusts: trusts
             .clone()
             .unwrap_or_else(|| default.iter().map(|s| (*s).to_string()).collect()),
-        custom_ca_support,
-        connection_reuse: fraction(
-            reuse,
-            value("tls.connection_reuse"),
-            key_path(path, "connection_reuse"),
-        )?,
+        custom_ca_support: true,
+        connection_reuse: fraction(reuse, default_reuse, key_path(path, "connection_reuse"))?,
     })
 }
 

@@ -8,8 +8,9 @@ use sim_core::Serves;
 
 use crate::azure::catalog::value;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
-use crate::azure::tls::{TlsVersion, rtt_ms, segments};
+use crate::azure::tls::{Segment, TlsVersion, rtt_ms, segments};
 use crate::azure::{Kind, NodeModel};
+use crate::file::json::fmt_num;
 use crate::file::spec::RouteSpec;
 
 /// A hop as planned, for `explain`.
@@ -26,8 +27,14 @@ pub struct HopPlan {
     /// service at the node (both directions on a round trip) plus the mean
     /// latency of the link to the next node.
     pub floor_ms: f64,
-    /// Its capacity.
+    /// Its capacity (for APIM with its effective capacity on this route).
     pub capacity: String,
+    /// Requests/s its servers deliver on this route at the busy share its
+    /// nominal capacity is quoted at, given the mean CPU per request here
+    /// (handshakes of new connections and policies included); only for
+    /// kinds with a nominal figure (APIM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_capacity_per_s: Option<f64>,
     /// The connection it may open before passing a request on.
     pub new_connection: Option<String>,
     /// Nested calls it makes.
@@ -95,6 +102,20 @@ pub(crate) fn plan(
                     1.0 - init.connection_reuse
                 )
             });
+            let effective = effective_capacity(r, nodes, &segs, j, both);
+            let capacity = match (effective, node.nominal_per_s) {
+                (Some((eff, cpu_ms, handshake_ms)), Some((nominal, busy))) => format!(
+                    "{}; effective on this route {} requests/s at {} % busy (nominal {}), saturating at {}: {:.3} ms CPU per request, {:.3} ms of it new client connections",
+                    node.capacity,
+                    fmt_num(eff.round()),
+                    fmt_num(busy * 100.0),
+                    fmt_num(nominal),
+                    fmt_num((eff / busy).round()),
+                    cpu_ms,
+                    handshake_ms
+                ),
+                _ => node.capacity.clone(),
+            };
             HopPlan {
                 node: name.clone(),
                 kind: node.kind.name().to_string(),
@@ -104,14 +125,14 @@ pub(crate) fn plan(
                     Some(l) if j < last && l.default_bandwidth.is_some() => {
                         let (key, mbps) = l.default_bandwidth.expect("checked");
                         format!(
-                            "{}; link to {}: {} Mbit/s (catalog default {key}; give bandwidth_mbps)",
-                            node.capacity,
+                            "{capacity}; link to {}: {} Mbit/s (catalog default {key}; give bandwidth_mbps)",
                             r.path[j + 1],
-                            crate::file::json::fmt_num(mbps)
+                            fmt_num(mbps)
                         )
                     }
-                    _ => node.capacity.clone(),
+                    _ => capacity,
                 },
+                effective_capacity_per_s: effective.map(|(eff, ..)| eff),
                 new_connection,
                 calls: node
                     .calls
@@ -121,4 +142,36 @@ pub(crate) fn plan(
             }
         })
         .collect()
+}
+
+/// The effective capacity of hop `j` on route `r` for a node with a
+/// nominal figure: (requests/s at the nominal busy share, mean CPU per
+/// request \[ms\], of which handshakes \[ms\]). The CPU is the station's mean
+/// request service (with policies), its response service on a round trip
+/// (`both`), and the handshake CPU of the new connections the previous
+/// initiator opens to it (1 − its connection reuse, times the terminator's
+/// CPU per handshake). `None` for other nodes.
+fn effective_capacity(
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    segs: &[Segment],
+    j: usize,
+    both: bool,
+) -> Option<(f64, f64, f64)> {
+    let node = &nodes[&r.path[j]];
+    let (_, busy) = node.nominal_per_s?;
+    let station = node.station.as_ref()?;
+    let servers = f64::from(station.servers().count()?);
+    let handshake_ms = segs
+        .iter()
+        .find(|s| s.terminator == j)
+        .and_then(|s| {
+            let init = nodes[&r.path[s.initiator]].initiator.as_ref()?;
+            let term = node.terminator.as_ref()?;
+            Some((1.0 - init.connection_reuse) * term.handshake_cpu_ms)
+        })
+        .unwrap_or(0.0);
+    let response_ms = if both { mean_ms(Some(station.response_service_ns())) } else { 0.0 };
+    let cpu_ms = mean_ms(Some(station.service_ns())) + response_ms + handshake_ms;
+    Some((busy * servers * 1000.0 / cpu_ms, cpu_ms, handshake_ms))
 }

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sim_core::{
-    Detour, Direction, Dist, Leg, LinkId, Model, RouteBuilder, Setup, SimDuration, StationId,
-    Workload,
+    Detour, Direction, Dist, Leg, LinkId, Model, Pool, PoolId, RouteBuilder, Setup, SimDuration,
+    StationId, Workload,
 };
 
 use crate::azure::catalog::value;
@@ -343,6 +343,8 @@ pub(crate) fn build(
 pub(crate) struct Ids {
     stations: BTreeMap<String, StationId>,
     links: BTreeMap<(String, String), LinkId>,
+    /// Connection pools by (proxy, authority).
+    pools: BTreeMap<(String, String), PoolId>,
 }
 
 /// Adds route `r` to `b`, with the stations and links it uses that `ids`
@@ -355,7 +357,7 @@ pub(crate) fn add_route(
     links: &LinkMap,
     workload: &Workload,
 ) -> Result<(), Invalid> {
-    let Ids { stations, links: used_links } = ids;
+    let Ids { stations, links: used_links, pools } = ids;
     let mut station_id = |b: &mut sim_core::ModelBuilder, name: &str| {
         *stations.entry(name.to_string()).or_insert_with(|| {
             b.station(nodes[name].station.clone().expect("only stations are visited"))
@@ -385,6 +387,13 @@ pub(crate) fn add_route(
         for call in &node.calls {
             let mut d =
                 Detour::new(&call.name, call.probability).with_bytes(call.bytes.0, call.bytes.1);
+            if let Some(ms) = call.callee_service_ms {
+                let law = Dist::constant(ms * 1e6).expect("a catalog figure is finite");
+                d = d.with_callee_service(law);
+            }
+            if let Some(t) = call.timeout_ms.and_then(SimDuration::from_millis_f64) {
+                d = d.with_timeout(t);
+            }
             let mut prev = name.as_str();
             for (k, hop) in call.via.iter().enumerate() {
                 let hpath = index_path(&call.via_path, k);
@@ -417,6 +426,17 @@ pub(crate) fn add_route(
             route = route.detour(d);
         }
         if let Some(seg) = segs.iter().find(|s| s.initiator == j) {
+            if let Some(tokens) = node.backend_connections {
+                // One pool per HTTP authority: this node's connections to
+                // the terminator, shared by every route that opens them.
+                let authority = &r.path[seg.terminator];
+                let key = (name.clone(), authority.clone());
+                let id = *pools.entry(key).or_insert_with(|| {
+                    let tokens = std::num::NonZeroU32::new(tokens).expect("counts are at least 1");
+                    b.pool(Pool::new(format!("{name} → {authority} connections"), tokens))
+                });
+                route = route.hold(id);
+            }
             let init = node.initiator.as_ref().expect("segments start at initiators");
             let term = nodes[&r.path[seg.terminator]]
                 .terminator

@@ -37,6 +37,13 @@ pub const MAX_QUEUE_LIMIT: u32 = 1_000_000;
 /// phase.
 pub const MAX_ERLANG_PHASES: u32 = 1_000;
 
+/// Most cores an APIM unit may be given (`cores_per_unit`).
+pub const MAX_CORES_PER_UNIT: u32 = 1_024;
+
+/// Most concurrent backend connections per APIM unit
+/// (`backend_connections_per_unit`).
+pub const MAX_BACKEND_CONNECTIONS_PER_UNIT: u32 = 1_000_000;
+
 /// Most distinct users a token cache may be sized for.
 pub const MAX_USERS: u64 = 1_000_000_000_000;
 

@@ -38,7 +38,8 @@
 //! | `routes[i].hops[j].node` | the node at position `j` of the path |
 //! | `routes[i].hops[j].{wait_ms_mean,service_ms_mean,link_ms_mean,serialization_ms_mean}` | mean per completed request: queueing wait and service at the node, latency and serialisation (transmitter wait included) of the link to the next node; both directions of a round trip summed |
 //! | `routes[i].hops[j].handshake_ms_mean` | mean wait for new connections opened at this node (TCP/TLS round trips to the next terminator); the terminator's handshake CPU is in its `service_ms_mean` |
-//! | `routes[i].hops[j].subcall_ms_mean` | mean time in nested calls this node makes (e.g. a token exchange), start to end. All six components add up to `latency_ms.mean` |
+//! | `routes[i].hops[j].subcall_ms_mean` | mean time in nested calls this node makes (e.g. a token exchange), start to end |
+//! | `routes[i].hops[j].pool_wait_ms_mean` | mean wait for a free pooled connection from this node to the next terminator (APIM's backend connections per authority); 0 without a pool. All seven components add up to `latency_ms.mean` |
 //! | `routes[i].hops[j].utilization` | busy fraction of the node's servers over the measurement window (`null` for a client or an unbounded station) |
 //! | `routes[i].hops[j].busy_servers_mean` | mean number of messages in service (`null` for a client) |
 //! | `routes[i].hops[j].link_utilization` | busy fraction of the busier direction of the link to the next node (`null` unless it has a bandwidth) |
@@ -285,6 +286,10 @@ pub struct HopReport {
     pub serialization_ms_mean: f64,
     pub handshake_ms_mean: f64,
     pub subcall_ms_mean: f64,
+    /// Mean wait for a pooled connection (a token of the node's pool to the
+    /// next terminator, e.g. APIM's 2,048 backend connections per unit).
+    #[serde(default)]
+    pub pool_wait_ms_mean: f64,
     pub utilization: Option<f64>,
     pub busy_servers_mean: Option<f64>,
     pub link_utilization: Option<f64>,
@@ -449,6 +454,7 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
                 serialization_ms_mean: hs.serialization_ms_mean(),
                 handshake_ms_mean: hs.handshake_ms_mean(),
                 subcall_ms_mean: hs.subcall_ms_mean(),
+                pool_wait_ms_mean: hs.pool_wait_ms_mean(),
                 utilization: station.and_then(|s| s.utilization()),
                 busy_servers_mean: station.and_then(|s| s.busy_mean()),
                 link_utilization: hop.link().and_then(|(l, _)| {

@@ -147,21 +147,28 @@ fn idps_deny_follows_the_2026_firewall_performance_page() {
     close(fw.ns_per_byte(), 8.0 / (9.0 * 0.22), "an instance at 1.98 Gbit/s");
 }
 
+/// A unit is `cores_per_unit` cores sharing the instance's queue, and a
+/// request's CPU on one core is calibrated so that a unit without policies
+/// delivers the catalog's rate with its cores `apim.nominal_utilization`
+/// busy (issue 11 item 3).
 #[test]
-fn apim_servers_are_units_and_service_matches_capacity() {
+fn apim_servers_are_cores_of_units_and_service_matches_capacity() {
     let per_unit = value("apim.premium.capacity_per_unit_per_s");
+    let cores = value("apim.premium.cores_per_unit");
+    let busy = value("apim.nominal_utilization");
     let jwt_ms = value("apim.validate_jwt_cpu_ms");
+    let cpu_ms = busy * cores * 1000.0 / per_unit;
     for units in ["2", "5"] {
         let s = load_with("apim-hub-proxy", &[("nodes.apim.units", units)]);
         for r in s.routes() {
             let apim = station(&r.model, "apim");
             let u: u32 = units.parse().unwrap();
-            assert_eq!(apim.servers(), Servers::finite(u).unwrap(), "{}", r.name);
-            // A request and its response together hold a unit for
-            // 1 / capacity, plus the validate-jwt CPU on the request.
+            assert_eq!(apim.servers(), Servers::finite(u * cores as u32).unwrap(), "{}", r.name);
+            // A request and its response together hold a core for
+            // busy × cores / capacity, plus the validate-jwt CPU on the request.
             let req = apim.service_ns().mean().unwrap() / 1e6;
             let resp = apim.response_service_ns().mean().unwrap() / 1e6;
-            close(req + resp, 1000.0 / per_unit + jwt_ms, "apim service per request [ms]");
+            close(req + resp, cpu_ms + jwt_ms, "apim CPU per request [ms]");
             assert!(req > resp, "the request side does more of the work");
             // The twin without authorisation drops exactly the JWT CPU.
             let twin = r.model_without_auth.as_ref().expect("apim-hub-proxy has auth");
@@ -174,12 +181,16 @@ fn apim_servers_are_units_and_service_matches_capacity() {
             assert!(hop.capacity.contains(&format!("{units} units")), "{}", hop.capacity);
         }
     }
-    // An explicit validate_jwt.cpu_ms replaces the catalog's.
-    let s = load_with("apim-hub-proxy", &[("nodes.apim.policies.validate_jwt.cpu_ms", "2.5")]);
+    // An explicit validate_jwt.cpu_ms replaces the catalog's, and
+    // cores_per_unit the tier's.
+    let sets =
+        [("nodes.apim.policies.validate_jwt.cpu_ms", "2.5"), ("nodes.apim.cores_per_unit", "8")];
+    let s = load_with("apim-hub-proxy", &sets);
     let apim = station(&route(&s, "red").model, "apim");
+    assert_eq!(apim.servers(), Servers::finite(16).unwrap());
     let total =
         (apim.service_ns().mean().unwrap() + apim.response_service_ns().mean().unwrap()) / 1e6;
-    close(total, 1000.0 / per_unit + 2.5, "apim service with cpu_ms 2.5");
+    close(total, busy * 8.0 * 1000.0 / per_unit + 2.5, "apim CPU with cpu_ms 2.5, 8 cores");
 }
 
 /// Expected cost of one full packet at a gateway \[ns\].

@@ -93,6 +93,7 @@ fn hop_components_add_up_to_the_mean_latency() {
                         + h.serialization_ms_mean
                         + h.handshake_ms_mean
                         + h.subcall_ms_mean
+                        + h.pool_wait_ms_mean
                 })
                 .sum();
             let mean = r.latency_ms.mean.unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests of scenario loading and running.
 
 mod analytic;
+mod apim_units;
 mod azure_models;
 mod azure_runs;
 mod bare_numbers;

@@ -125,6 +125,12 @@ pub(super) const LIST: &[Source] = &[
         "01/10/2020 and 04/14/2020 versions",
     ),
     s(
+        "S18b",
+        "API Management service limits - classic tiers (include; the back-end connection limit and its pooling footnote)",
+        "azure-docs include titled 'API Management service limits - classic tiers' (includes/api-management-service-limits*.md)",
+        "03/15/2024",
+    ),
+    s(
         "S19",
         "Azure API Management v2 tiers",
         "https://learn.microsoft.com/azure/api-management/v2-service-tiers-overview",
