@@ -23,6 +23,22 @@ pub enum DistError {
         /// The offending value.
         value: f64,
     },
+    /// A probability that is not in \[0, 1\].
+    #[error("{parameter} must be from 0 to 1, got {value}")]
+    NotProbability {
+        /// The parameter's name (`"spike probability"`).
+        parameter: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A factor that must be finite and at least 1 is not.
+    #[error("{parameter} must be finite and >= 1, got {value}")]
+    BelowOne {
+        /// The parameter's name (`"spike factor"`).
+        parameter: &'static str,
+        /// The offending value.
+        value: f64,
+    },
     /// A parameter that must be finite is not.
     #[error("{parameter} must be finite, got {value}")]
     NotFinite {

@@ -583,7 +583,12 @@ mod tests {
         let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
         let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
         expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
-        assert_eq!(ids, expected);
+        // Pages cited since come after, each once.
+        assert_eq!(ids[..expected.len()], expected);
+        let later: std::collections::BTreeSet<&str> =
+            ids[expected.len()..].iter().copied().collect();
+        assert_eq!(later.len(), ids.len() - expected.len(), "a source id is repeated");
+        assert!(later.iter().all(|id| !expected.iter().any(|e| e == id)), "{later:?}");
         assert_eq!(source("EST").map(|s| s.title), Some("estimate, no published figure"));
         for s in SOURCES.iter().filter(|s| s.id != "EST") {
             assert!(!s.title.is_empty() && !s.address.is_empty() && !s.date.is_empty(), "{s:?}");

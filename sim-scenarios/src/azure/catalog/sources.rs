@@ -1,6 +1,7 @@
 //! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
-//! and `RFC9293` for the one protocol fact the notes state without a source.
+//! and `RFC9293` for the one protocol fact the notes state without a source,
+//! then pages cited since (named, not numbered).
 
 use super::Source;
 
@@ -355,5 +356,12 @@ pub(super) const LIST: &[Source] = &[
         "RFC 9293, Transmission Control Protocol (TCP)",
         "https://www.rfc-editor.org/rfc/rfc9293",
         "Aug 2022",
+    ),
+    // Not in azure-figures.md: cited by issue 11's firewall work.
+    s(
+        "VNET-MTU",
+        "TCP/IP performance tuning for Azure VMs (MTU: \"the default MTU used on Azure VMs ... is 1,500 bytes\")",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-network-tcpip-performance-tuning",
+        "ms.date 04/21/2025 (azure-docs articles/virtual-network/virtual-network-tcpip-performance-tuning.md)",
     ),
 ];
