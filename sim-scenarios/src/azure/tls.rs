@@ -243,7 +243,11 @@ pub(crate) struct Handshake {
     /// round trip \[ms\]). One, initiator to terminator, unless Azure
     /// Firewalls with application rules proxy TCP in between: then the
     /// client's TCP ends at the first of them, which opens the next one
-    /// (after the TLS ClientHello, whose SNI it needs), and so on.
+    /// (after the TLS ClientHello, whose SNI it needs), and so on. A
+    /// proxy's own pipeline latency is split half to each leg it ends, so
+    /// the legs' round trips sum to the end-to-end one: the proxied
+    /// handshake has one more round trip per proxy but the same static
+    /// time.
     pub(crate) tcp: Vec<(usize, usize, f64)>,
     /// Round trips of the TLS handshake, end to end (no proxy terminates TLS).
     pub(crate) tls_rtts: f64,
@@ -283,11 +287,26 @@ pub(crate) fn handshake(
         .collect();
     stops.insert(0, seg.initiator);
     stops.push(seg.terminator);
+    // A proxying firewall's traversal latency is the path through it, not
+    // processing at an end: a SYN it answers crosses half of it, in and
+    // out, so each leg takes half of its round trip and the legs sum to
+    // the end-to-end round trip (the proxy's own connection set-up, not
+    // published, adds nothing here).
+    let half_through = |k: usize| -> f64 {
+        if k == seg.initiator || k == seg.terminator {
+            return 0.0;
+        }
+        nodes[&r.path[k]]
+            .station
+            .as_ref()
+            .map_or(0.0, |s| (mean_ms(s.delay_ns()) + mean_ms(s.response_delay_ns())) / 2.0)
+    };
     let tcp = stops
         .windows(2)
         .map(|w| {
             let leg = Segment { initiator: w[0], terminator: w[1] };
-            (w[0], w[1], rtt_ms(r, nodes, links, leg))
+            let rtt = rtt_ms(r, nodes, links, leg) + half_through(w[0]) + half_through(w[1]);
+            (w[0], w[1], rtt)
         })
         .collect();
     let term =

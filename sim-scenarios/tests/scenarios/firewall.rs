@@ -54,38 +54,56 @@ fn near(got: f64, want: f64, tol: f64, what: &str) {
 
 /// Issue 11 item 5(a): with application rules the firewall proxies TCP,
 /// so a new connection's TCP handshake ends there and the firewall opens
-/// the next one, while TLS still runs end to end. By hand (TCP 1 RTT, TLS
+/// the next one (after the ClientHello), while TLS still runs end to end:
+/// one round trip more per proxy. The firewall's traversal latency is the
+/// path through it, so each TCP leg takes half of its round trip (0.25 ms)
+/// and the legs sum to the end-to-end round trip. By hand (TCP 1 RTT, TLS
 /// 1.2 2 RTT):
-/// - client → apim through fw (1): network rules 3 × 1.1 = 3.3 ms;
-///   application rules TCP 2·0.1 + TCP 2·0.2 + TLS 2 × 1.1 = 2.8 ms;
-/// - apim → backend through fw (3) and gw: RTT 2·(0.2 + 0.4 + 1.5) +
-///   2·(0.25 + 0.3) = 5.3 ms; network rules 3 × 5.3 = 15.9 ms;
-///   application rules TCP 2·0.2 + TCP (2·(0.4 + 1.5) + 2·0.3) + TLS
-///   2 × 5.3 = 0.4 + 4.4 + 10.6 = 15.4 ms.
+/// - client → apim through fw (hop 1), RTT 2·(0.1 + 0.2) + 2·0.25 = 1.1 ms:
+///   network rules 3 RTT, 3 × 1.1 = 3.3 ms; application rules 4 RTT, TCP
+///   (2·0.1 + 0.25) + TCP (2·0.2 + 0.25) + TLS 2 × 1.1 = 0.45 + 0.65 +
+///   2.2 = 3.3 ms;
+/// - apim → backend through fw (hop 3) and gw, RTT 2·(0.2 + 0.4 + 1.5) +
+///   2·(0.25 + 0.3) = 5.3 ms: network rules 3 × 5.3 = 15.9 ms; application
+///   rules TCP (2·0.2 + 0.25) + TCP (2·(0.4 + 1.5) + 2·0.3 + 0.25) + TLS
+///   2 × 5.3 = 0.65 + 4.65 + 10.6 = 15.9 ms.
+///
+/// A firewall that proxied TCP but charged its latency on neither leg
+/// would make the handshake 0.5 ms faster than passing it through.
 #[test]
 fn issue_11_application_rules_split_the_tcp_handshake() {
     assert_eq!(value("tcp.handshake_rtts"), 1.0);
     assert_eq!(value("tls.tls12_handshake_rtts"), 2.0);
     let rtt_client_apim = 2.0 * (CLIENT_FW + FW_APIM) + 2.0 * FW_DELAY;
     let rtt_apim_backend = 2.0 * (FW_APIM + FW_GW + GW_BACKEND) + 2.0 * (FW_DELAY + GW_DELAY);
+    let legs_client = [2.0 * CLIENT_FW + FW_DELAY, 2.0 * FW_APIM + FW_DELAY];
+    let legs_apim =
+        [2.0 * FW_APIM + FW_DELAY, 2.0 * (FW_GW + GW_BACKEND) + 2.0 * GW_DELAY + FW_DELAY];
     let network = (3.0 * rtt_client_apim, 3.0 * rtt_apim_backend);
     let application = (
-        2.0 * CLIENT_FW + 2.0 * FW_APIM + 2.0 * rtt_client_apim,
-        2.0 * FW_APIM + (2.0 * (FW_GW + GW_BACKEND) + 2.0 * GW_DELAY) + 2.0 * rtt_apim_backend,
+        legs_client.iter().sum::<f64>() + 2.0 * rtt_client_apim,
+        legs_apim.iter().sum::<f64>() + 2.0 * rtt_apim_backend,
     );
     near(network.0, 3.3, 1e-12, "by hand");
-    near(application.1, 15.4, 1e-12, "by hand");
+    near(application.0, 3.3, 1e-12, "by hand");
+    near(application.1, 15.9, 1e-12, "by hand");
+    // (round trips at the client, at APIM; handshake ms at the client, at APIM)
+    let net = |(a, b): (f64, f64)| ((3.0, 3.0), (a, b));
     let cases = [
-        ("default", hairpin(), network),
-        ("rule network", with(hairpin(), &[("nodes.fw.rule", "\"network\"")]), network),
-        ("rule application", with(hairpin(), &[("nodes.fw.rule", "\"application\"")]), application),
+        ("default", hairpin(), net(network)),
+        ("rule network", with(hairpin(), &[("nodes.fw.rule", "\"network\"")]), net(network)),
+        (
+            "rule application",
+            with(hairpin(), &[("nodes.fw.rule", "\"application\"")]),
+            ((4.0, 4.0), application),
+        ),
         (
             "per traversal",
             with(
                 hairpin(),
                 &[("routes.0.firewall_rules", r#"{"fw": ["network", "application"]}"#)],
             ),
-            (network.0, application.1),
+            ((3.0, 4.0), (network.0, application.1)),
         ),
         (
             "route overrides node",
@@ -96,19 +114,21 @@ fn issue_11_application_rules_split_the_tcp_handshake() {
                     ("routes.0.firewall_rules", r#"{"fw": "network"}"#),
                 ],
             ),
-            network,
+            net(network),
         ),
     ];
-    for (what, doc, (client, apim)) in cases {
+    for (what, doc, ((rt_client, rt_apim), (client, apim))) in cases {
         let r = route(doc.clone());
         near(hop(&r, "client").handshake_ms_mean, client, EXACT, &format!("{what}: client"));
         near(hop(&r, "apim").handshake_ms_mean, apim, EXACT, &format!("{what}: apim"));
-        // The plan `explain` prints says the same.
+        // The plan `explain` prints says the same, round trips included.
         let s = load_inline(doc);
         let plan = &s.routes()[0].hops;
         let text = plan[0].new_connection.as_deref().unwrap();
+        assert!(text.contains(&format!("{rt_client} RTT")), "{what}: {text}");
         assert!(text.contains(&format!("{client:.3} ms")), "{what}: {text}");
         let text = plan[2].new_connection.as_deref().unwrap();
+        assert!(text.contains(&format!("{rt_apim} RTT")), "{what}: {text}");
         assert!(text.contains(&format!("{apim:.3} ms")), "{what}: {text}");
     }
     // The proxied handshake reads leg by leg, and the hop says it proxies.
@@ -118,7 +138,10 @@ fn issue_11_application_rules_split_the_tcp_handshake() {
     let plan = &s.routes()[0].hops;
     assert_eq!(
         plan[0].new_connection.as_deref().unwrap(),
-        "to apim (TCP 1 RTT of 0.200 ms client → fw + TCP 1 RTT of 0.400 ms fw → apim + TLS 2 RTT of 1.100 ms end to end = 4 RTT, 2.800 ms; TCP proxied by application rules, + 1.400 ms CPU there) with probability 1.00"
+        format!(
+            "to apim (TCP 1 RTT of {:.3} ms client → fw + TCP 1 RTT of {:.3} ms fw → apim + TLS 2 RTT of 1.100 ms end to end = 4 RTT, 3.300 ms; TCP proxied by application rules, + 1.400 ms CPU there) with probability 1.00",
+            legs_client[0], legs_client[1]
+        )
     );
     assert!(
         plan[1].connection.starts_with("proxies TCP (application rules"),
