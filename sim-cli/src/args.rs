@@ -63,10 +63,15 @@ pub(crate) enum Command {
     /// flight: it cannot carry the load).
     Run(RunArgs),
     /// Check scenario files without simulating: schema, values, certificate
-    /// trust on every TLS connection, firewall inspection.
+    /// trust on every TLS connection, firewall inspection, asymmetric return
+    /// paths (except through an Azure Firewall's application rules, which
+    /// SNAT).
     Validate(ValidateArgs),
-    /// Print each route hop by hop: component, what it terminates, latency
-    /// floor, capacity, new connections and nested calls.
+    /// Print each route hop by hop: component, what it terminates (an Azure
+    /// Firewall with application rules proxies TCP), latency floor,
+    /// capacity, new connections and their round trips, nested calls, and
+    /// where an Azure Firewall without a published per-request limit would
+    /// saturate.
     Explain(ExplainArgs),
     /// Print the component catalog: every default with its source and
     /// what it feeds in the model.

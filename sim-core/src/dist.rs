@@ -36,6 +36,17 @@ enum Law {
     Empirical(Empirical),
     /// With probability `p` a draw from the tail law, else from the body.
     Mixture(Box<Dist>, Box<Dist>, f64),
+    /// A base law whose draws are multiplied by `factor` with probability
+    /// `probability` (a two-component scale mixture: rare spikes).
+    Spiked(Box<Spikes>),
+}
+
+/// The spike mixture of [`Dist::with_spikes`].
+#[derive(Clone, Debug)]
+struct Spikes {
+    base: Dist,
+    probability: f64,
+    factor: f64,
 }
 
 /// A percentile table sampled by inverse transform with linear interpolation.
@@ -241,6 +252,35 @@ impl Dist {
         Ok(Dist(Law::Mixture(Box::new(body), Box::new(tail), tail_probability)))
     }
 
+    /// This law with rare spikes: each draw is multiplied by `factor` with
+    /// probability `probability`, independently (a two-component scale
+    /// mixture, `(1 − p)·F(x) + p·F(x / factor)`). With probability 0 or
+    /// factor 1 the law is returned unchanged (and draws as before).
+    ///
+    /// The mean is the base mean × `(1 + p·(factor − 1))`; the second
+    /// moment the base second moment × `(1 − p + p·factor²)`. A spiked law
+    /// consumes one uniform draw more than its base per sample (the draw
+    /// that decides whether this one is a spike, taken first).
+    ///
+    /// # Errors
+    ///
+    /// Fails unless `probability` is in \[0, 1\] and `factor` is finite and
+    /// at least 1 (a spike is slower, never faster).
+    pub fn with_spikes(self, probability: f64, factor: f64) -> Result<Self, DistError> {
+        check(
+            probability.is_finite() && (0.0..=1.0).contains(&probability),
+            DistError::NotProbability { parameter: "spike probability", value: probability },
+        )?;
+        check(
+            factor.is_finite() && factor >= 1.0,
+            DistError::BelowOne { parameter: "spike factor", value: factor },
+        )?;
+        if probability == 0.0 || factor == 1.0 {
+            return Ok(self);
+        }
+        Ok(Dist(Law::Spiked(Box::new(Spikes { base: self, probability, factor }))))
+    }
+
     /// The law's mean, or `None` when it is infinite (Pareto with shape <= 1).
     pub fn mean(&self) -> Option<f64> {
         match &self.0 {
@@ -263,6 +303,7 @@ impl Dist {
                     .sum(),
             ),
             Law::Mixture(body, tail, p) => Some((1.0 - p) * body.mean()? + p * tail.mean()?),
+            Law::Spiked(s) => Some(s.base.mean()? * (1.0 + s.probability * (s.factor - 1.0))),
         }
     }
 
@@ -307,6 +348,12 @@ impl Dist {
                     |d: &Dist| -> Option<f64> { Some(d.mean()?.powi(2) * (1.0 + d.scv()?)) };
                 (1.0 - p) * second(body)? + p * second(tail)? - m * m
             }
+            Law::Spiked(s) => {
+                let (bm, bscv) = (s.base.mean()?, s.base.scv()?);
+                let base_second = (1.0 + bscv) * bm * bm;
+                let p = s.probability;
+                base_second * (1.0 - p + p * s.factor * s.factor) - m * m
+            }
         };
         Some(var.max(0.0) / (m * m))
     }
@@ -348,6 +395,11 @@ impl Dist {
             Law::Mixture(body, tail, p) => {
                 let u: f64 = rng.random();
                 if u < *p { tail.sample(rng) } else { body.sample(rng) }
+            }
+            Law::Spiked(s) => {
+                let u: f64 = rng.random();
+                let x = s.base.sample(rng);
+                if u < s.probability { x * s.factor } else { x }
             }
         }
     }
@@ -663,6 +715,7 @@ mod tests {
             Dist::erlang(4, 3.0).unwrap(),
             Dist::pareto(1.0, 3.0).unwrap(),
             Dist::empirical(&[(0.0, 1.0), (50.0, 2.0), (90.0, 5.0), (100.0, 10.0)]).unwrap(),
+            Dist::lognormal(0.0, 0.5).unwrap().with_spikes(0.05, 5.0).unwrap(),
         ];
         for d in &laws {
             let m = d.mean().unwrap();
@@ -735,6 +788,58 @@ mod tests {
         assert_eq!(
             arrivals(Arrivals::mmpp2([0.0, 0.0], [1.0, 1.0])),
             "at least one rate must be > 0"
+        );
+    }
+
+    /// Issue 11 item 5(b): a spiked law's mean and variance are the
+    /// mixture's (checked against a million draws), a spike is the base
+    /// draw times the factor, and probability 0 or factor 1 leaves the law
+    /// (and its stream) untouched.
+    #[test]
+    fn spikes_are_a_scale_mixture() {
+        let base = Dist::lognormal(0.0, 0.5).unwrap();
+        let d = base.clone().with_spikes(0.02, 5.0).unwrap();
+        let (bm, bscv) = (base.mean().unwrap(), base.scv().unwrap());
+        let mean = d.mean().unwrap();
+        assert!((mean - bm * (1.0 + 0.02 * 4.0)).abs() < 1e-12);
+        let second = (1.0 + bscv) * bm * bm * (0.98 + 0.02 * 25.0);
+        assert!((d.scv().unwrap() - (second - mean * mean) / (mean * mean)).abs() < 1e-12);
+        let mut r = rng();
+        let xs: Vec<f64> = (0..1_000_000).map(|_| d.sample(&mut r)).collect();
+        let n = xs.len() as f64;
+        let m = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+        assert!((m / mean - 1.0).abs() < 0.01, "mean {m} vs {mean}");
+        let law_var = d.scv().unwrap() * mean * mean;
+        assert!((var / law_var - 1.0).abs() < 0.03, "variance {var} vs {law_var}");
+        // Each draw is the base's own draw (after the spike decision), ×5 or ×1.
+        let (mut a, mut b) = (rng(), rng());
+        let mut spikes = 0;
+        for _ in 0..10_000 {
+            let u: f64 = b.random();
+            let x = base.sample(&mut b);
+            let y = d.sample(&mut a);
+            if u < 0.02 {
+                spikes += 1;
+                assert_eq!(y, x * 5.0);
+            } else {
+                assert_eq!(y, x);
+            }
+        }
+        assert!((150..250).contains(&spikes), "{spikes} spikes in 10,000 at 2 %");
+        for off in [base.clone().with_spikes(0.0, 5.0), base.clone().with_spikes(0.3, 1.0)] {
+            let off = off.unwrap();
+            let (mut a, mut b) = (rng(), rng());
+            assert!((0..100).all(|_| off.sample(&mut a) == base.sample(&mut b)));
+        }
+        let msg = |r: Result<Dist, DistError>| r.unwrap_err().to_string();
+        assert_eq!(
+            msg(base.clone().with_spikes(1.5, 5.0)),
+            "spike probability must be from 0 to 1, got 1.5"
+        );
+        assert_eq!(
+            msg(base.with_spikes(0.01, 0.5)),
+            "spike factor must be finite and >= 1, got 0.5"
         );
     }
 

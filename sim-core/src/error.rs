@@ -23,10 +23,18 @@ pub enum DistError {
         /// The offending value.
         value: f64,
     },
-    /// A parameter that must be a probability (in \[0, 1\]) is not.
-    #[error("{parameter} must be a probability in [0, 1], got {value}")]
+    /// A probability that is not in \[0, 1\].
+    #[error("{parameter} must be from 0 to 1, got {value}")]
     NotProbability {
-        /// The parameter's name (`"tail_probability"`).
+        /// The parameter's name (`"spike probability"`).
+        parameter: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A factor that must be finite and at least 1 is not.
+    #[error("{parameter} must be finite and >= 1, got {value}")]
+    BelowOne {
+        /// The parameter's name (`"spike factor"`).
         parameter: &'static str,
         /// The offending value.
         value: f64,

@@ -343,6 +343,11 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             for c in &h.calls {
                 writeln!(out, "  hop {j} {} calls {}", Shown(&h.node), Shown(c))?;
             }
+            if let Some(per_s) = h.unpublished_limit_per_s {
+                let note =
+                    sim_scenarios::compile::limit_note(&h.node, per_s, scenario.mean_rate_per_s());
+                writeln!(out, "  note: {}", Shown(&note))?;
+            }
         }
         for f in &r.findings {
             writeln!(out, "  {} [{}]: {}", f.severity, f.check, Shown(&f.message))?;

@@ -238,3 +238,39 @@ fn catalog_unknown_component_is_a_usage_error_listing_the_known_ones() {
     assert!(stderr.contains("azure_firewall, ") && stderr.contains(", vnet_gateway"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// Issue 11 item 5: `explain` says where an Azure Firewall without a
+/// published per-request limit would saturate, once per route, and shows
+/// the TCP legs an application-rule traversal proxies; `run --format json`
+/// carries the same note as a typed warning.
+#[test]
+fn issue_11_explain_shows_firewall_limits_and_proxied_handshakes() {
+    let out = stdout_of(aznetsim().arg("explain").arg(super::apim()));
+    for (route, rate) in [("green", "9595"), ("red", "19149")] {
+        let s = section(&out, route);
+        let notes: Vec<&str> = s.lines().filter(|l| l.starts_with("  note: ")).collect();
+        assert_eq!(notes.len(), 1, "{route}: {s}");
+        assert!(notes[0].contains(&format!("near {rate} req/s on this route")), "{}", notes[0]);
+    }
+    let sets = ["--set", r#"routes.0.firewall_rules={"hub-fw": ["application", "network"]}"#];
+    let out = stdout_of(aznetsim().arg("explain").arg(super::apim()).args(sets));
+    let green = section(&out, "green");
+    assert!(green.contains("proxies TCP (application rules"), "{green}");
+    assert!(green.contains("+ TLS 2 RTT of 2.011 ms end to end = 4 RTT, 6.033 ms"), "{green}");
+    // A measured packet rate: no note.
+    let sets = ["--set", "nodes.hub-fw.packets_per_s_per_instance=200000"];
+    let out = stdout_of(aznetsim().arg("explain").arg(super::apim()).args(sets));
+    assert!(!out.contains("  note: "), "{out}");
+    let json = stdout_of(
+        aznetsim().arg("run").arg(super::apim()).args(super::TINY_SETS).args(["--format", "json"]),
+    );
+    let doc: Value = serde_json::from_str(&json).unwrap();
+    let kinds: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["kind"] == "firewall_limit_unpublished")
+        .map(|w| w["firewall"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["hub-fw", "hub-fw"], "{json}");
+}

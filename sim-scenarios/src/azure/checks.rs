@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::azure::tls::segments;
-use crate::azure::{Kind, NodeModel};
+use crate::azure::tls::{segments, traversal_rules};
+use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::file::json::a_or_an;
 use crate::file::spec::RouteSpec;
 
@@ -37,8 +37,8 @@ pub struct Finding {
     /// How serious.
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
-    /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`
-    /// (warnings).
+    /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
+    /// `snat_return` (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -194,6 +194,30 @@ pub(crate) fn findings(
             p.iter().filter(|n| nodes[n.as_str()].kind.is_stateful_firewall()).cloned().collect()
         };
         let (there, back_fw) = (firewalls(&r.path), firewalls(back));
+        // A firewall the request crosses with application rules only SNATs
+        // it: the destination answers the firewall's own address, so the
+        // response comes back through it whatever the return path's
+        // routing says (snat-private-range). The session is not broken;
+        // the return path as written is not what happens, though.
+        let rules = traversal_rules(r, path, nodes).expect("checked when the route compiled");
+        let snat_only = |fw: &str| {
+            (0..r.path.len())
+                .filter(|&j| r.path[j] == fw)
+                .all(|j| rules[j] == Some(FirewallRule::Application))
+        };
+        for fw in there.difference(&back_fw).filter(|fw| snat_only(fw)) {
+            out.push(Finding {
+                severity: Severity::Warning,
+                check: "snat_return".into(),
+                message: format!(
+                    "route '{}': the request crosses Azure Firewall '{fw}' with {} rules, which SNAT it (the destination sees the firewall's address), so the response comes back through '{fw}' whatever the routing: the asymmetric-path check does not apply, but the simulation follows return_path as written: add '{fw}' to return_path to simulate the response's real path",
+                    r.name,
+                    FirewallRule::Application.name()
+                ),
+            });
+        }
+        let there: BTreeSet<String> =
+            there.into_iter().filter(|fw| back_fw.contains(fw) || !snat_only(fw)).collect();
         for fw in there.symmetric_difference(&back_fw) {
             let (seen, missed) =
                 if there.contains(fw) { ("request", "response") } else { ("response", "request") };

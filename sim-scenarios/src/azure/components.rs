@@ -8,13 +8,16 @@ use crate::azure::catalog::value;
 use crate::azure::tls::{
     CertificateKey, TlsSpec, TlsVersion, initiator, initiator_with_default, terminator,
 };
-use crate::azure::{Call, Context, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA};
+use crate::azure::{
+    Call, Context, FirewallModel, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA,
+};
 use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
 use crate::file::laws::{Unit, dist, exp_ms, lognormal_median, queue_limit};
 use crate::file::limits::{
     BYTES, CAPACITY_PER_S, CAPACITY_UNITS, LIFETIME_MIN, MAX_BACKEND_CONNECTIONS_PER_UNIT,
-    MAX_CORES_PER_UNIT, MAX_USERS, POSITIVE_DURATION_MS, THROUGHPUT_GBPS, count, fraction,
+    MAX_CORES_PER_UNIT, MAX_USERS, PACKETS_PER_S, POSITIVE_DURATION_MS, SPIKE_FACTOR,
+    THROUGHPUT_GBPS, count, fraction,
 };
 use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
 
@@ -63,6 +66,52 @@ pub(crate) struct FirewallSpec {
     latency_ms: Option<LawSpec>,
     #[serde(default)]
     queue_limit: Option<u32>,
+    /// The rule collection traffic matches on this firewall (every
+    /// traversal, unless a route's `firewall_rules` says otherwise).
+    #[serde(default)]
+    rule: Option<FirewallRule>,
+    /// Latency spikes on the traversal law (default: the catalog's, on
+    /// the catalog's law only).
+    #[serde(default)]
+    spikes: Option<SpikesSpec>,
+    /// Packets per second one instance processes (default EST: the
+    /// per-instance throughput in full-size packets).
+    #[serde(default)]
+    packets_per_s_per_instance: Option<f64>,
+}
+
+/// Which rule collection a firewall traversal matches (`rule-processing`:
+/// network rules first, then application rules for HTTP, HTTPS and MSSQL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum FirewallRule {
+    /// L4 filtering: the connection passes through (no SNAT towards
+    /// private destinations).
+    Network,
+    /// The firewall is a transparent proxy: TCP ends there, a new TCP
+    /// connection goes on, always SNATed; TLS passes through (SNI).
+    Application,
+}
+
+impl FirewallRule {
+    /// The rule's name in scenario files.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            FirewallRule::Network => "network",
+            FirewallRule::Application => "application",
+        }
+    }
+}
+
+/// `spikes: { "probability": p, "factor": f }`: a share `p` of traversals
+/// take `f` times their drawn latency. Probability 0 switches spikes off.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SpikesSpec {
+    #[serde(default)]
+    probability: Option<f64>,
+    #[serde(default)]
+    factor: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
@@ -445,6 +494,7 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         circuit_direct: false,
         backend_connections: None,
         nominal_per_s: None,
+        firewall: None,
     }
 }
 
@@ -473,6 +523,7 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         circuit_direct: false,
         backend_connections: None,
         nominal_per_s: None,
+        firewall: None,
     })
 }
 
@@ -526,8 +577,20 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
     let per_flow =
         THROUGHPUT_GBPS.or(s.per_flow_gbps, flow_default, key_path(path, "per_flow_gbps"))?;
     // One message is one flow: it is processed no faster than the per-flow
-    // cap, and holds an instance meanwhile.
+    // cap, and holds an instance meanwhile. Each packet costs an instance
+    // whichever binds: its bytes at that rate, or the instance's packet
+    // rate (the CPU dimension: no figure is published, so the default
+    // takes the per-instance throughput as packet-bound at full-size
+    // packets, EST).
     let gbps = per_instance.min(per_flow);
+    let mtu = value("azure_firewall.packet_bytes");
+    let rated_pps = per_instance * 1e9 / (value("azure_firewall.rated_packet_bytes") * 8.0);
+    let pps = PACKETS_PER_S.or(
+        s.packets_per_s_per_instance,
+        rated_pps,
+        key_path(path, "packets_per_s_per_instance"),
+    )?;
+    let ns_per_packet = (mtu * 8.0 / gbps).max(1e9 / pps);
     let aligned = s.zone_aligned.unwrap_or(false);
     let lat = latency(&s.latency_ms, path, "latency_ms", || {
         let key = if aligned {
@@ -537,21 +600,62 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
         };
         lognormal_median(value(key), value("azure_firewall.latency_sigma"))
     })?;
+    // The catalog's spikes ride on the catalog's law; a law given in the
+    // file stands for a measurement, spikes included, unless `spikes` says
+    // otherwise.
+    let spath = key_path(path, "spikes");
+    let (probability, factor) = match (&s.spikes, &s.latency_ms) {
+        (None, Some(_)) => (0.0, 1.0),
+        (spikes, _) => {
+            let (p, f) = spikes.as_ref().map_or((None, None), |x| (x.probability, x.factor));
+            (
+                fraction(
+                    p,
+                    value("azure_firewall.spike_probability"),
+                    key_path(&spath, "probability"),
+                )?,
+                SPIKE_FACTOR.or(
+                    f,
+                    value("azure_firewall.spike_factor"),
+                    key_path(&spath, "factor"),
+                )?,
+            )
+        }
+    };
+    let lat =
+        lat.with_spikes(probability, factor).map_err(|e| Invalid::new(&spath, e.to_string()))?;
     let mut st = Station::new(name, at_least_one(instances), zero())
-        .with_ns_per_byte(8.0 / gbps)
+        .with_packet_cost(ns_per_packet, mtu as u32)
         .with_delay(lat);
     if let Some(q) = queue_limit(s.queue_limit, &key_path(path, "queue_limit"))? {
         st = st.with_queue_limit(q);
     }
-    Ok(plain(
+    let spikes = if probability > 0.0 {
+        let given = s
+            .spikes
+            .as_ref()
+            .map_or((false, false), |x| (x.probability.is_some(), x.factor.is_some()));
+        let est = if given == (true, true) { "" } else { " (EST)" };
+        format!("; spikes {} % × {}{est}", fmt_num(probability * 100.0), fmt_num(factor))
+    } else {
+        String::new()
+    };
+    let mut model = plain(
         Kind::AzureFirewall,
         st,
         format!(
-            "{instances} instances × {} Gbps (per flow {} Gbps)",
+            "{instances} instances × {} Gbps (per flow {} Gbps), {} packets/s each{}{spikes}",
             fmt_num(per_instance),
-            fmt_num(per_flow)
+            fmt_num(per_flow),
+            fmt_num(pps.round()),
+            if s.packets_per_s_per_instance.is_some() { "" } else { " (EST)" },
         ),
-    ))
+    );
+    model.firewall = Some(FirewallModel {
+        rule: s.rule.unwrap_or(FirewallRule::Network),
+        packets_per_s_published: s.packets_per_s_per_instance.is_some(),
+    });
+    Ok(model)
 }
 
 /// An APIM instance: `units` multi-core units, so `units × cores` servers
@@ -684,6 +788,7 @@ pub(crate) fn apim(
         circuit_direct: false,
         backend_connections: Some(units * connections),
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
+        firewall: None,
     })
 }
 

@@ -27,6 +27,7 @@ use sim_core::Station;
 use crate::error::Invalid;
 use crate::file::json::key_path;
 use crate::file::spec::{NetworkKind, ScenarioSpec};
+pub(crate) use components::FirewallRule;
 use components::compile_node;
 use tls::{Initiator, Terminator};
 
@@ -161,6 +162,19 @@ pub(crate) struct NodeModel {
     /// For an ExpressRoute gateway, whether its circuit is ExpressRoute
     /// Direct (not a provider circuit).
     pub circuit_direct: bool,
+    /// For an Azure Firewall, its default rule collection and whether its
+    /// packet rate was given (measured) or is the catalog's estimate;
+    /// `None` for every other kind.
+    pub firewall: Option<FirewallModel>,
+}
+
+/// What an Azure Firewall node adds to its station.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct FirewallModel {
+    /// The rule collection its traversals match unless a route overrides it.
+    pub rule: FirewallRule,
+    /// Whether `packets_per_s_per_instance` was given in the file.
+    pub packets_per_s_published: bool,
 }
 
 /// What a node needs to know about the scenario to compile.

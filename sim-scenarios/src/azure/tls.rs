@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::azure::NodeModel;
 use crate::azure::catalog::value;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms};
+use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::error::Invalid;
-use crate::file::json::key_path;
+use crate::file::json::{index_path, key_path};
 use crate::file::limits::fraction;
 use crate::file::spec::RouteSpec;
 
@@ -177,4 +177,157 @@ pub(crate) fn rtt_ms(
         })
         .sum();
     links_ms + devices_ms
+}
+
+/// The rule collection of each hop of a route's path: `Some` for an Azure
+/// Firewall traversal (the route's `firewall_rules` for that node, else
+/// the node's `rule`), `None` for every other hop. `path` is the route's
+/// JSON path, for errors.
+///
+/// # Errors
+///
+/// Fails when `firewall_rules` names a node that is not an Azure Firewall
+/// on the path, gives something other than a rule or a list of rules, or
+/// a list whose length is not the node's number of traversals.
+pub(crate) fn traversal_rules(
+    r: &RouteSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+) -> Result<Vec<Option<FirewallRule>>, Invalid> {
+    let mut out: Vec<Option<FirewallRule>> =
+        r.path.iter().map(|n| nodes[n].firewall.map(|f| f.rule)).collect();
+    let Some(overrides) = &r.firewall_rules else { return Ok(out) };
+    let fpath = key_path(path, "firewall_rules");
+    let parse = |v: &Value, at: &str| -> Result<FirewallRule, Invalid> {
+        serde_json::from_value(v.clone()).map_err(|_| {
+            Invalid::new(at, format!("expected \"network\" or \"application\", got {v}"))
+        })
+    };
+    for (name, v) in overrides {
+        let npath = key_path(&fpath, name);
+        let hops: Vec<usize> = (0..r.path.len()).filter(|&j| r.path[j] == *name).collect();
+        match nodes.get(name) {
+            Some(n) if n.kind == Kind::AzureFirewall && !hops.is_empty() => {}
+            _ => {
+                let firewalls: Vec<&str> = r
+                    .path
+                    .iter()
+                    .filter(|n| nodes[n.as_str()].kind == Kind::AzureFirewall)
+                    .map(String::as_str)
+                    .collect();
+                let here = if firewalls.is_empty() {
+                    "this route crosses no Azure Firewall: remove firewall_rules".to_string()
+                } else {
+                    format!("the Azure Firewalls on this path are: {}", firewalls.join(", "))
+                };
+                return Err(Invalid::new(
+                    npath,
+                    format!("'{name}' is not an Azure Firewall on this route's path; {here}"),
+                ));
+            }
+        }
+        let rules = match v {
+            Value::Array(list) => {
+                if list.len() != hops.len() {
+                    return Err(Invalid::new(
+                        npath,
+                        format!(
+                            "gives {} rules, but the path crosses '{name}' {} time{}: give one rule per traversal in path order, or one rule for all",
+                            list.len(),
+                            hops.len(),
+                            if hops.len() == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                list.iter()
+                    .enumerate()
+                    .map(|(k, x)| parse(x, &index_path(&npath, k)))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            one => vec![parse(one, &npath)?; hops.len()],
+        };
+        for (j, rule) in hops.into_iter().zip(rules) {
+            out[j] = Some(rule);
+        }
+    }
+    Ok(out)
+}
+
+/// The static cost of a new connection on a segment: its TCP handshakes
+/// and its TLS handshake.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Handshake {
+    /// TCP handshakes in the order they happen: (from hop, to hop, static
+    /// round trip \[ms\]). One, initiator to terminator, unless Azure
+    /// Firewalls with application rules proxy TCP in between: then the
+    /// client's TCP ends at the first of them, which opens the next one
+    /// (after the TLS ClientHello, whose SNI it needs), and so on. A
+    /// proxy's own pipeline latency is split half to each leg it ends, so
+    /// the legs' round trips sum to the end-to-end one: the proxied
+    /// handshake has one more round trip per proxy but the same static
+    /// time.
+    pub(crate) tcp: Vec<(usize, usize, f64)>,
+    /// Round trips of the TLS handshake, end to end (no proxy terminates TLS).
+    pub(crate) tls_rtts: f64,
+    /// The static round trip initiator ↔ terminator \[ms\].
+    pub(crate) rtt_ms: f64,
+}
+
+impl Handshake {
+    /// Whether an application-rule firewall splits the TCP handshake.
+    pub(crate) fn is_proxied(&self) -> bool {
+        self.tcp.len() > 1
+    }
+
+    /// Round trips in all, TCP legs and TLS.
+    pub(crate) fn round_trips(&self) -> f64 {
+        value("tcp.handshake_rtts") * self.tcp.len() as f64 + self.tls_rtts
+    }
+
+    /// Static time of the whole handshake \[ms\].
+    pub(crate) fn ms(&self) -> f64 {
+        let tcp: f64 = self.tcp.iter().map(|t| t.2).sum();
+        value("tcp.handshake_rtts") * tcp + self.tls_rtts * self.rtt_ms
+    }
+}
+
+/// The handshake of a new connection on `seg`, with `rules` the route's
+/// [`traversal_rules`].
+pub(crate) fn handshake(
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    links: &LinkMap,
+    seg: Segment,
+    rules: &[Option<FirewallRule>],
+) -> Handshake {
+    let mut stops: Vec<usize> = (seg.initiator + 1..seg.terminator)
+        .filter(|&k| rules[k] == Some(FirewallRule::Application))
+        .collect();
+    stops.insert(0, seg.initiator);
+    stops.push(seg.terminator);
+    // A proxying firewall's traversal latency is the path through it, not
+    // processing at an end: a SYN it answers crosses half of it, in and
+    // out, so each leg takes half of its round trip and the legs sum to
+    // the end-to-end round trip (the proxy's own connection set-up, not
+    // published, adds nothing here).
+    let half_through = |k: usize| -> f64 {
+        if k == seg.initiator || k == seg.terminator {
+            return 0.0;
+        }
+        nodes[&r.path[k]]
+            .station
+            .as_ref()
+            .map_or(0.0, |s| (mean_ms(s.delay_ns()) + mean_ms(s.response_delay_ns())) / 2.0)
+    };
+    let tcp = stops
+        .windows(2)
+        .map(|w| {
+            let leg = Segment { initiator: w[0], terminator: w[1] };
+            let rtt = rtt_ms(r, nodes, links, leg) + half_through(w[0]) + half_through(w[1]);
+            (w[0], w[1], rtt)
+        })
+        .collect();
+    let term =
+        nodes[&r.path[seg.terminator]].terminator.as_ref().expect("segments end at terminators");
+    Handshake { tcp, tls_rtts: term.tls_rtts, rtt_ms: rtt_ms(r, nodes, links, seg) }
 }

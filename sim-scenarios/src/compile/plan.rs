@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sim_core::Serves;
+use sim_core::{Serves, Station, Workload};
 
 use crate::azure::catalog::value;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
-use crate::azure::tls::{Segment, TlsVersion, rtt_ms, segments};
-use crate::azure::{Kind, NodeModel};
+use crate::azure::tls::{Handshake, Segment, TlsVersion, handshake, segments, traversal_rules};
+use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::file::json::fmt_num;
 use crate::file::spec::RouteSpec;
 
@@ -39,16 +39,91 @@ pub struct HopPlan {
     pub new_connection: Option<String>,
     /// Nested calls it makes.
     pub calls: Vec<String>,
+    /// For an Azure Firewall whose packet rate is the catalog's estimate
+    /// (no packets/s or connections/s limit is published), at its first
+    /// traversal: the request rate \[1/s\] at which it saturates on this
+    /// route under the model's assumptions, all its traversals counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unpublished_limit_per_s: Option<f64>,
+}
+
+/// What `explain` and the run's warning say about an Azure Firewall with
+/// no published per-request limit ([`HopPlan::unpublished_limit_per_s`]),
+/// given where it saturates and the offered rate \[1/s\].
+pub fn limit_note(firewall: &str, saturates_per_s: f64, offered_per_s: f64) -> String {
+    format!(
+        "Azure Firewall '{firewall}' has no published per-request limit (packets/s, connections/s, CPU), so it is limited here only by the model's estimate (every packet costs an instance 1 / packets_per_s_per_instance, EST: its throughput in 1,500-byte packets): it would saturate near {} req/s on this route (offered {} req/s); a real firewall may saturate earlier on CPU or its connection table, and scales out at 60 % (not modelled): give nodes.{firewall}.packets_per_s_per_instance from a measurement",
+        fmt_num(saturates_per_s.round()),
+        fmt_num(offered_per_s)
+    )
+}
+
+/// Time an instance spends on a message of the mean size \[ns\] (as the
+/// engine rounds a constant size; a random size is taken at its mean).
+fn cost_at_mean(st: &Station, size: &sim_core::Dist) -> f64 {
+    st.size_cost_ns(size.mean().unwrap_or(0.0).round() as u64) as f64
+}
+
+/// The request rate \[1/s\] at which firewall `name` saturates on route
+/// `r`: its instances over the work one request brings it (every request,
+/// response and nested-call traversal, each at its mean size).
+fn saturation_per_s(
+    name: &str,
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    workload: &Workload,
+) -> Option<f64> {
+    let st = nodes[name].station.as_ref()?;
+    let servers = f64::from(st.servers().count()?);
+    let here = |p: &[String]| p.iter().filter(|n| *n == name).count() as f64;
+    let (req, resp) =
+        (cost_at_mean(st, workload.request_bytes()), cost_at_mean(st, workload.response_bytes()));
+    let mut work = here(&r.path) * req;
+    if workload.is_round_trip() {
+        work += here(r.return_path.as_deref().unwrap_or(&r.path)) * resp;
+    }
+    for n in &r.path {
+        for c in &nodes[n].calls {
+            let per = (st.size_cost_ns(c.bytes.0) + st.size_cost_ns(c.bytes.1)) as f64;
+            work += c.probability * here(&c.via) * per;
+        }
+    }
+    (work > 0.0).then(|| servers * 1e9 / work)
+}
+
+/// How a new connection's handshake reads in `explain`.
+fn handshake_text(r: &RouteSpec, h: &Handshake) -> String {
+    let tcp_rtts = value("tcp.handshake_rtts");
+    if !h.is_proxied() {
+        return format!("{} RTT of {:.3} ms = {:.3} ms", h.round_trips(), h.rtt_ms, h.ms());
+    }
+    let legs: Vec<String> = h
+        .tcp
+        .iter()
+        .map(|(a, b, rtt)| {
+            format!("TCP {tcp_rtts} RTT of {rtt:.3} ms {} → {}", r.path[*a], r.path[*b])
+        })
+        .collect();
+    format!(
+        "{} + TLS {} RTT of {:.3} ms end to end = {} RTT, {:.3} ms; TCP proxied by application rules",
+        legs.join(" + "),
+        h.tls_rtts,
+        h.rtt_ms,
+        h.round_trips(),
+        h.ms()
+    )
 }
 
 pub(crate) fn plan(
     r: &RouteSpec,
     nodes: &BTreeMap<String, NodeModel>,
     links: &LinkMap,
-    round_trip: bool,
+    workload: &Workload,
 ) -> Vec<HopPlan> {
+    let round_trip = workload.is_round_trip();
     let segs = segments(r, nodes);
     let serves = path_serves(r, nodes, links);
+    let rules = traversal_rules(r, "", nodes).expect("checked when the route compiled");
     let last = r.path.len() - 1;
     r.path
         .iter()
@@ -67,9 +142,9 @@ pub(crate) fn plan(
             } else {
                 0.0
             };
-            let connection = match (&node.terminator, node.kind) {
-                (_, Kind::Client) => "origin".to_string(),
-                (Some(t), _) => format!(
+            let connection = match (&node.terminator, node.kind, rules[j]) {
+                (_, Kind::Client, _) => "origin".to_string(),
+                (Some(t), _, _) => format!(
                     "terminates TCP+TLS (certificate from CA '{}', TLS {})",
                     t.certificate_ca,
                     match t.tls_version {
@@ -77,7 +152,7 @@ pub(crate) fn plan(
                         TlsVersion::V13 => "1.3",
                     }
                 ),
-                (None, Kind::VnetGateway) => format!(
+                (None, Kind::VnetGateway, _) => format!(
                     "passes TCP/TLS through; {}",
                     match serves[j] {
                         Serves::Both => "serves both directions",
@@ -86,18 +161,22 @@ pub(crate) fn plan(
                         Serves::Neither => "bypassed both ways (FastPath, or no on-premises side)",
                     }
                 ),
-                (None, _) => "passes TCP/TLS through".to_string(),
+                (None, _, Some(FirewallRule::Application)) => {
+                    "proxies TCP (application rules: a transparent proxy ends TCP and opens a new connection, SNAT: the next hop sees the firewall's address); passes TLS through (SNI)".to_string()
+                }
+                (None, _, Some(FirewallRule::Network)) => {
+                    "passes TCP/TLS through (network rules)".to_string()
+                }
+                (None, _, None) => "passes TCP/TLS through".to_string(),
             };
             let new_connection = segs.iter().find(|s| s.initiator == j).map(|s| {
                 let init = node.initiator.as_ref().expect("initiator");
                 let term = nodes[&r.path[s.terminator]].terminator.as_ref().expect("terminator");
-                let rtt = rtt_ms(r, nodes, links, *s);
+                let h = handshake(r, nodes, links, *s, &rules);
                 format!(
-                    "to {} ({} RTT of {:.3} ms = {:.3} ms, + {:.3} ms CPU there) with probability {:.2}",
+                    "to {} ({}, + {:.3} ms CPU there) with probability {:.2}",
                     r.path[s.terminator],
-                    value("tcp.handshake_rtts") + term.tls_rtts,
-                    rtt,
-                    (value("tcp.handshake_rtts") + term.tls_rtts) * rtt,
+                    handshake_text(r, &h),
                     term.handshake_cpu_ms,
                     1.0 - init.connection_reuse
                 )
@@ -116,6 +195,11 @@ pub(crate) fn plan(
                 ),
                 _ => node.capacity.clone(),
             };
+            let first_visit = r.path.iter().position(|n| n == name) == Some(j);
+            let unpublished_limit_per_s = node
+                .firewall
+                .filter(|f| first_visit && !f.packets_per_s_published)
+                .and_then(|_| saturation_per_s(name, r, nodes, workload));
             HopPlan {
                 node: name.clone(),
                 kind: node.kind.name().to_string(),
@@ -139,6 +223,7 @@ pub(crate) fn plan(
                     .iter()
                     .map(|c| format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability))
                     .collect(),
+                unpublished_limit_per_s,
             }
         })
         .collect()

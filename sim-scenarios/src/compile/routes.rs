@@ -9,12 +9,11 @@ use sim_core::{
     StationId, Workload,
 };
 
-use crate::azure::catalog::value;
 use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
 };
-use crate::azure::tls::{rtt_ms, segments};
+use crate::azure::tls::{handshake, segments, traversal_rules};
 use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
@@ -110,6 +109,7 @@ pub(crate) fn routes(
         }
         check_path(r, &path, nodes, links)?;
         check_return_path(r, &path, nodes, links, workload.is_round_trip())?;
+        traversal_rules(r, &path, nodes)?;
         let model = build(r, &path, nodes, links, workload)?;
         let has_auth = r.path.iter().any(|n| {
             let node = &nodes[n];
@@ -126,7 +126,7 @@ pub(crate) fn routes(
             name: r.name.clone(),
             model,
             model_without_auth,
-            hops: plan(r, nodes, links, workload.is_round_trip()),
+            hops: plan(r, nodes, links, workload),
             findings: {
                 let mut f = findings(r, &path, nodes);
                 f.extend(fastpath_findings(r, &path, nodes, links));
@@ -371,6 +371,7 @@ pub(crate) fn add_route(
     };
     let segs = segments(r, nodes);
     let serves = path_serves(r, nodes, links);
+    let rules = traversal_rules(r, "", nodes).expect("checked when the route compiled alone");
     let mut route = RouteBuilder::new(&r.name, workload.clone());
     let mut timeout_ms: Option<f64> = None;
     for (j, name) in r.path.iter().enumerate() {
@@ -442,8 +443,7 @@ pub(crate) fn add_route(
                 .terminator
                 .as_ref()
                 .expect("segments end at terminators");
-            let rtts = value("tcp.handshake_rtts") + term.tls_rtts;
-            let delay_ns = rtts * rtt_ms(r, nodes, links, *seg) * 1e6;
+            let delay_ns = handshake(r, nodes, links, *seg, &rules).ms() * 1e6;
             let setup =
                 Setup::new(1.0 - init.connection_reuse, Dist::constant(delay_ns).expect("finite"))
                     .with_terminator_cpu(

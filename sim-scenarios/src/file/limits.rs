@@ -133,6 +133,14 @@ pub const PARETO_SHAPE: Limit = Limit {
 /// A lognormal's σ (the standard deviation of the logarithm).
 pub const LOGNORMAL_SIGMA: Limit = range(0.0, 10.0, "", "");
 
+/// A latency spike's factor (`spikes.factor`): at most 10, so that a
+/// spiked draw of a law within the tail bound stays inside the clock.
+pub const SPIKE_FACTOR: Limit =
+    range(1.0, 10.0, "", "a spike is slower than the traversal, never faster");
+
+/// A device's packet rate \[packets/s\].
+pub const PACKETS_PER_S: Limit = range(1.0, 1e12, "packets per second", "one packet a second");
+
 /// An ExpressRoute circuit's fibre distance \[km\].
 pub const DISTANCE_KM: Limit = range(0.0, 40_000.0, "km", "");
 

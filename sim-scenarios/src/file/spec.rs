@@ -328,6 +328,12 @@ pub struct RouteSpec {
     /// required in `mix`, an error in `compare`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    /// The rule collection (`"network"` or `"application"`) of each
+    /// traversal of a firewall on this route, by node name: one rule for
+    /// every traversal, or a list with one per traversal in path order.
+    /// Default: the node's `rule`. Checked where the Azure kinds are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firewall_rules: Option<BTreeMap<String, Value>>,
 }
 
 /// `station` node: the generic building block.

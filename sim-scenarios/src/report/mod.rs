@@ -24,7 +24,7 @@
 //! | `warmup_auto` | true when `warmup_requests` was `"auto"` and the count was detected (MSER-5 on five pilot replications) |
 //! | `slo[k].{objective, route, metric, unit, limit, value, ci95, met, uncertain}` | with `run --slo` only (absent otherwise): each route's verdict against each objective: the figure (`value`, in `unit`: `"ms"` or `"share"` of the measured requests), its 95 % interval, `met` (the figure within `limit`) and `uncertain` (the interval contains the limit) |
 //! | `precision` | with `--precision`: `{target, on, replications, reached, worst_relative_half_width}`; `null` otherwise |
-//! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached` |
+//! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached`, `firewall_limit_unpublished` (an Azure Firewall's per-request limit is the catalog's estimate: where it would saturate) |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
 //! | `routes[i].vs_baseline.{baseline, mean, p99, comparable}` | this route minus the baseline, replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
 //! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (`sim_core::analytic`: product form, M/G/1 Pollaczek–Khinchine, M/M/c/K, Allen–Cunneen); `null` when a station without a queue limit or a link is overloaded, and in mode mix |
@@ -426,6 +426,7 @@ pub fn report_against(
         });
     }
     report.warnings = warnings::check(&report);
+    report.warnings.extend(warnings::firewall_limits(scenario));
     Ok(report)
 }
 

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compile::Scenario;
+use crate::compile::plan::limit_note;
 use crate::report::{AnalyticClass, COMPARABLE_SHARES, RunReport};
 
 /// Utilisation above which a station is called saturated.
@@ -104,6 +106,22 @@ pub enum WarningKind {
         timed_out: u64,
         /// Measured requests rejected by a full queue.
         rejected: u64,
+    },
+    /// An Azure Firewall on the route has no published per-request limit
+    /// (packets/s, connections/s, CPU): its capacity for small messages is
+    /// the catalog's estimate, so the run cannot show it as the bottleneck
+    /// with any confidence. Says where it would saturate under the model's
+    /// assumptions.
+    FirewallLimitUnpublished {
+        /// The route.
+        route: String,
+        /// The firewall node.
+        firewall: String,
+        /// Request rate at which it saturates on this route under the
+        /// model's assumptions \[1/s\].
+        saturates_at_per_s: f64,
+        /// The workload's mean request rate \[1/s\].
+        offered_per_s: f64,
     },
     /// `--precision` was not reached within `--max-replications`.
     PrecisionNotReached {
@@ -211,6 +229,16 @@ impl std::fmt::Display for WarningKind {
                     "route {route}: the route cannot carry this load: more than {max_in_flight} of its requests were in flight at once, so {stopped} of {replications} replications stopped there and its figures are those so far ({unfinished} measured requests unfinished); lower the rate or add capacity, or raise workload.max_in_flight if that many requests in flight is what you model"
                 )
             }
+            WarningKind::FirewallLimitUnpublished {
+                route,
+                firewall,
+                saturates_at_per_s,
+                offered_per_s,
+            } => write!(
+                f,
+                "route {route}: {}",
+                limit_note(firewall, *saturates_at_per_s, *offered_per_s)
+            ),
             WarningKind::OneReplication => write!(
                 f,
                 "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
@@ -333,6 +361,37 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
         }
     }
     kinds.into_iter().map(|k| Warning { message: k.to_string(), kind: k }).collect()
+}
+
+/// One warning per Azure Firewall (and route) whose per-request limit is
+/// the catalog's estimate: the hop plans say where it saturates.
+pub(crate) fn firewall_limits(scenario: &Scenario) -> Vec<Warning> {
+    // In mode `mix` a route carries its weight's share of the arrivals.
+    let spec = scenario.spec();
+    let total: f64 = spec.routes.iter().filter_map(|r| r.weight).sum();
+    scenario
+        .routes()
+        .iter()
+        .zip(&spec.routes)
+        .flat_map(|(r, file)| {
+            let share = match file.weight {
+                Some(w) if scenario.mix_model().is_some() && total > 0.0 => w / total,
+                _ => 1.0,
+            };
+            let offered_per_s = scenario.mean_rate_per_s() * share;
+            r.hops.iter().filter_map(move |h| {
+                h.unpublished_limit_per_s.map(|saturates_at_per_s| {
+                    WarningKind::FirewallLimitUnpublished {
+                        route: r.name.clone(),
+                        firewall: h.node.clone(),
+                        saturates_at_per_s,
+                        offered_per_s,
+                    }
+                })
+            })
+        })
+        .map(|k| Warning { message: k.to_string(), kind: k })
+        .collect()
 }
 
 #[cfg(test)]

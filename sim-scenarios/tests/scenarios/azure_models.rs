@@ -113,9 +113,12 @@ fn azure_firewall_capacity_comes_from_the_catalog() {
         let gbps = value("azure_firewall.standard.throughput_per_instance_gbps")
             .min(value("azure_firewall.standard.per_flow_gbps"));
         assert_eq!(gbps, 1.5, "catalog figure changed: update the brief's 8/1.5");
-        close(fw.ns_per_byte(), 8.0 / gbps, "hub-fw ns per byte");
-        // Capacity is per byte only: no fixed service, and the latency is a
-        // pipeline delay that occupies no server.
+        close(full_packet_ns(fw), (1500.0 * 8.0 / gbps).round(), "hub-fw ns per full packet");
+        // Capacity is per packet only (issue 11 item 5(c)): no fixed
+        // service, and the latency is a pipeline delay that occupies no
+        // server.
+        assert_eq!(fw.ns_per_byte(), 0.0);
+        assert_eq!((fw.packets(1500), fw.packets(1501), fw.packets(1)), (1, 2, 1));
         assert_eq!(fw.service_ns().mean(), Some(0.0));
         assert!(fw.delay_ns().is_some());
     }
@@ -128,7 +131,13 @@ fn azure_firewall_capacity_comes_from_the_catalog() {
     let fw = station(&route(&s, "red").model, "hub-fw");
     let gbps = value("azure_firewall.premium.throughput_per_instance_gbps")
         .min(value("azure_firewall.premium.per_flow_gbps"));
-    close(fw.ns_per_byte(), 8.0 / gbps, "premium ns per byte");
+    close(full_packet_ns(fw), (1500.0 * 8.0 / gbps).round(), "premium ns per full packet");
+}
+
+/// What one full 1,500-byte packet costs a firewall instance \[ns\].
+fn full_packet_ns(fw: &Station) -> f64 {
+    assert_eq!(value("azure_firewall.packet_bytes"), 1500.0, "catalog packet size changed");
+    fw.size_cost_ns(1500) as f64
 }
 
 #[test]
@@ -139,12 +148,16 @@ fn idps_deny_follows_the_2026_firewall_performance_page() {
     let deny = [("nodes.hub-fw.sku", "premium"), ("nodes.hub-fw.idps", "deny")];
     let s = load_with("apim-hub-proxy", &deny);
     let fw = station(&route(&s, "green").model, "hub-fw");
-    close(fw.ns_per_byte(), 8.0 / 0.6, "one flow at 600 Mbit/s");
+    close(full_packet_ns(fw), (1500.0_f64 * 8.0 / 0.6).round(), "one flow at 600 Mbit/s");
     // Without the per-flow cap, an instance carries 9 Gbps × 22 / 100.
     let uncapped = [deny[0], deny[1], ("nodes.hub-fw.per_flow_gbps", "100")];
     let s = load_with("apim-hub-proxy", &uncapped);
     let fw = station(&route(&s, "green").model, "hub-fw");
-    close(fw.ns_per_byte(), 8.0 / (9.0 * 0.22), "an instance at 1.98 Gbit/s");
+    close(
+        full_packet_ns(fw),
+        (1500.0_f64 * 8.0 / (9.0 * 0.22)).round(),
+        "an instance at 1.98 Gbit/s",
+    );
 }
 
 /// A unit is `cores_per_unit` cores sharing the instance's queue, and a

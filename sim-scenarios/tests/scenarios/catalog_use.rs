@@ -54,6 +54,16 @@ fn variants() -> Vec<(String, Value)> {
             out.push(with_node("apim-hub-proxy", "hub-fw", fw));
         }
     }
+    // Rule collections, spikes and a measured packet rate (issue 11 item 5).
+    for extra in [
+        json!({"rule": "application"}),
+        json!({"spikes": {"probability": 0.02, "factor": 4}}),
+        json!({"packets_per_s_per_instance": 200000}),
+    ] {
+        let mut fw = json!({"kind": "azure_firewall", "sku": "standard"});
+        fw.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        out.push(with_node("apim-hub-proxy", "hub-fw", fw));
+    }
     for idps in ["off", "alert", "deny"] {
         let fw = json!({"kind": "azure_firewall", "sku": "premium", "idps": idps});
         out.push(with_node("apim-hub-proxy", "hub-fw", fw));

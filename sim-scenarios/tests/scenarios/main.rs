@@ -9,6 +9,7 @@ mod capacity;
 mod catalog_use;
 mod checks;
 mod crn;
+mod firewall;
 mod fuzz;
 mod golden;
 mod honest;

@@ -12,12 +12,12 @@ use sim_scenarios::report::RouteReport;
 use super::{load_inline, run};
 
 // One-way link latencies and pipeline delays [ms].
-const CLIENT_FW: f64 = 0.1;
-const FW_APIM: f64 = 0.2;
-const APIM_GW: f64 = 0.4;
-const GW_BACKEND: f64 = 1.5;
-const FW_DELAY: f64 = 0.25;
-const GW_DELAY: f64 = 0.3;
+pub(super) const CLIENT_FW: f64 = 0.1;
+pub(super) const FW_APIM: f64 = 0.2;
+pub(super) const APIM_GW: f64 = 0.4;
+pub(super) const GW_BACKEND: f64 = 1.5;
+pub(super) const FW_DELAY: f64 = 0.25;
+pub(super) const GW_DELAY: f64 = 0.3;
 const APIM_DELAY: f64 = 0.5;
 const BACKEND_SERVICE: f64 = 1.0;
 
@@ -32,7 +32,7 @@ const RTT_APIM_BACKEND: f64 = 2.0 * (APIM_GW + GW_BACKEND) + GW_DELAY;
 /// client → fw → apim → gw → backend; the client and APIM never reuse a
 /// connection. APIM's capacity is huge, so its service is its pipeline
 /// latency plus a few microseconds.
-fn scenario() -> Value {
+pub(super) fn scenario() -> Value {
     let c = |v: f64| json!({ "kind": "constant", "value": v });
     json!({
         "name": "tls",

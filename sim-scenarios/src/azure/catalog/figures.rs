@@ -270,7 +270,7 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S2"],
         "share of traversals hit by a latency spike; S2 calls intermittent spikes normal but gives no rate",
-    ).not_modelled(),
+    ).used_by("azure_firewall: spikes.probability (default, on the catalog's latency law)"),
     f(
         "azure_firewall.spike_factor",
         5.0,
@@ -278,7 +278,24 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["S2"],
         "a spike multiplies the traversal latency by this; S2 says investigate above 3x baseline",
-    ).not_modelled(),
+    ).used_by("azure_firewall: spikes.factor (default, on the catalog's latency law)"),
+    // ---- Azure Firewall: packets (the CPU dimension; none published) ----
+    f(
+        "azure_firewall.packet_bytes",
+        1500.0,
+        "bytes",
+        Off,
+        &["VNET-MTU"],
+        "packet size messages are cut into at the firewall: the default MTU of Azure VMs and VNets",
+    ).used_by("azure_firewall: packets per message"),
+    f(
+        "azure_firewall.rated_packet_bytes",
+        1500.0,
+        "bytes",
+        Est,
+        &["S1", "EST"],
+        "packet size at which the per-instance throughput is taken to be packet-rate bound: packets/s per instance = throughput / (this x 8 bit), e.g. 125,000 for standard; no packets/s, connections/s or CPU figure is published, so small messages cost a full packet each and nothing more",
+    ).used_by("azure_firewall: packets_per_s_per_instance (default)"),
     // ---- Azure Firewall: SNAT, idle timeouts ----
     f(
         "azure_firewall.snat_ports_per_ip_per_instance",

@@ -581,15 +581,14 @@ mod tests {
     #[test]
     fn sources_are_s1_to_s57_then_added_ones_then_est_and_rfc9293() {
         let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
-        let expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
-        assert_eq!(ids[..57], expected);
-        assert_eq!(ids[ids.len() - 2..], ["EST", "RFC9293"]);
-        // Sources added after azure-figures.md have descriptive ids, so
-        // that they never collide with its S numbers.
-        for id in &ids[57..ids.len() - 2] {
-            let numbered = id.strip_prefix('S').is_some_and(|n| n.parse::<u32>().is_ok());
-            assert!(!id.is_empty() && !numbered, "added source id '{id}'");
-        }
+        let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
+        expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
+        // Pages cited since come after, each once.
+        assert_eq!(ids[..expected.len()], expected);
+        let later: std::collections::BTreeSet<&str> =
+            ids[expected.len()..].iter().copied().collect();
+        assert_eq!(later.len(), ids.len() - expected.len(), "a source id is repeated");
+        assert!(later.iter().all(|id| !expected.iter().any(|e| e == id)), "{later:?}");
         assert_eq!(source("EST").map(|s| s.title), Some("estimate, no published figure"));
         for s in SOURCES.iter().filter(|s| s.id != "EST") {
             assert!(!s.title.is_empty() && !s.address.is_empty() && !s.date.is_empty(), "{s:?}");

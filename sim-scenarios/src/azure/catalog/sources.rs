@@ -1,7 +1,8 @@
-//! The source list of `azure-figures.md` (S1..S57), sources added since
-//! under descriptive ids (`ER-STAFF`, `ER-LEARN`, `VPN-MSS`), plus the pseudo-sources
+//! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
-//! and `RFC9293` for the one protocol fact the notes state without a source.
+//! and `RFC9293` for the one protocol fact the notes state without a source,
+//! then pages cited since under descriptive ids (`ER-STAFF`, `VPN-MSS`,
+//! `VNET-MTU`, …), never numbered.
 
 use super::Source;
 
@@ -354,6 +355,16 @@ pub(super) const LIST: &[Source] = &[
         "https://github.com/dotnet/SqlClient/issues/1403",
         "2021-11-24",
     ),
+    s("EST", "estimate, no published figure", "", ""),
+    // Not in azure-figures.md, which states the TCP handshake cost as a bare
+    // "protocol fact"; the standard is cited so that figure has a real source.
+    s(
+        "RFC9293",
+        "RFC 9293, Transmission Control Protocol (TCP)",
+        "https://www.rfc-editor.org/rfc/rfc9293",
+        "Aug 2022",
+    ),
+    // Not in azure-figures.md: cited by issue 11's gateway work.
     s(
         "ER-STAFF",
         "Microsoft staff answers: VNet → on-premises traffic does not cross the ExpressRoute gateway (\"outbound traffic from the virtual network doesn't go through the ExpressRoute gateway\"; \"takes DSR to reach MSEE directly\"; \"bypassing the gateway instances for Azure to on-premises traffic\")",
@@ -372,13 +383,11 @@ pub(super) const LIST: &[Source] = &[
         "azure-docs articles/hpc-cache/hpc-cache-prerequisites.md; articles/vpn-gateway/vpn-gateway-about-vpn-devices.md",
         "ms.date 02/24/2022",
     ),
-    s("EST", "estimate, no published figure", "", ""),
-    // Not in azure-figures.md, which states the TCP handshake cost as a bare
-    // "protocol fact"; the standard is cited so that figure has a real source.
+    // Not in azure-figures.md: cited by issue 11's firewall work.
     s(
-        "RFC9293",
-        "RFC 9293, Transmission Control Protocol (TCP)",
-        "https://www.rfc-editor.org/rfc/rfc9293",
-        "Aug 2022",
+        "VNET-MTU",
+        "TCP/IP performance tuning for Azure VMs (MTU: \"the default MTU used on Azure VMs ... is 1,500 bytes\")",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-network-tcpip-performance-tuning",
+        "ms.date 04/21/2025 (azure-docs articles/virtual-network/virtual-network-tcpip-performance-tuning.md)",
     ),
 ];
