@@ -343,6 +343,9 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             for c in &h.calls {
                 writeln!(out, "  hop {j} {} calls {}", Shown(&h.node), Shown(c))?;
             }
+            if let Some(m) = &h.meter {
+                writeln!(out, "  hop {j} {}: {}", Shown(&h.node), Shown(&m.note))?;
+            }
         }
         for f in &r.findings {
             writeln!(out, "  {} [{}]: {}", f.severity, f.check, Shown(&f.message))?;

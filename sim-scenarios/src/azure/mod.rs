@@ -140,6 +140,9 @@ pub(crate) struct NodeModel {
     /// For a VNet gateway, the network its on-premises side crosses
     /// (`vpn` or `expressroute`); `None` for every other kind.
     pub wan: Option<NetworkKind>,
+    /// For an Application Gateway, what its capacity-unit meter needs;
+    /// `None` for every other kind.
+    pub meter: Option<components::CuMeter>,
 }
 
 /// What a node needs to know about the scenario to compile.

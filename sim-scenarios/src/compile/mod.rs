@@ -9,7 +9,7 @@ pub(crate) mod plan;
 pub(crate) mod routes;
 pub(crate) mod topology;
 
-pub use plan::HopPlan;
+pub use plan::{HopPlan, MeterPlan};
 pub use routes::CompiledRoute;
 pub use topology::{Place, Topology, TopologyCall, TopologyLink, TopologyNode, TopologyRoute};
 

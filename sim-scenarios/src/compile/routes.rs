@@ -124,7 +124,7 @@ pub(crate) fn routes(
             name: r.name.clone(),
             model,
             model_without_auth,
-            hops: plan(r, nodes, links, workload.is_round_trip()),
+            hops: plan(r, nodes, links, workload),
             findings: findings(r, &path, nodes),
         });
     }

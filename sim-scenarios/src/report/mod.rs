@@ -421,6 +421,13 @@ pub fn report_against(
         });
     }
     report.warnings = warnings::check(&report);
+    for r in scenario.routes() {
+        for h in &r.hops {
+            if let Some(m) = h.meter.as_ref().filter(|m| m.exceeds_instances()) {
+                report.warnings.push(warnings::app_gateway_scale(&r.name, &h.node, m));
+            }
+        }
+    }
     Ok(report)
 }
 

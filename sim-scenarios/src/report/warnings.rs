@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compile::MeterPlan;
 use crate::report::{AnalyticClass, COMPARABLE_SHARES, RunReport};
 
 /// Utilisation above which a station is called saturated.
@@ -139,6 +140,21 @@ pub enum WarningKind {
         /// Whether the estimate is exact or an approximation.
         class: AnalyticClass,
     },
+    /// An Application Gateway's capacity-unit meter asks, at the route's
+    /// load, for more instances than the run simulates (manual count, or
+    /// autoscale's minimum: capacity does not vary in time yet).
+    AppGatewayScale {
+        /// The route.
+        route: String,
+        /// The gateway.
+        node: String,
+        /// Instances the meter asks for (CU ÷ 10).
+        instances_asked: u32,
+        /// Instances simulated.
+        instances: u32,
+        /// The meter's sentence (`explain` prints it too).
+        note: String,
+    },
 }
 
 /// A warning and its advice.
@@ -211,12 +227,28 @@ impl std::fmt::Display for WarningKind {
                     "route {route}: the route cannot carry this load: more than {max_in_flight} of its requests were in flight at once, so {stopped} of {replications} replications stopped there and its figures are those so far ({unfinished} measured requests unfinished); lower the rate or add capacity, or raise workload.max_in_flight if that many requests in flight is what you model"
                 )
             }
+            WarningKind::AppGatewayScale { route, node, note, .. } => {
+                write!(f, "route {route}: {node}: {note}")
+            }
             WarningKind::OneReplication => write!(
                 f,
                 "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
             ),
         }
     }
+}
+
+/// The warning for an Application Gateway whose meter asks for more
+/// instances than the run simulates.
+pub(crate) fn app_gateway_scale(route: &str, node: &str, m: &MeterPlan) -> Warning {
+    let kind = WarningKind::AppGatewayScale {
+        route: route.to_string(),
+        node: node.to_string(),
+        instances_asked: m.instances_asked,
+        instances: m.instances,
+        note: m.note.clone(),
+    };
+    Warning { message: kind.to_string(), kind }
 }
 
 /// The warnings a report deserves.

@@ -1,6 +1,7 @@
 //! Integration tests of scenario loading and running.
 
 mod analytic;
+mod app_gateway;
 mod azure_models;
 mod azure_runs;
 mod bare_numbers;

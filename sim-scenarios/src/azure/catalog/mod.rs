@@ -4,7 +4,7 @@
 //! The figures are transcribed from `azure-figures.md`, mainly its section 8
 //! ("Suggested defaults") and the tables that section points to. Each
 //! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S57` list of
-//! that file, plus `EST` for estimates with nothing published behind them and
+//! that file and sources added since (`S58` on), plus `EST` for estimates with nothing published behind them and
 //! `RFC9293` for the TCP handshake.
 //!
 //! Keys are dotted, lowercase and end in their unit, for example
@@ -101,7 +101,7 @@ impl fmt::Display for Tag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     /// Identifier cited by figures: `S1`..`S57` as in `azure-figures.md`,
-    /// `EST` or `RFC9293`.
+    /// `S58` on added since, `EST` or `RFC9293`.
     pub id: &'static str,
     /// What the source is.
     pub title: &'static str,
@@ -159,7 +159,8 @@ impl Figure {
     }
 }
 
-/// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
+/// Every source a figure may cite: `S1`..`S57` of `azure-figures.md` and
+/// `S58` on added since, then
 /// `EST` ("estimate, no published figure") and `RFC9293`.
 pub static SOURCES: &[Source] = sources::LIST;
 
@@ -448,7 +449,9 @@ mod tests {
         "app_gateway.min_instances",
         "app_gateway.max_instances",
         "app_gateway.standard_v2.latency_ms",
-        "app_gateway.waf_v2.latency_ms",
+        "app_gateway.waf_v2.extra_latency_ms",
+        "app_gateway.cu_ceiling_per_instance",
+        "app_gateway.persistent_conns_per_cu",
         "app_gateway.latency_sigma",
         "app_gateway.request_timeout_ms",
         "app_gateway.throughput_per_cu_mbps",
@@ -579,9 +582,9 @@ mod tests {
     }
 
     #[test]
-    fn sources_are_s1_to_s57_then_est_and_rfc9293() {
+    fn sources_are_numbered_from_s1_then_est_and_rfc9293() {
         let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
-        let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
+        let mut expected: Vec<String> = (1..=58).map(|n| format!("S{n}")).collect();
         expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
         assert_eq!(ids, expected);
         assert_eq!(source("EST").map(|s| s.title), Some("estimate, no published figure"));

@@ -1,4 +1,4 @@
-//! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
+//! The source list of `azure-figures.md` (S1..S57) and the sources added since (S58 on), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
 //! and `RFC9293` for the one protocol fact the notes state without a source.
 
@@ -346,6 +346,12 @@ pub(super) const LIST: &[Source] = &[
         "\"Acquiring access token is very slow\" (SqlClient, managed identity)",
         "https://github.com/dotnet/SqlClient/issues/1403",
         "2021-11-24",
+    ),
+    s(
+        "S58",
+        "Application Gateway FAQ: v1 instance throughput with SSL offload (Small/Medium/Large, 6 KB and 100 KB pages)",
+        "azure-docs articles/application-gateway/application-gateway-faq.md, shown in https://learn.microsoft.com/azure/application-gateway/application-gateway-faq",
+        "10/6/2018",
     ),
     s("EST", "estimate, no published figure", "", ""),
     // Not in azure-figures.md, which states the TCP handshake cost as a bare
