@@ -348,6 +348,9 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
                     sim_scenarios::compile::limit_note(&h.node, per_s, scenario.mean_rate_per_s());
                 writeln!(out, "  note: {}", Shown(&note))?;
             }
+            if let Some(m) = &h.meter {
+                writeln!(out, "  hop {j} {}: {}", Shown(&h.node), Shown(&m.note))?;
+            }
         }
         for f in &r.findings {
             writeln!(out, "  {} [{}]: {}", f.severity, f.check, Shown(&f.message))?;

@@ -77,6 +77,12 @@ fn cases() -> Vec<Case> {
         }, "nodes.gw2", &["'gw2'", "no link to an on-premises node", "onprem_firewall, onprem_api_gateway or backend"]),
         case("apim-linked-to-onprem-backend", A, |v| push(v, "/links", json!({"between": ["apim", "backend"], "latency_ms": {"kind": "constant", "value": 1}})), "links[6].between", &["'apim'", "'backend'", "vnet_gateway"]),
         case("firewall-linked-to-onprem-firewall", B, |v| push(v, "/links", json!({"between": ["onprem-fw", "hub-fw"], "network": "expressroute"})), "links[8].between", &["'onprem-fw'", "'hub-fw'", "vnet_gateway"]),
+        // Application Gateway: its ceiling and autoscale bounds.
+        case("app-gateway-ceiling-below-the-guarantee", B, |v| insert(v, "/nodes/appgw", "capacity_units_per_instance", json!(5)), "nodes.appgw.capacity_units_per_instance", &["is 5", "10 CUs every instance guarantees", "give at least 10"]),
+        case("app-gateway-instances-and-autoscale", B, |v| insert(v, "/nodes/appgw", "autoscale", json!({"min_instances": 2})), "nodes.appgw.instances", &["either instances", "or autoscale"]),
+        case("app-gateway-autoscale-min-zero", B, |v| { at(v, "/nodes/appgw").as_object_mut().unwrap().remove("instances"); insert(v, "/nodes/appgw", "autoscale", json!({"min_instances": 0})); }, "nodes.appgw.autoscale.min_instances", &["from 1 to 125, got 0", "Azure accepts 0"]),
+        case("app-gateway-autoscale-max-below-min", B, |v| { at(v, "/nodes/appgw").as_object_mut().unwrap().remove("instances"); insert(v, "/nodes/appgw", "autoscale", json!({"min_instances": 4, "max_instances": 3})); }, "nodes.appgw.autoscale.max_instances", &["is 3, below min_instances 4"]),
+        case("app-gateway-autoscale-max-above-125", B, |v| { at(v, "/nodes/appgw").as_object_mut().unwrap().remove("instances"); insert(v, "/nodes/appgw", "autoscale", json!({"min_instances": 2, "max_instances": 126})); }, "nodes.appgw.autoscale.max_instances", &["from 1 to 125, got 126"]),
         case("app-gateway-linked-to-onprem-gateway", B, |v| push(v, "/links", json!({"between": ["appgw", "onprem-apigw"], "network": "vpn"})), "links[8].between", &["'appgw'", "'onprem-apigw'", "vnet_gateway"]),
         // Links by network kind.
         case("global-peering-unknown-regions", A, |v| set(v, "/links/4", json!({"between": ["hub-fw", "entra"], "network": "global_peering", "regions": ["eastus", "marsnorth"]})), "links[4].regions", &["'marsnorth'", "known pairs", "eastus-westeurope", "latency_ms"]),

@@ -217,13 +217,30 @@ pub(crate) enum AppGatewaySku {
     WafV2,
 }
 
+/// Autoscale bounds of an Application Gateway v2 \[instances\].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AutoscaleSpec {
+    min_instances: u32,
+    /// Default: the catalog's largest count (S31 advises it).
+    #[serde(default)]
+    max_instances: Option<u32>,
+}
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AppGatewaySpec {
     kind: String,
     sku: AppGatewaySku,
+    /// Manual scale: a fixed instance count.
     #[serde(default)]
     instances: Option<u32>,
+    /// Autoscale: simulated at `min_instances` until capacity can vary in
+    /// time (issue 14); the meter says what it would ask for.
+    #[serde(default)]
+    autoscale: Option<AutoscaleSpec>,
+    /// The CUs one instance can deliver (its ceiling), at least the
+    /// guaranteed 10.
     #[serde(default)]
     capacity_units_per_instance: Option<f64>,
     #[serde(default)]
@@ -495,6 +512,7 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         backend_connections: None,
         nominal_per_s: None,
         firewall: None,
+        meter: None,
     }
 }
 
@@ -524,6 +542,7 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         backend_connections: None,
         nominal_per_s: None,
         firewall: None,
+        meter: None,
     })
 }
 
@@ -789,56 +808,222 @@ pub(crate) fn apim(
         backend_connections: Some(units * connections),
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
         firewall: None,
+        meter: None,
     })
 }
 
+/// What an Application Gateway's capacity-unit meter needs: the gateway's
+/// side of "CUs asked for at this load" (the load comes from the route,
+/// `compile/plan.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CuMeter {
+    /// WAF_v2: each request costs compute units (S30).
+    pub waf: bool,
+    /// New TLS connections a compute unit completes per second with this
+    /// certificate key \[1/s\].
+    pub tls_conns_per_s_per_cu: f64,
+    /// Instances simulated (manual count, or autoscale's minimum).
+    pub instances: u32,
+    /// CUs one instance can deliver (the station's ceiling).
+    pub ceiling_cu: f64,
+    /// "EST" for the catalog's default ceiling, "from the file" otherwise.
+    pub ceiling_source: &'static str,
+    /// Autoscale's largest instance count; `None` for manual scale.
+    pub autoscale_max: Option<u32>,
+}
+
+/// What the meter counts at a load, each dimension in capacity units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CuDemand {
+    /// Compute: new TLS connections and (WAF) requests.
+    pub compute_cu: f64,
+    /// Persistent connections held open.
+    pub connections_cu: f64,
+    /// Throughput, request and response bytes.
+    pub throughput_cu: f64,
+}
+
+impl CuDemand {
+    /// The capacity units the meter asks for: the dimension with the
+    /// highest use (S30).
+    pub(crate) fn cu(&self) -> f64 {
+        self.compute_cu.max(self.connections_cu).max(self.throughput_cu)
+    }
+
+    /// Instances that guarantee those CUs: peak CU ÷ 10 (S31), at least 1.
+    pub(crate) fn instances(&self) -> u32 {
+        let per_instance = value("app_gateway.cu_per_instance");
+        ((self.cu() / per_instance).ceil() as u32).max(1)
+    }
+}
+
+impl CuMeter {
+    /// The meter at `requests_per_s` requests (`new_conns_per_s` of them
+    /// opening a TLS connection), `connections` held open at once and
+    /// `mbps` of request and response bytes.
+    pub(crate) fn demand(
+        &self,
+        requests_per_s: f64,
+        new_conns_per_s: f64,
+        connections: f64,
+        mbps: f64,
+    ) -> CuDemand {
+        let waf = if self.waf {
+            requests_per_s / value("app_gateway.waf_v2.req_per_s_per_cu")
+        } else {
+            0.0
+        };
+        CuDemand {
+            compute_cu: new_conns_per_s / self.tls_conns_per_s_per_cu + waf,
+            connections_cu: connections / value("app_gateway.persistent_conns_per_cu"),
+            throughput_cu: mbps / value("app_gateway.throughput_per_cu_mbps"),
+        }
+    }
+}
+
+/// Application Gateway v2: a processing latency (a pipeline delay, EST)
+/// apart from its capacity, and its capacity as the pooled CUs of its
+/// instances (instances × the per-instance ceiling) served by one FIFO
+/// server: each message occupies it for its share of the pool's compute
+/// (WAF requests, TLS handshakes) and throughput (bytes at 2.22 Mbit/s per
+/// CU), so the station saturates where the meter's CUs exceed the pool and
+/// a message pays only its share of the whole pool's capacity.
 pub(crate) fn app_gateway(
     name: &str,
     s: &AppGatewaySpec,
     path: &str,
 ) -> Result<NodeModel, Invalid> {
-    let instances = count(
-        s.instances,
-        value("app_gateway.min_instances") as u32,
-        value("app_gateway.max_instances") as u32,
-        key_path(path, "instances"),
-        "Application Gateway instances",
-    )?;
+    let max = value("app_gateway.max_instances") as u32;
+    let (instances, autoscale_max) = match (&s.autoscale, s.instances) {
+        (Some(_), Some(_)) => {
+            return Err(Invalid::new(
+                key_path(path, "instances"),
+                "give either instances (manual scale) or autoscale, not both",
+            ));
+        }
+        (Some(a), None) => {
+            let apath = key_path(path, "autoscale");
+            let min = count(
+                Some(a.min_instances),
+                1,
+                max,
+                key_path(&apath, "min_instances"),
+                "autoscale min_instances",
+            )
+            .map_err(|e| {
+                Invalid::new(
+                    e.path.clone(),
+                    format!(
+                        "{}; Azure accepts 0, but the run simulates the minimum until capacity can vary in time, so it needs at least 1",
+                        e.message
+                    ),
+                )
+            })?;
+            let top = count(
+                a.max_instances,
+                max,
+                max,
+                key_path(&apath, "max_instances"),
+                "autoscale max_instances",
+            )?;
+            if top < min {
+                return Err(Invalid::new(
+                    key_path(&apath, "max_instances"),
+                    format!(
+                        "is {top}, below min_instances {min}; max_instances must be at least min_instances"
+                    ),
+                ));
+            }
+            (min, Some(top))
+        }
+        (None, manual) => (
+            count(
+                manual,
+                value("app_gateway.min_instances") as u32,
+                max,
+                key_path(path, "instances"),
+                "Application Gateway instances",
+            )?,
+            None,
+        ),
+    };
     let cu_path = key_path(path, "capacity_units_per_instance");
-    let cu = CAPACITY_UNITS.or(
+    let guaranteed = value("app_gateway.cu_per_instance");
+    let ceiling = CAPACITY_UNITS.or(
         s.capacity_units_per_instance,
-        value("app_gateway.cu_per_instance"),
+        value("app_gateway.cu_ceiling_per_instance"),
         cu_path.clone(),
     )?;
-    let (sku, per_request_ms) = match s.sku {
-        AppGatewaySku::StandardV2 => ("standard_v2", 0.0),
-        // WAF_v2: a compute unit handles ~10 requests per second (S30).
-        AppGatewaySku::WafV2 => {
-            ("waf_v2", 1000.0 / (value("app_gateway.waf_v2.req_per_s_per_cu") * cu))
-        }
+    if ceiling < guaranteed {
+        return Err(Invalid::new(
+            &cu_path,
+            format!(
+                "is {}, below the {} CUs every instance guarantees (S30); it is the most an instance delivers: give at least {}",
+                fmt_num(ceiling),
+                fmt_num(guaranteed),
+                fmt_num(guaranteed)
+            ),
+        ));
+    }
+    let pool_cu = f64::from(instances) * ceiling;
+    let ceiling_source =
+        if s.capacity_units_per_instance.is_some() { "from the file" } else { "EST" };
+    let (sku, waf) = match s.sku {
+        AppGatewaySku::StandardV2 => ("standard_v2", false),
+        AppGatewaySku::WafV2 => ("waf_v2", true),
     };
+    // WAF_v2: a compute unit handles ~10 requests per second (S30).
+    let per_request_ms =
+        if waf { 1000.0 / (value("app_gateway.waf_v2.req_per_s_per_cu") * pool_cu) } else { 0.0 };
     // A capacity unit carries 2.22 Mbit/s (S30), in both directions.
-    let ns_per_byte = 8.0 * 1e9 / (value("app_gateway.throughput_per_cu_mbps") * 1e6 * cu);
-    // A compute unit completes ~50 new RSA-2048 TLS connections per second.
-    let tls_cpu_ms = 1000.0 / (value("app_gateway.standard_v2.tls_conns_per_s_per_cu") * cu);
+    let ns_per_byte = 8.0 * 1e9 / (value("app_gateway.throughput_per_cu_mbps") * 1e6 * pool_cu);
+    // A compute unit completes ~50 new RSA-2048 TLS connections per second
+    // (S30); another key costs what its signature costs relative to RSA.
+    let tls = tls_of!(s);
+    let rsa_ms = value("tls.rsa2048_handshake_cpu_ms");
+    let key_ms = terminator(&tls, PUBLIC_CA, None).handshake_cpu_ms;
+    let tls_conns_per_s_per_cu =
+        value("app_gateway.standard_v2.tls_conns_per_s_per_cu") * rsa_ms / key_ms;
+    let tls_cpu_ms = 1000.0 / (tls_conns_per_s_per_cu * pool_cu);
     let lat = latency(&s.latency_ms, path, "latency_ms", || {
+        let extra = if waf { value("app_gateway.waf_v2.extra_latency_ms") } else { 0.0 };
         lognormal_median(
-            value(&format!("app_gateway.{sku}.latency_ms")),
+            value("app_gateway.standard_v2.latency_ms") + extra,
             value("app_gateway.latency_sigma"),
         )
     })?;
     let per_request =
         Dist::constant(per_request_ms * 1e6).map_err(|e| Invalid::new(&cu_path, e.to_string()))?;
-    let st = Station::new(name, at_least_one(instances), per_request)
+    let st = Station::new(name, at_least_one(1), per_request)
         .with_response_service(zero())
         .with_ns_per_byte(ns_per_byte)
         .with_delay(lat)
         .with_response_delay(zero());
-    let mut model =
-        plain(Kind::AppGateway, st, format!("{instances} instances × {} CU ({sku})", fmt_num(cu)));
-    model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, Some(tls_cpu_ms)));
+    let scale = match autoscale_max {
+        Some(top) => format!("autoscale {instances}..{top}, simulated at {instances}"),
+        None => format!("{instances} instances"),
+    };
+    let mut model = plain(
+        Kind::AppGateway,
+        st,
+        format!(
+            "{scale} × {} CU ceiling ({ceiling_source}; {} guaranteed) = {} CU pooled ({sku})",
+            fmt_num(ceiling),
+            fmt_num(guaranteed),
+            fmt_num(pool_cu)
+        ),
+    );
+    model.terminator = Some(terminator(&tls, PUBLIC_CA, Some(tls_cpu_ms)));
     model.initiator = Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?);
     model.timeout_ms = Some(value("app_gateway.request_timeout_ms"));
+    model.meter = Some(CuMeter {
+        waf,
+        tls_conns_per_s_per_cu,
+        instances,
+        ceiling_cu: ceiling,
+        ceiling_source,
+        autoscale_max,
+    });
     Ok(model)
 }
 
@@ -1184,5 +1369,30 @@ mod tests {
             let t: ApimTier = serde_json::from_value(Value::from(tier)).unwrap();
             assert_eq!(t.key(), tier);
         }
+    }
+
+    #[test]
+    fn the_meter_takes_the_largest_dimension_as_the_pricing_page_computes_it() {
+        // S30, example 4: 25 new TLS connections/s and 8.88 Mbit/s need
+        // max(25 / 50, 8.88 / 2.22) = 4 CU.
+        let m = CuMeter {
+            waf: false,
+            tls_conns_per_s_per_cu: 50.0,
+            instances: 2,
+            ceiling_cu: 100.0,
+            ceiling_source: "EST",
+            autoscale_max: None,
+        };
+        let d = m.demand(100.0, 25.0, 0.0, 8.88);
+        assert!((d.compute_cu - 0.5).abs() < 1e-12);
+        assert!((d.cu() - 4.0).abs() < 1e-12);
+        assert_eq!(d.instances(), 1);
+        // 30,000 connections held open: 12 CU, two instances at 10 CU each.
+        let d = m.demand(100.0, 25.0, 30_000.0, 8.88);
+        assert!((d.cu() - 12.0).abs() < 1e-12);
+        assert_eq!(d.instances(), 2);
+        // WAF_v2: 200 requests/s at 10 per compute unit add 20 CU.
+        let waf = CuMeter { waf: true, ..m };
+        assert!((waf.demand(200.0, 25.0, 0.0, 8.88).cu() - 20.5).abs() < 1e-12);
     }
 }

@@ -166,6 +166,9 @@ pub(crate) struct NodeModel {
     /// packet rate was given (measured) or is the catalog's estimate;
     /// `None` for every other kind.
     pub firewall: Option<FirewallModel>,
+    /// For an Application Gateway, what its capacity-unit meter needs;
+    /// `None` for every other kind.
+    pub meter: Option<components::CuMeter>,
 }
 
 /// What an Azure Firewall node adds to its station.

@@ -9,7 +9,7 @@ pub(crate) mod plan;
 pub(crate) mod routes;
 pub(crate) mod topology;
 
-pub use plan::{HopPlan, limit_note};
+pub use plan::{HopPlan, MeterPlan, limit_note};
 pub use routes::CompiledRoute;
 pub use topology::{Place, Topology, TopologyCall, TopologyLink, TopologyNode, TopologyRoute};
 

@@ -427,6 +427,13 @@ pub fn report_against(
     }
     report.warnings = warnings::check(&report);
     report.warnings.extend(warnings::firewall_limits(scenario));
+    for r in scenario.routes() {
+        for h in &r.hops {
+            if let Some(m) = h.meter.as_ref().filter(|m| m.exceeds_instances()) {
+                report.warnings.push(warnings::app_gateway_scale(&r.name, &h.node, m));
+            }
+        }
+    }
     Ok(report)
 }
 

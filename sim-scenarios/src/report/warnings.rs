@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::compile::MeterPlan;
 use crate::compile::Scenario;
 use crate::compile::plan::limit_note;
 use crate::report::{AnalyticClass, COMPARABLE_SHARES, RunReport};
@@ -157,6 +158,21 @@ pub enum WarningKind {
         /// Whether the estimate is exact or an approximation.
         class: AnalyticClass,
     },
+    /// An Application Gateway's capacity-unit meter asks, at the route's
+    /// load, for more instances than the run simulates (manual count, or
+    /// autoscale's minimum: capacity does not vary in time yet).
+    AppGatewayScale {
+        /// The route.
+        route: String,
+        /// The gateway.
+        node: String,
+        /// Instances the meter asks for (CU ÷ 10).
+        instances_asked: u32,
+        /// Instances simulated.
+        instances: u32,
+        /// The meter's sentence (`explain` prints it too).
+        note: String,
+    },
 }
 
 /// A warning and its advice.
@@ -239,12 +255,28 @@ impl std::fmt::Display for WarningKind {
                 "route {route}: {}",
                 limit_note(firewall, *saturates_at_per_s, *offered_per_s)
             ),
+            WarningKind::AppGatewayScale { route, node, note, .. } => {
+                write!(f, "route {route}: {node}: {note}")
+            }
             WarningKind::OneReplication => write!(
                 f,
                 "one replication: no confidence interval and no paired difference can be computed; use --replications 2 or more (10 for tight intervals)"
             ),
         }
     }
+}
+
+/// The warning for an Application Gateway whose meter asks for more
+/// instances than the run simulates.
+pub(crate) fn app_gateway_scale(route: &str, node: &str, m: &MeterPlan) -> Warning {
+    let kind = WarningKind::AppGatewayScale {
+        route: route.to_string(),
+        node: node.to_string(),
+        instances_asked: m.instances_asked,
+        instances: m.instances,
+        note: m.note.clone(),
+    };
+    Warning { message: kind.to_string(), kind }
 }
 
 /// The warnings a report deserves.

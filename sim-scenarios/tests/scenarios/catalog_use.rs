@@ -88,6 +88,16 @@ fn variants() -> Vec<(String, Value)> {
         }
         out.push(with_node("onprem-gateway", "appgw", spec));
     }
+    // Application Gateway: an ECDSA certificate, and autoscale whose meter
+    // asks for more than its minimum (WAF_v2 at 200 req/s wants 3).
+    let mut ecdsa = appgw.clone();
+    ecdsa["certificate_key"] = json!("ecdsa_p256");
+    out.push(with_node("onprem-gateway", "appgw", ecdsa));
+    let mut autoscale = appgw.clone();
+    autoscale.as_object_mut().unwrap().remove("instances");
+    autoscale["sku"] = json!("waf_v2");
+    autoscale["autoscale"] = json!({"min_instances": 1});
+    out.push(with_node("onprem-gateway", "appgw", autoscale));
     // Virtual network gateways: every SKU of each type.
     for sku in ["ErGw1AZ", "ErGw2AZ", "ErGw3AZ", "ErGwScale"] {
         let gw = json!({"kind": "vnet_gateway", "gateway": "expressroute", "sku": sku});

@@ -140,6 +140,7 @@ const NODE_FIELDS: &[&str] = &[
     "capacity_per_unit_per_s",
     "capacity_per_node_per_s",
     "capacity_units_per_instance",
+    "autoscale",
     "throughput_per_instance_gbps",
     "per_flow_gbps",
     "throughput_gbps",

@@ -2,6 +2,7 @@
 
 mod analytic;
 mod apim_units;
+mod app_gateway;
 mod azure_models;
 mod azure_runs;
 mod bare_numbers;

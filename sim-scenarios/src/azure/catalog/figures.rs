@@ -506,8 +506,8 @@ pub(super) const LIST: &[Figure] = &[
         0.99,
         "fraction",
         Est,
-        &["S18b"],
-        "EST: share of requests APIM sends on a pooled connection; S18b: backend connections 'are pooled and reused unless explicitly closed by the backend'; 1 % new for backend closes and idle timeouts is a guess",
+        &["APIM-LIMITS"],
+        "EST: share of requests APIM sends on a pooled connection; APIM-LIMITS: backend connections 'are pooled and reused unless explicitly closed by the backend'; 1 % new for backend closes and idle timeouts is a guess",
     ).used_by("apim: connection_reuse (default)"),
     // ---- APIM: max units ----
     f(
@@ -666,7 +666,7 @@ pub(super) const LIST: &[Figure] = &[
         2048.0,
         "connections",
         Off,
-        &["S18b", "S18"],
+        &["APIM-LIMITS", "S18"],
         "concurrent back-end connections per HTTP authority per unit (Basic/Standard/Premium; v2 tiers too, EST), pooled; a request beyond them waits for a connection",
     ).used_by("apim: backend_connections_per_unit (default)"),
     f(
@@ -674,7 +674,7 @@ pub(super) const LIST: &[Figure] = &[
         1024.0,
         "connections",
         Off,
-        &["S18b", "S18"],
+        &["APIM-LIMITS", "S18"],
         "concurrent back-end connections per HTTP authority for the Developer tier",
     ).used_by("apim: backend_connections_per_unit (default, tier developer)"),
     // ---- APIM: self-hosted gateway ----
@@ -701,8 +701,8 @@ pub(super) const LIST: &[Figure] = &[
         "conn/s",
         Off,
         &["S30"],
-        "new TLS connections/s with an RSA-2048 certificate per compute unit (one per capacity unit)",
-    ).used_by("app_gateway: TLS handshake CPU per new connection (both SKUs)"),
+        "new TLS connections/s with an RSA-2048 certificate per compute unit (one per capacity unit); other keys scale by their signing CPU (tls.*_handshake_cpu_ms)",
+    ).used_by("app_gateway: TLS handshake CPU per new connection on the pooled CUs, and the meter's compute units (both SKUs)"),
     f(
         "app_gateway.waf_v2.req_per_s_per_cu",
         10.0,
@@ -710,7 +710,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "'concurrent requests per second' per compute unit for a 70/30 mix (70 % of requests < 2 KB)",
-    ).used_by("app_gateway: service time per request (sku waf_v2)"),
+    ).used_by("app_gateway: compute per request on the pooled CUs, and the meter's compute units (sku waf_v2)"),
     f(
         "app_gateway.basic_v2.tls_conns_per_s_per_cu",
         10.0,
@@ -726,7 +726,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "persistent connections per capacity unit; the binding dimension sets the CUs used",
-    ).not_modelled(),
+    ).used_by("app_gateway: the meter's connection units (requests in flight, Little's law; not a queue)"),
     f(
         "app_gateway.throughput_per_cu_mbps",
         2.22,
@@ -734,15 +734,23 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S30"],
         "throughput per capacity unit; the binding dimension sets the CUs used",
-    ).used_by("app_gateway: time per byte, per capacity unit"),
+    ).used_by("app_gateway: time per byte on the pooled CUs, and the meter's throughput units"),
     f(
         "app_gateway.cu_per_instance",
         10.0,
         "CU",
         Off,
         &["S30", "S31"],
-        "capacity units guaranteed per instance (at least; can be more depending on traffic)",
-    ).used_by("app_gateway: capacity_units_per_instance (default)"),
+        "capacity units guaranteed per instance (at least; can be more depending on traffic); S31 sizes instances as peak CU ÷ 10",
+    ).used_by("app_gateway: the meter's instance count (CU ÷ 10), and the least capacity_units_per_instance"),
+    f(
+        "app_gateway.cu_ceiling_per_instance",
+        100.0,
+        "CU",
+        Est,
+        &["S30", "S31", "APPGW-FAQ"],
+        "CUs one instance can deliver: 10× the guaranteed minimum, which S30 says an instance 'could potentially' exceed. Its 222 Mbit/s matches one v1 Large instance with TLS offload (200 Mbit/s at 100 KB pages, APPGW-FAQ), which v2 claims to beat ('5x better TLS offload performance', S31); its 5,000 RSA-2048 handshakes/s are about 7 cores at 710 signs/s (S53). Nothing publishes a maximum",
+    ).used_by("app_gateway: capacity_units_per_instance (default), the pooled CUs of the station"),
     f(
         "app_gateway.min_instances",
         2.0,
@@ -766,7 +774,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S31"],
         "lower bound of the time until new instances take traffic, drawn U(min, max)",
-    ).not_modelled(),
+    ).used_by("app_gateway: the meter's autoscale note (the delay is not simulated)"),
     f(
         "app_gateway.scale_out_delay_max_min",
         5.0,
@@ -774,7 +782,7 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["S31"],
         "upper bound of the time until new instances take traffic",
-    ).not_modelled(),
+    ).used_by("app_gateway: the meter's autoscale note (the delay is not simulated)"),
     f(
         "app_gateway.standard_v2.latency_ms",
         1.0,
@@ -782,15 +790,15 @@ pub(super) const LIST: &[Figure] = &[
         Est,
         &["EST"],
         "processing per request, Standard_v2; nothing published",
-    ).used_by("app_gateway: latency_ms (median of the default law, sku standard_v2)"),
+    ).used_by("app_gateway: latency_ms (median of the default law, both SKUs)"),
     f(
-        "app_gateway.waf_v2.latency_ms",
-        2.0,
+        "app_gateway.waf_v2.extra_latency_ms",
+        1.0,
         "ms",
         Est,
         &["EST"],
-        "processing per request with WAF rules; nothing published",
-    ).used_by("app_gateway: latency_ms (median of the default law, sku waf_v2)"),
+        "processing WAF rules add per request, on top of the Standard_v2 latency; nothing published",
+    ).used_by("app_gateway: latency_ms (added to the default law's median, sku waf_v2)"),
     f(
         "app_gateway.latency_sigma",
         0.5,

@@ -5,7 +5,8 @@
 //! ("Suggested defaults") and the tables that section points to. Each
 //! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S57` list of
 //! that file, plus `EST` for estimates with nothing published behind them and
-//! `RFC9293` for the TCP handshake.
+//! `RFC9293` for the TCP handshake, then pages cited since under descriptive
+//! ids (`ER-STAFF`, `APPGW-FAQ`, …).
 //!
 //! Keys are dotted, lowercase and end in their unit, for example
 //! `azure_firewall.standard.throughput_per_instance_gbps`. Latencies are
@@ -101,7 +102,7 @@ impl fmt::Display for Tag {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
     /// Identifier cited by figures: `S1`..`S57` as in `azure-figures.md`,
-    /// `EST` or `RFC9293`.
+    /// `EST`, `RFC9293`, or a descriptive id for pages cited since.
     pub id: &'static str,
     /// What the source is.
     pub title: &'static str,
@@ -160,7 +161,8 @@ impl Figure {
 }
 
 /// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
-/// `EST` ("estimate, no published figure") and `RFC9293`.
+/// `EST` ("estimate, no published figure") and `RFC9293`, then pages cited
+/// since under descriptive ids.
 pub static SOURCES: &[Source] = sources::LIST;
 
 /// Every default figure the simulator uses, grouped by component.
@@ -448,7 +450,9 @@ mod tests {
         "app_gateway.min_instances",
         "app_gateway.max_instances",
         "app_gateway.standard_v2.latency_ms",
-        "app_gateway.waf_v2.latency_ms",
+        "app_gateway.waf_v2.extra_latency_ms",
+        "app_gateway.cu_ceiling_per_instance",
+        "app_gateway.persistent_conns_per_cu",
         "app_gateway.latency_sigma",
         "app_gateway.request_timeout_ms",
         "app_gateway.throughput_per_cu_mbps",
@@ -672,10 +676,10 @@ mod tests {
         assert_eq!(rows, FIGURES.len() + SOURCES.len() + 4);
         // The used-by column, the tags' meanings and the count under the table.
         assert!(table.contains(
-            "| `apim.gateway_latency_ms` | 3 | ms | EST | EST | apim: gateway_latency_ms (median of the default law) |"
+            "| `apim.gateway_latency_ms` | 3 | ms | EST | EST | apim: gateway_latency_ms (median of the default law) | gateway processing"
         ), "{table}");
         assert!(
-            table.contains("| `apim.jwks_fetch_ms` | 100 | ms | MEAS | S25 | not modelled yet |"),
+            table.contains("| `apim.jwks_fetch_ms` | 100 | ms | MEAS | S25 | apim: policies.validate_jwt.jwks_via (time of one fetch at the provider) |"),
             "{table}"
         );
         for t in Tag::ALL {

@@ -1,8 +1,8 @@
 //! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
 //! and `RFC9293` for the one protocol fact the notes state without a source,
-//! then pages cited since under descriptive ids (`ER-STAFF`, `VPN-MSS`,
-//! `VNET-MTU`, …), never numbered.
+//! then pages cited since under descriptive ids (`APPGW-FAQ`, `ER-STAFF`,
+//! `VPN-MSS`, `VNET-MTU`, …), never numbered.
 
 use super::Source;
 
@@ -124,12 +124,6 @@ pub(super) const LIST: &[Source] = &[
         "APIM service limits include",
         "azure-docs includes/api-management-service-limits.md",
         "01/10/2020 and 04/14/2020 versions",
-    ),
-    s(
-        "S18b",
-        "API Management service limits - classic tiers (include; the back-end connection limit and its pooling footnote)",
-        "azure-docs include titled 'API Management service limits - classic tiers' (includes/api-management-service-limits*.md)",
-        "03/15/2024",
     ),
     s(
         "S19",
@@ -363,6 +357,20 @@ pub(super) const LIST: &[Source] = &[
         "RFC 9293, Transmission Control Protocol (TCP)",
         "https://www.rfc-editor.org/rfc/rfc9293",
         "Aug 2022",
+    ),
+    // Not in azure-figures.md: cited by issue 11's Application Gateway work.
+    s(
+        "APPGW-FAQ",
+        "Application Gateway FAQ: v1 instance throughput with SSL offload (Small/Medium/Large, 6 KB and 100 KB pages)",
+        "azure-docs articles/application-gateway/application-gateway-faq.md, shown in https://learn.microsoft.com/azure/application-gateway/application-gateway-faq",
+        "10/6/2018",
+    ),
+    // Not in azure-figures.md: cited by issue 11's APIM work.
+    s(
+        "APIM-LIMITS",
+        "API Management service limits - classic tiers (include; the back-end connection limit and its pooling footnote)",
+        "azure-docs include titled 'API Management service limits - classic tiers' (includes/api-management-service-limits*.md)",
+        "03/15/2024",
     ),
     // Not in azure-figures.md: cited by issue 11's gateway work.
     s(
