@@ -302,7 +302,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
         )
     });
     writeln!(out, "{line}")?;
-    for r in scenario.routes() {
+    for (i, r) in scenario.routes().iter().enumerate() {
         writeln!(out)?;
         let floor: f64 = r.hops.iter().map(|h| h.floor_ms).sum();
         let estimate = sim_core::analytic::estimate(&r.model, 0).map_or_else(
@@ -345,7 +345,7 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             }
             if let Some(per_s) = h.unpublished_limit_per_s {
                 let note =
-                    sim_scenarios::compile::limit_note(&h.node, per_s, scenario.mean_rate_per_s());
+                    sim_scenarios::compile::limit_note(&h.node, per_s, scenario.offered_per_s(i));
                 writeln!(out, "  note: {}", Shown(&note))?;
             }
             if let Some(m) = &h.meter {

@@ -120,6 +120,21 @@ impl Scenario {
             .map_or(0.0, |a| a.mean_rate_per_s())
     }
 
+    /// The mean arrival rate route `index` carries \[1/s\]: the whole
+    /// workload in mode `compare`, its weight's share in mode `mix`.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `index` is not a route of the scenario.
+    pub fn offered_per_s(&self, index: usize) -> f64 {
+        let weight = self.spec.routes[index].weight;
+        let total: f64 = self.spec.routes.iter().filter_map(|r| r.weight).sum();
+        match weight {
+            Some(w) if self.mix.is_some() && total > 0.0 => self.mean_rate_per_s() * w / total,
+            _ => self.mean_rate_per_s(),
+        }
+    }
+
     /// What a picture of the scenario shows: each node's place, kind and
     /// TLS role, the links and the routes.
     pub fn topology(&self) -> &Topology {

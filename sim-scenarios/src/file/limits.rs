@@ -168,6 +168,8 @@ impl Limit {
             format!("must be {bound} {}{unit} ({}), got {got}", fmt_limit(self.min), self.why_min)
         } else if self.min_exclusive {
             format!("must be above {} and at most {max}{unit}, got {got}", fmt_limit(self.min))
+        } else if self.min >= 1.0 {
+            format!("must be from {} to {max}{unit}, got {got}", fmt_limit(self.min))
         } else if self.min > 0.0 {
             format!("must be > 0 and at most {max}{unit}, got {got}")
         } else {
@@ -236,6 +238,11 @@ mod tests {
         assert!(e.message.contains("infinite mean"), "{}", e.message);
         assert!(!RATE_PER_S.contains(f64::NAN));
         assert!(PARETO_SHAPE.contains(1.5) && DURATION_MS.contains(0.0));
+        // A row whose floor is 1 or more says its range, not "> 0".
+        let e = SPIKE_FACTOR.check(20.0, "x").unwrap_err();
+        assert_eq!(e.message, "must be from 1 to 10, got 20");
+        let e = PACKETS_PER_S.check(0.0, "x").unwrap_err();
+        assert_eq!(e.message, "must be from 1 to 1e12 packets per second, got 0");
         assert_eq!(
             count(Some(0u32), 1, 5, "c".into(), "n").unwrap_err().message,
             "n must be from 1 to 5, got 0"

@@ -398,19 +398,12 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
 /// One warning per Azure Firewall (and route) whose per-request limit is
 /// the catalog's estimate: the hop plans say where it saturates.
 pub(crate) fn firewall_limits(scenario: &Scenario) -> Vec<Warning> {
-    // In mode `mix` a route carries its weight's share of the arrivals.
-    let spec = scenario.spec();
-    let total: f64 = spec.routes.iter().filter_map(|r| r.weight).sum();
     scenario
         .routes()
         .iter()
-        .zip(&spec.routes)
-        .flat_map(|(r, file)| {
-            let share = match file.weight {
-                Some(w) if scenario.mix_model().is_some() && total > 0.0 => w / total,
-                _ => 1.0,
-            };
-            let offered_per_s = scenario.mean_rate_per_s() * share;
+        .enumerate()
+        .flat_map(|(i, r)| {
+            let offered_per_s = scenario.offered_per_s(i);
             r.hops.iter().filter_map(move |h| {
                 h.unpublished_limit_per_s.map(|saturates_at_per_s| {
                     WarningKind::FirewallLimitUnpublished {

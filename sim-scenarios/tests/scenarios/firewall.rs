@@ -419,3 +419,14 @@ fn issue_11_the_firewall_says_where_it_would_saturate() {
     let e = load_err(saturating(Some(0.0))).to_string();
     assert!(e.contains("nodes.fw.packets_per_s_per_instance"), "{e}");
 }
+
+/// In mode `mix` a route carries its weight's share: the note compares the
+/// saturation rate with that share (green 0.7, red 0.3 of 1,000 req/s).
+#[test]
+fn issue_11_the_saturation_note_uses_the_route_share_in_mix() {
+    let s = super::load_with("apim-hub-proxy-mix", &[]);
+    let offered: Vec<f64> = (0..2).map(|i| s.offered_per_s(i)).collect();
+    assert_eq!(offered, [700.0, 300.0]);
+    let compare = super::load_with("apim-hub-proxy", &[]);
+    assert_eq!(compare.offered_per_s(1), 1000.0);
+}
