@@ -105,7 +105,8 @@ pub use dist::{Arrivals, Dist};
 pub use error::{DistError, ModelError, RouteProblem, RunError};
 pub use model::{
     CapacityChange, DEFAULT_MAX_IN_FLIGHT, Detour, Direction, Hop, Leg, Link, LinkId, Model,
-    ModelBuilder, Route, RouteBuilder, Servers, Setup, Station, StationId, Workload,
+    ModelBuilder, RateLimit, Retry, Route, RouteBuilder, Servers, Setup, Station, StationId,
+    Workload,
 };
 pub use run::{RunOptions, pilot_batch_means, run, run_with_progress, simulate_replication};
 pub use stats::RunResults;
