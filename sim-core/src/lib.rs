@@ -4,7 +4,11 @@
 //! responses) travelling along **routes** through **stations** (servers with
 //! a FIFO queue and a service-time law) joined by **links** (a latency law
 //! and an optional bandwidth). A station may appear several times on one
-//! route: every visit shares its queue and servers. It knows nothing of any
+//! route: every visit shares its queue and servers. A station may limit the
+//! rate of requests it accepts ([`RateLimit`], a token bucket): a request
+//! beyond it is throttled, and fails unless the nested call it belongs to
+//! retries ([`Retry`]). Every measured request ends completed, rejected,
+//! timed out or failed. It knows nothing of any
 //! particular network technology; higher layers compile their components
 //! into these three concepts.
 //!

@@ -115,6 +115,13 @@ pub(crate) struct Call {
     pub bytes: (u64, u64),
     /// Whether it is end-user authorisation (removed in the no-auth twin).
     pub is_auth: bool,
+    /// How the caller retries a failed attempt (throttled, failed, timed
+    /// out); `None`: the first failure fails the request.
+    pub retry: Option<sim_core::Retry>,
+    /// Probability that an attempt fails (an error answer, not a 429).
+    pub failure_probability: f64,
+    /// The caller stops waiting for an attempt after this long \[ms\].
+    pub timeout_ms: Option<f64>,
 }
 
 /// A node compiled from the scenario.

@@ -376,8 +376,15 @@ pub(crate) fn add_route(
             route.station(station_id(b, name))
         };
         for call in &node.calls {
-            let mut d =
-                Detour::new(&call.name, call.probability).with_bytes(call.bytes.0, call.bytes.1);
+            let mut d = Detour::new(&call.name, call.probability)
+                .with_bytes(call.bytes.0, call.bytes.1)
+                .with_failure_probability(call.failure_probability);
+            if let Some(r) = call.retry {
+                d = d.with_retry(r);
+            }
+            if let Some(t) = call.timeout_ms.and_then(SimDuration::from_millis_f64) {
+                d = d.with_timeout(t);
+            }
             let mut prev = name.as_str();
             for (k, hop) in call.via.iter().enumerate() {
                 let hpath = index_path(&call.via_path, k);

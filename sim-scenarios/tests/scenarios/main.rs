@@ -17,6 +17,7 @@ mod messages;
 mod mix;
 mod precision;
 mod silent_models;
+mod throttling;
 mod tls;
 mod warmup;
 mod warnings;
