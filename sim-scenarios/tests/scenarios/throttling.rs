@@ -119,3 +119,46 @@ fn a_limit_far_above_the_rate_reproduces_the_numbers_from_before() {
     let routes = |v: &mut Value| v["routes"].take();
     assert_eq!(routes(&mut got), routes(&mut want));
 }
+
+/// Bad throttling fields are load errors naming the JSON path and the fix.
+#[test]
+fn bad_limits_and_policies_name_their_path() {
+    let cases: [(&str, Value, &str); 6] = [
+        (
+            "/nodes/entra/rate_limit/per_s",
+            json!(0),
+            "nodes.entra.rate_limit.per_s: must be > 0 and at most 1e9 requests per second, got 0",
+        ),
+        (
+            "/nodes/entra/rate_limit/burst",
+            json!(0),
+            "nodes.entra.rate_limit.burst: the burst must be from 1 to",
+        ),
+        ("/nodes/entra/tenant", json!("b2c"), "nodes.entra.tenant"),
+        (
+            "/nodes/apim/policies/token_exchange/retry",
+            json!({"count": 51, "interval_s": 1}),
+            "nodes.apim.policies.token_exchange.retry.count: retries must be from 1 to 50, got 51",
+        ),
+        (
+            "/nodes/apim/policies/token_exchange/failure_probability",
+            json!(1.5),
+            "nodes.apim.policies.token_exchange.failure_probability: must be between 0 and 1, got 1.5",
+        ),
+        (
+            "/nodes/apim/policies/token_exchange/timeout_ms",
+            json!(0),
+            "nodes.apim.policies.token_exchange.timeout_ms: must be",
+        ),
+    ];
+    for (pointer, value, want) in cases {
+        let mut doc = shipped_json(SCENARIO);
+        let (parent, key) = pointer.rsplit_once('/').unwrap();
+        doc.pointer_mut(parent).unwrap()[key] = value;
+        let e = sim_scenarios::Scenario::from_value(std::path::Path::new("x.json"), doc)
+            .err()
+            .unwrap_or_else(|| panic!("{pointer} accepted"))
+            .to_string();
+        assert!(e.contains(want), "{pointer}: {e}");
+    }
+}
