@@ -363,10 +363,12 @@ pub(crate) struct RunArgs {
     pub(crate) baseline: Option<String>,
     /// An objective every route (or ROUTE) must meet, else exit 1:
     /// `[ROUTE:]METRIC<=LIMIT` with METRIC mean, p50, p90, p99 or p99.9 and
-    /// LIMIT in ms, s or us (p99<=200ms), or rejected / timed_out with a
-    /// share (rejected<=0.1%); repeat for several. The point estimate
+    /// LIMIT in ms, s or us (p99<=200ms), or rejected / timed_out / failed
+    /// with a share (rejected<=0.1%); repeat for several. The point estimate
     /// decides; a 95 % interval that contains the limit is reported as not
-    /// certain at this precision.
+    /// certain at this precision. A failed request (throttled, or a call
+    /// that failed after its retries) is not a success: a mean objective
+    /// breaks with any, a pNN one when more than 100 − NN % failed.
     #[arg(long, value_name = "SLO", value_parser = objective)]
     pub(crate) slo: Vec<RouteObjective>,
     /// Add replications (in batches of the scenario's count) until every

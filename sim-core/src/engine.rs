@@ -6,7 +6,7 @@ use rand::RngExt;
 
 use crate::dist::{ArrivalClock, Dist};
 use crate::error::RunError;
-use crate::model::{Model, NO_DETOUR, Servers, Step, Workload};
+use crate::model::{Leg, Model, NO_DETOUR, Servers, Step, Workload};
 use crate::queue::EventList;
 use crate::rng::{StreamId, StreamRng, stream_rng};
 use crate::stats::{REPORTED_QUANTILES, ResourceStats, RouteStats, RunResults};
@@ -27,6 +27,9 @@ enum Event {
     TransmitDone(u32, u32),
     /// Capacity change `.0` of the model takes effect.
     Capacity(u32),
+    /// The caller of message `.0`'s nested call stops waiting for attempt
+    /// `.1` (its timeout).
+    CallTimeout(u32, u32),
 }
 
 /// Time components a message accumulates at one hop \[ns\].
@@ -61,6 +64,15 @@ struct Message {
     detour_start_ns: u64,
     /// Hops whose pool token this message holds (bit = hop).
     held: u64,
+    /// Retries of the nested call in progress so far.
+    attempt: u32,
+    /// Whether the call's attempt in progress was throttled.
+    throttled: bool,
+    /// The attempt in progress, for its timeout event (0: no timer).
+    call_seq: u32,
+    /// An attempt whose caller timed out: it walks on to the end of its
+    /// call (loading what it crosses), then vanishes uncounted.
+    orphan: bool,
 }
 
 /// Time-weighted occupancy of one resource (station or transmitter).
@@ -114,6 +126,11 @@ impl Occupancy {
 struct StationState {
     occ: Occupancy,
     queue_limit: Option<u32>,
+    /// The rate limit as (token interval, tolerance) \[ns\], and the
+    /// theoretical arrival time of the next request (GCRA, see
+    /// `RateLimit`) \[ns\].
+    limit: Option<(u64, u64)>,
+    next_token_ns: u64,
     queue: VecDeque<u32>,
     rng: StreamRng,
 }
@@ -232,6 +249,8 @@ pub(crate) struct Engine<'m> {
     events_done: u64,
     /// Pilot runs: batch means of every completion's latency, per route.
     trace: Option<Trace>,
+    /// The last nested-call attempt given a timeout (never 0 once used).
+    call_seq: u32,
 }
 
 /// Batch means of latencies in completion order, for warm-up detection.
@@ -251,6 +270,8 @@ impl<'m> Engine<'m> {
             .map(|s| StationState {
                 occ: Occupancy { capacity: s.servers.count(), ..Occupancy::default() },
                 queue_limit: s.queue_limit,
+                limit: s.rate_limit.map(|l| (l.interval_ns(), l.tolerance_ns())),
+                next_token_ns: 0,
                 queue: VecDeque::new(),
                 rng: rng(s.stream()),
             })
@@ -289,7 +310,8 @@ impl<'m> Engine<'m> {
                 measured_in_flight: 0,
                 first_measured_ns: None,
                 last_completion_ns: 0,
-                stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone())),
+                stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone()))
+                    .with_calls(r.detours.iter().map(|(hop, d)| (d.name.as_str(), *hop))),
             })
             .collect();
         let mix = model.mix.as_ref().map(|weights| {
@@ -325,6 +347,7 @@ impl<'m> Engine<'m> {
             overloaded: false,
             events_done: 0,
             trace: None,
+            call_seq: 0,
         }
     }
 
@@ -378,6 +401,7 @@ impl<'m> Engine<'m> {
                 Event::ServiceDone(s, m) => self.on_service_done(s as usize, m),
                 Event::TransmitDone(x, m) => self.on_transmit_done(x as usize, m),
                 Event::Capacity(i) => self.on_capacity(i as usize),
+                Event::CallTimeout(m, seq) => self.on_call_timeout(m, seq),
             }
         }
         if self.overloaded {
@@ -465,6 +489,10 @@ impl<'m> Engine<'m> {
             pending_cpu: 0,
             detour_start_ns: NOT_IN_DETOUR,
             held: 0,
+            attempt: 0,
+            throttled: false,
+            call_seq: 0,
+            orphan: false,
         };
         let m = self.alloc(msg);
         let st = &mut self.routes[r];
@@ -579,7 +607,7 @@ impl<'m> Engine<'m> {
         let step = steps.get(msg.step as usize).copied();
         if msg.detour_start_ns != NOT_IN_DETOUR
             && step.is_none_or(|s| step_detour(s) == NO_DETOUR)
-            && self.close_detour(m)
+            && !self.end_call(m)
         {
             return;
         }
@@ -588,7 +616,17 @@ impl<'m> Engine<'m> {
             return;
         };
         match step {
-            Step::Visit { station, hop, .. } => {
+            Step::Visit { station, hop, response, detour } => {
+                let s = &mut self.stations[station as usize];
+                if !response && let Some((interval, tolerance)) = s.limit {
+                    // GCRA: refuse when the next token is further ahead than
+                    // the burst allows; else take it.
+                    if s.next_token_ns > self.now.saturating_add(tolerance) {
+                        self.throttle(m, detour);
+                        return;
+                    }
+                    s.next_token_ns = s.next_token_ns.max(self.now).saturating_add(interval);
+                }
                 let s = &mut self.stations[station as usize];
                 s.occ.touch(self.now);
                 if s.occ.has_free_server() {
@@ -621,7 +659,14 @@ impl<'m> Engine<'m> {
                 msg.step += 1;
                 if take {
                     msg.detour_start_ns = self.now;
+                    msg.attempt = 0;
+                    msg.throttled = false;
+                    let measured = msg.measured;
                     // The call belongs to the hop that makes it.
+                    self.start_attempt(m, usize::from(index), 0);
+                    if measured {
+                        self.routes[route].stats.calls[usize::from(index)].attempts += 1;
+                    }
                 } else {
                     msg.step += u32::from(skip);
                 }
@@ -744,32 +789,17 @@ impl<'m> Engine<'m> {
     }
 
     /// Ends the nested call `m` is in: its whole duration is the hop's
-    /// sub-call time. Returns true when the call took longer than its
-    /// timeout: the request has then failed as timed out and left.
-    fn close_detour(&mut self, m: u32) -> bool {
+    /// sub-call time.
+    fn close_detour(&mut self, m: u32) {
         let msg = self.messages[m as usize];
-        let route = &self.model.routes[msg.route as usize];
-        let (hop, detour) = match route.steps[msg.step as usize - 1] {
-            Step::Visit { hop, detour, .. } | Step::Cross { hop, detour, .. } => (hop, detour),
-            Step::Setup { hop, .. } | Step::Branch { hop, .. } => (hop, NO_DETOUR),
-            Step::Acquire { hop, .. } | Step::Release { hop } => (hop, NO_DETOUR),
+        let hop = match self.model.routes[msg.route as usize].steps[msg.step as usize - 1] {
+            Step::Visit { hop, .. } | Step::Cross { hop, .. } => hop,
+            Step::Setup { hop, .. } | Step::Branch { hop, .. } => hop,
+            Step::Acquire { hop, .. } | Step::Release { hop } => hop,
         };
-        let timeout = route.detours.get(usize::from(detour)).and_then(|(_, d)| d.timeout_ns);
         let now = self.now;
-        let took = now - msg.detour_start_ns;
-        self.hop_times(m, hop).subcall += took;
+        self.hop_times(m, hop).subcall += now - msg.detour_start_ns;
         self.messages[m as usize].detour_start_ns = NOT_IN_DETOUR;
-        if timeout.is_some_and(|t| took > t) {
-            if msg.measured {
-                let st = &mut self.routes[msg.route as usize];
-                st.stats.timed_out += 1;
-                st.last_completion_ns = now;
-            }
-            self.leave(&msg);
-            self.free.push(m);
-            return true;
-        }
-        false
     }
 
     fn on_service_done(&mut self, station: usize, m: u32) {
@@ -919,6 +949,10 @@ impl<'m> Engine<'m> {
 
     fn reject(&mut self, m: u32, hop: u16) {
         let msg = self.messages[m as usize];
+        if msg.orphan {
+            self.free.push(m);
+            return;
+        }
         if msg.measured {
             let st = &mut self.routes[msg.route as usize];
             st.stats.rejected += 1;
@@ -926,6 +960,160 @@ impl<'m> Engine<'m> {
         }
         self.leave(&msg);
         self.free.push(m);
+    }
+
+    /// A rate limit refused `m` at `hop`: on the main path the request
+    /// fails; in a nested call the attempt turns back unserved, and the
+    /// caller decides when the answer arrives (see [`Engine::end_call`]).
+    fn throttle(&mut self, m: u32, detour: u16) {
+        let msg = self.messages[m as usize];
+        let counted = msg.measured && !msg.orphan;
+        let st = &mut self.routes[msg.route as usize].stats;
+        st.throttled += u64::from(counted);
+        if detour == NO_DETOUR {
+            self.fail(m);
+            return;
+        }
+        // An orphan's answer is awaited by nobody: it walks back uncounted.
+        st.calls[usize::from(detour)].throttled += u64::from(counted);
+        self.messages[m as usize].throttled = true;
+        self.messages[m as usize].step += 1;
+        self.enter_step(m);
+    }
+
+    /// The request `m` ends failed (it has no latency).
+    fn fail(&mut self, m: u32) {
+        let msg = self.messages[m as usize];
+        if msg.measured {
+            let st = &mut self.routes[msg.route as usize];
+            st.stats.failed += 1;
+            st.last_completion_ns = self.now;
+        }
+        self.leave(&msg);
+        self.free.push(m);
+    }
+
+    /// Starts the timer of an attempt of nested call `index` that begins
+    /// `wait` \[ns\] from now, if the call has a timeout.
+    fn start_attempt(&mut self, m: u32, index: usize, wait: u64) {
+        let route = self.messages[m as usize].route as usize;
+        let Some(timeout) = self.model.routes[route].detours[index].1.timeout_ns else {
+            return;
+        };
+        // 0 means "no timer": skip it when the counter wraps.
+        self.call_seq = self.call_seq.wrapping_add(1).max(1);
+        self.messages[m as usize].call_seq = self.call_seq;
+        let at = self.after(wait.saturating_add(timeout));
+        self.events.push(at, Event::CallTimeout(m, self.call_seq));
+    }
+
+    /// The nested call `m` is in: (its index, the hop that makes it). The
+    /// message is at one of its steps, or on the link back just after it.
+    fn call_of(&self, m: u32) -> (usize, u16) {
+        let msg = &self.messages[m as usize];
+        let steps = &self.model.routes[msg.route as usize].steps;
+        let at = |i: usize| match steps.get(i).copied() {
+            Some(Step::Visit { detour, hop, .. } | Step::Cross { detour, hop, .. })
+                if detour != NO_DETOUR =>
+            {
+                Some((usize::from(detour), hop))
+            }
+            _ => None,
+        };
+        let step = msg.step as usize;
+        at(step)
+            .or_else(|| at(step - 1))
+            .expect("a message in a nested call is at one of its steps")
+    }
+
+    /// The answer of `m`'s nested call has come back to the caller: the
+    /// call ends, is retried, or fails the request. Returns whether the
+    /// message goes on now.
+    fn end_call(&mut self, m: u32) -> bool {
+        let msg = self.messages[m as usize];
+        if msg.orphan {
+            self.free.push(m);
+            return false;
+        }
+        let (index, _) = self.call_of(m);
+        let route = msg.route as usize;
+        self.messages[m as usize].call_seq = 0;
+        let d = &self.model.routes[route].detours[index].1;
+        let failed = msg.throttled
+            || draw(d.failure_probability, &mut self.routes[route].detour_rngs[index]);
+        if !failed {
+            self.close_detour(m);
+            return true;
+        }
+        if !msg.throttled && msg.measured {
+            self.routes[route].stats.calls[index].errors += 1;
+        }
+        self.retry_or_fail(m, index);
+        false
+    }
+
+    /// Attempt of `m`'s nested call `index` failed: retry it after the
+    /// policy's wait, or fail the request when no retry is left.
+    fn retry_or_fail(&mut self, m: u32, index: usize) {
+        let msg = self.messages[m as usize];
+        let route = &self.model.routes[msg.route as usize];
+        let d = &route.detours[index].1;
+        let Some(retry) = d.retry.filter(|r| msg.attempt < r.retries) else {
+            self.fail(m);
+            return;
+        };
+        let retry_after = if msg.throttled && retry.honour_retry_after {
+            d.legs.iter().rev().find_map(|l| match *l {
+                Leg::Station(s) => self.model.stations[s.index()].rate_limit?.retry_after_ns,
+                Leg::Link(..) => None,
+            })
+        } else {
+            None
+        };
+        let wait = retry_after.unwrap_or(retry.interval_ns);
+        // The call's first step follows its branch.
+        let (_, hop) = self.call_of(m);
+        let first = route
+            .steps
+            .iter()
+            .position(|s| matches!(*s, Step::Branch { hop: h, index: i, .. } if h == hop && usize::from(i) == index))
+            .expect("a nested call has a branch")
+            + 1;
+        let msg = &mut self.messages[m as usize];
+        msg.attempt += 1;
+        msg.throttled = false;
+        msg.step = first as u32;
+        if msg.measured {
+            let st = &mut self.routes[msg.route as usize].stats;
+            st.retries += 1;
+            st.calls[index].retries += 1;
+            st.calls[index].attempts += 1;
+        }
+        self.start_attempt(m, index, wait);
+        let at = self.after(wait);
+        self.events.push(at, Event::Reach(m));
+    }
+
+    /// The caller of `m`'s nested call stops waiting for attempt `seq`: the
+    /// request goes on in a new slot (retry or failure), and the attempt's
+    /// walk goes on in `m` as an orphan.
+    fn on_call_timeout(&mut self, m: u32, seq: u32) {
+        let msg = self.messages[m as usize];
+        if msg.call_seq != seq || msg.orphan {
+            // The attempt ended before its timeout (the slot may hold
+            // another message by now, whose attempt has another number).
+            return;
+        }
+        let (index, _) = self.call_of(m);
+        if msg.measured {
+            self.routes[msg.route as usize].stats.calls[index].timed_out += 1;
+        }
+        self.messages[m as usize].orphan = true;
+        let live = self.alloc(Message { call_seq: 0, orphan: false, throttled: false, ..msg });
+        let stride = self.hop_stride;
+        self.hop_times
+            .copy_within(m as usize * stride..(m as usize + 1) * stride, live as usize * stride);
+        self.retry_or_fail(live, index);
     }
 
     /// Records every resource's integrals at the window's start or end.

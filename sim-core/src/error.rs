@@ -197,6 +197,18 @@ pub enum ModelError {
         /// The index.
         id: usize,
     },
+    /// A rate limit's rate is not a positive, finite number or its burst is 0.
+    #[error(
+        "station '{station}': a rate limit needs a finite rate > 0 per second and a burst >= 1, got {per_s}/s with burst {burst}"
+    )]
+    InvalidRateLimit {
+        /// The station.
+        station: String,
+        /// The offending rate \[1/s\].
+        per_s: f64,
+        /// The offending burst.
+        burst: u32,
+    },
     /// A bandwidth is not a positive, finite number.
     #[error("link '{link}': bandwidth must be finite and > 0 bit/s, got {bps}")]
     InvalidBandwidth {
@@ -311,6 +323,16 @@ pub enum RouteProblem {
         hops: usize,
         /// The most supported.
         max: u16,
+    },
+    /// A rate-limited station comes before a nested call's last station.
+    #[error(
+        "nested call '{call}': station '{station}' has a rate limit but is not the call's last station; only the station that answers a call may throttle it"
+    )]
+    RateLimitNotLast {
+        /// The nested call.
+        call: String,
+        /// The rate-limited station.
+        station: String,
     },
     /// A return path is given for a one-way workload.
     #[error("a return path needs a round-trip workload")]

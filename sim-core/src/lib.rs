@@ -4,7 +4,11 @@
 //! responses) travelling along **routes** through **stations** (servers with
 //! a FIFO queue and a service-time law) joined by **links** (a latency law
 //! and an optional bandwidth). A station may appear several times on one
-//! route: every visit shares its queue and servers. It knows nothing of any
+//! route: every visit shares its queue and servers. A station may limit the
+//! rate of requests it accepts ([`RateLimit`], a token bucket): a request
+//! beyond it is throttled, and fails unless the nested call it belongs to
+//! retries ([`Retry`]). Every measured request ends completed, rejected,
+//! timed out or failed. It knows nothing of any
 //! particular network technology; higher layers compile their components
 //! into these three concepts.
 //!
@@ -105,8 +109,8 @@ pub use dist::{Arrivals, Dist};
 pub use error::{DistError, ModelError, RouteProblem, RunError};
 pub use model::{
     CapacityChange, DEFAULT_MAX_IN_FLIGHT, Detour, Direction, Hop, Leg, Link, LinkId, Model,
-    ModelBuilder, Pool, PoolId, Route, RouteBuilder, Servers, Serves, Setup, Station, StationId,
-    Workload,
+    ModelBuilder, Pool, PoolId, RateLimit, Retry, Route, RouteBuilder, Servers, Serves, Setup,
+    Station, StationId, Workload,
 };
 pub use run::{RunOptions, pilot_batch_means, run, run_with_progress, simulate_replication};
 pub use stats::RunResults;

@@ -81,6 +81,69 @@ pub struct Station {
     /// `response_delay_ns` is set); it occupies no server.
     pub(crate) delay_ns: Option<Dist>,
     pub(crate) response_delay_ns: Option<Dist>,
+    pub(crate) rate_limit: Option<RateLimit>,
+}
+
+/// A limit on the rate of requests a station accepts: a token bucket of
+/// `burst` tokens refilled at `per_s` tokens a second, each request taking
+/// one. A request that finds the bucket empty is not served: it is
+/// *throttled* (HTTP 429 in a web service) and goes on its way back at
+/// once, without service. Responses are never limited.
+///
+/// It runs as the generic cell rate algorithm (GCRA, ITU-T I.371, the
+/// "virtual scheduling" form), which is the token bucket stated in integer
+/// time: a theoretical arrival time advances by `1/per_s` per accepted
+/// request, and a request is refused when that time is more than
+/// `(burst − 1)/per_s` ahead of now. It keeps one integer per station, needs
+/// no timer event and no floating-point state, so it is exact and
+/// deterministic; a sliding window would need the instants of the last
+/// `burst` requests.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimit {
+    pub(crate) per_s: f64,
+    pub(crate) burst: u32,
+    pub(crate) retry_after_ns: Option<u64>,
+}
+
+impl RateLimit {
+    /// `per_s` requests a second \[1/s\] on average, up to `burst` at once
+    /// (checked when the model is built: `per_s` finite and > 0, `burst` ≥ 1).
+    pub fn new(per_s: f64, burst: u32) -> Self {
+        RateLimit { per_s, burst, retry_after_ns: None }
+    }
+
+    /// A throttled request carries a `Retry-After` of `after`: callers that
+    /// honour it wait that long before they retry (see [`Retry`]).
+    pub fn with_retry_after(mut self, after: SimDuration) -> Self {
+        self.retry_after_ns = Some(after.as_nanos());
+        self
+    }
+
+    /// The sustained rate \[1/s\].
+    pub fn per_s(&self) -> f64 {
+        self.per_s
+    }
+
+    /// The bucket's size \[requests\].
+    pub fn burst(&self) -> u32 {
+        self.burst
+    }
+
+    /// The `Retry-After` a throttled request carries, if any.
+    pub fn retry_after(&self) -> Option<SimDuration> {
+        self.retry_after_ns.map(SimDuration::from_nanos)
+    }
+
+    /// Time between two tokens \[ns\], at least 1.
+    pub(crate) fn interval_ns(&self) -> u64 {
+        crate::dist::round_u64(1e9 / self.per_s).max(1)
+    }
+
+    /// How far the theoretical arrival time may run ahead of now \[ns\]:
+    /// `(burst − 1)` intervals.
+    pub(crate) fn tolerance_ns(&self) -> u64 {
+        self.interval_ns().saturating_mul(u64::from(self.burst.saturating_sub(1)))
+    }
 }
 
 impl Station {
@@ -97,7 +160,19 @@ impl Station {
             packet_cost: None,
             delay_ns: None,
             response_delay_ns: None,
+            rate_limit: None,
         }
+    }
+
+    /// Requests beyond `limit` are throttled (see [`RateLimit`]).
+    pub fn with_rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    /// The station's rate limit, if any.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
     }
 
     /// At most `limit` messages wait (not counting those in service); one
@@ -592,8 +667,50 @@ pub struct Detour {
     pub(crate) response_bytes: u64,
     /// The callee's service law for this call \[ns\], instead of its own.
     pub(crate) callee_service_ns: Option<Dist>,
-    /// A call longer than this fails its request as timed out \[ns\].
+    pub(crate) retry: Option<Retry>,
+    pub(crate) failure_probability: f64,
     pub(crate) timeout_ns: Option<u64>,
+}
+
+/// How a caller retries a nested call that failed: throttled by a
+/// [`RateLimit`], failed by chance ([`Detour::with_failure_probability`])
+/// or timed out ([`Detour::with_timeout`]). Each retry walks the call's
+/// whole path again (it loads every station and link of the call once
+/// more); a request whose call still fails after the last retry fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retry {
+    pub(crate) retries: u32,
+    pub(crate) interval_ns: u64,
+    pub(crate) honour_retry_after: bool,
+}
+
+impl Retry {
+    /// At most `retries` more attempts, each `interval` after the failure.
+    pub fn new(retries: u32, interval: SimDuration) -> Self {
+        Retry { retries, interval_ns: interval.as_nanos(), honour_retry_after: false }
+    }
+
+    /// After a throttled attempt, wait the station's `Retry-After` (when it
+    /// sends one) instead of the interval.
+    pub fn honouring_retry_after(mut self, honour: bool) -> Self {
+        self.honour_retry_after = honour;
+        self
+    }
+
+    /// Retries after the first attempt.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// The wait before a retry \[ns\].
+    pub fn interval(&self) -> SimDuration {
+        SimDuration::from_nanos(self.interval_ns)
+    }
+
+    /// Whether a throttled attempt waits the `Retry-After` instead.
+    pub fn honours_retry_after(&self) -> bool {
+        self.honour_retry_after
+    }
 }
 
 /// One leg of a [`Detour`]'s outbound path.
@@ -615,6 +732,8 @@ impl Detour {
             request_bytes: 0,
             response_bytes: 0,
             callee_service_ns: None,
+            retry: None,
+            failure_probability: 0.0,
             timeout_ns: None,
         }
     }
@@ -628,11 +747,24 @@ impl Detour {
         self
     }
 
-    /// A call still running `timeout` after it started fails its request:
-    /// when the call returns, the request is counted as timed out
-    /// ([`RouteStats::timed_out`](crate::stats::RouteStats::timed_out)) and
-    /// goes no further (the caller answers with an error). The call's own
-    /// work is done in full, as a timed-out request's is.
+    /// A failed attempt (throttled, failed or timed out) is retried by
+    /// `retry`; without one, the request fails with its first failed
+    /// attempt.
+    pub fn with_retry(mut self, retry: Retry) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Each attempt that was not throttled fails with `probability` when
+    /// its answer comes back (an error of the callee, e.g. HTTP 5xx).
+    pub fn with_failure_probability(mut self, probability: f64) -> Self {
+        self.failure_probability = probability;
+        self
+    }
+
+    /// The caller stops waiting for an attempt `timeout` after it started:
+    /// the attempt fails then (and is retried or fails the request), while
+    /// its walk goes on to its end, still loading what it crosses.
     pub fn with_timeout(mut self, timeout: SimDuration) -> Self {
         self.timeout_ns = Some(timeout.as_nanos());
         self
@@ -643,7 +775,17 @@ impl Detour {
         self.callee_service_ns.as_ref()
     }
 
-    /// The call's timeout, if any.
+    /// The retry policy, if any.
+    pub fn retry(&self) -> Option<&Retry> {
+        self.retry.as_ref()
+    }
+
+    /// Probability that an attempt fails when its answer comes back.
+    pub fn failure_probability(&self) -> f64 {
+        self.failure_probability
+    }
+
+    /// The caller's timeout of one attempt, if any.
     pub fn timeout(&self) -> Option<SimDuration> {
         self.timeout_ns.map(SimDuration::from_nanos)
     }
@@ -1074,6 +1216,15 @@ impl ModelBuilder {
                     mtu_bytes,
                 });
             }
+            if let Some(l) = &s.rate_limit
+                && !(l.per_s.is_finite() && l.per_s > 0.0 && l.burst >= 1)
+            {
+                return Err(ModelError::InvalidRateLimit {
+                    station: s.name.clone(),
+                    per_s: l.per_s,
+                    burst: l.burst,
+                });
+            }
         }
         for l in &self.links {
             if let Some(bps) = l.bandwidth_bps
@@ -1190,6 +1341,7 @@ impl ModelBuilder {
                         .checked_sub(1)
                         .ok_or_else(|| invalid(RouteProblem::NestedCallBeforeHop))?;
                     check_probability(d.probability).map_err(&invalid)?;
+                    check_probability(d.failure_probability).map_err(&invalid)?;
                     if !d.legs.iter().any(|l| matches!(l, Leg::Station(_))) {
                         return Err(invalid(RouteProblem::NestedCallWithoutStation {
                             call: d.name.clone(),
@@ -1201,6 +1353,7 @@ impl ModelBuilder {
                             Leg::Station(s) => self.check_station(s)?,
                         }
                     }
+                    self.check_limited_station_last(d).map_err(&invalid)?;
                     if hops[at].detours.iter().any(|x| x.name == d.name) {
                         return Err(invalid(RouteProblem::DuplicateNestedCall {
                             hop: at,
@@ -1279,6 +1432,28 @@ impl ModelBuilder {
             timeout_ns: r.timeout.map(SimDuration::as_nanos),
             return_legs: r.return_legs.clone(),
         })
+    }
+
+    /// A rate-limited station in a nested call is its last station: a
+    /// throttled attempt turns back there, which is where the call's walk
+    /// turns back anyway.
+    fn check_limited_station_last(&self, d: &Detour) -> Result<(), RouteProblem> {
+        let stations: Vec<StationId> = d
+            .legs
+            .iter()
+            .filter_map(|l| match *l {
+                Leg::Station(s) => Some(s),
+                Leg::Link(..) => None,
+            })
+            .collect();
+        let before_last = &stations[..stations.len().saturating_sub(1)];
+        match before_last.iter().find(|s| self.stations[s.index()].rate_limit.is_some()) {
+            Some(s) => Err(RouteProblem::RateLimitNotLast {
+                call: d.name.clone(),
+                station: self.stations[s.index()].name.clone(),
+            }),
+            None => Ok(()),
+        }
     }
 
     fn check_link(&self, id: LinkId) -> Result<(), ModelError> {

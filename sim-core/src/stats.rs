@@ -193,6 +193,77 @@ impl HopStats {
     }
 }
 
+/// What became of the attempts of one nested call (see
+/// [`crate::Detour`]) that measured requests made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallStats {
+    pub(crate) name: String,
+    pub(crate) hop: u16,
+    pub(crate) attempts: u64,
+    pub(crate) throttled: u64,
+    pub(crate) errors: u64,
+    pub(crate) timed_out: u64,
+    pub(crate) retries: u64,
+}
+
+impl CallStats {
+    pub(crate) fn new(name: &str, hop: u16) -> Self {
+        CallStats {
+            name: name.to_string(),
+            hop,
+            attempts: 0,
+            throttled: 0,
+            errors: 0,
+            timed_out: 0,
+            retries: 0,
+        }
+    }
+
+    /// The call's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Index of the hop that makes the call.
+    pub fn hop(&self) -> usize {
+        usize::from(self.hop)
+    }
+
+    /// Attempts started, retries included.
+    pub fn attempts(&self) -> u64 {
+        self.attempts
+    }
+
+    /// Attempts a rate limit throttled (HTTP 429).
+    pub fn throttled(&self) -> u64 {
+        self.throttled
+    }
+
+    /// Attempts that failed by the call's failure probability.
+    pub fn errors(&self) -> u64 {
+        self.errors
+    }
+
+    /// Attempts the caller stopped waiting for (the call's timeout).
+    pub fn timed_out(&self) -> u64 {
+        self.timed_out
+    }
+
+    /// Attempts that were retries of a failed one (`attempts` minus the
+    /// first attempts).
+    pub fn retries(&self) -> u64 {
+        self.retries
+    }
+
+    fn merge(&mut self, other: &CallStats) {
+        self.attempts += other.attempts;
+        self.throttled += other.throttled;
+        self.errors += other.errors;
+        self.timed_out += other.timed_out;
+        self.retries += other.retries;
+    }
+}
+
 /// End-to-end results of one route, over its measured requests.
 #[derive(Clone, Debug)]
 pub struct RouteStats {
@@ -201,6 +272,15 @@ pub struct RouteStats {
     pub(crate) completed: u64,
     pub(crate) rejected: u64,
     pub(crate) timed_out: u64,
+    /// Measured requests that failed: throttled on the path, or a nested
+    /// call that failed after its retries.
+    pub(crate) failed: u64,
+    /// Retries of nested calls, over all calls.
+    pub(crate) retries: u64,
+    /// Requests and call attempts a rate limit throttled.
+    pub(crate) throttled: u64,
+    /// Per nested call, in path order.
+    pub(crate) calls: Vec<CallStats>,
     /// Measured requests still in flight when the overload guard stopped a
     /// replication.
     pub(crate) unfinished: u64,
@@ -227,6 +307,10 @@ impl RouteStats {
             completed: 0,
             rejected: 0,
             timed_out: 0,
+            failed: 0,
+            retries: 0,
+            throttled: 0,
+            calls: Vec::new(),
             unfinished: 0,
             overload_stops: 0,
             latency: new_histogram(HISTOGRAM_SIGFIG),
@@ -259,10 +343,41 @@ impl RouteStats {
         self.rejected
     }
 
-    /// Measured requests still in flight at the route's timeout (failed;
-    /// `offered = completed + rejected + timed_out + unfinished`).
+    /// Measured requests still in flight at the route's timeout (`offered
+    /// = completed + rejected + timed_out + failed + unfinished`).
     pub fn timed_out(&self) -> u64 {
         self.timed_out
+    }
+
+    /// Measured requests that failed: throttled by a rate-limited station
+    /// on the path, or a nested call whose last attempt failed (throttled,
+    /// failed or timed out). They have no latency.
+    pub fn failed(&self) -> u64 {
+        self.failed
+    }
+
+    /// Retries of nested calls made by measured requests (each loads the
+    /// call's path again).
+    pub fn retries(&self) -> u64 {
+        self.retries
+    }
+
+    /// Requests and call attempts of measured requests that a rate limit
+    /// throttled (HTTP 429), retried ones included.
+    pub fn throttled(&self) -> u64 {
+        self.throttled
+    }
+
+    /// Per nested call, in path order: its attempts and their outcomes.
+    pub fn calls(&self) -> &[CallStats] {
+        &self.calls
+    }
+
+    /// These statistics with one (empty) [`CallStats`] per nested call
+    /// `(name, hop)`.
+    pub(crate) fn with_calls<'a>(mut self, calls: impl Iterator<Item = (&'a str, u16)>) -> Self {
+        self.calls = calls.map(|(name, hop)| CallStats::new(name, hop)).collect();
+        self
     }
 
     /// Measured requests still in flight when the overload guard stopped a
@@ -376,6 +491,12 @@ impl RouteStats {
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.timed_out += other.timed_out;
+        self.failed += other.failed;
+        self.retries += other.retries;
+        self.throttled += other.throttled;
+        for (a, b) in self.calls.iter_mut().zip(&other.calls) {
+            a.merge(b);
+        }
         self.unfinished += other.unfinished;
         self.overload_stops += other.overload_stops;
         self.latency

@@ -121,7 +121,10 @@ pub(crate) fn write(
         out,
         "latency of completed requests, ms; ±95%: half-width of the 95 % interval across replications"
     )?;
-    let header = [
+    // Failures (throttling, failed calls) get a column whenever a route has
+    // any: they never disappear from the table.
+    let failures = report.routes.iter().any(|r| r.failed > 0 || r.throttled > 0 || r.retries > 0);
+    let mut header = vec![
         "route",
         "mean",
         "mean ±95%",
@@ -135,14 +138,17 @@ pub(crate) fn write(
         "req/s",
         "rejected",
         "timed out",
-        "busiest",
     ];
+    if failures {
+        header.extend(["failed", "retries"]);
+    }
+    header.push("busiest");
     let rows: Vec<Vec<String>> = report
         .routes
         .iter()
         .map(|r| {
             let l = &r.latency_ms;
-            vec![
+            let mut row = vec![
                 r.name.clone(),
                 opt_ms(l.mean),
                 half_width(l.mean_ci95),
@@ -156,20 +162,31 @@ pub(crate) fn write(
                 format!("{:.0}", r.throughput_per_s),
                 r.rejected.to_string(),
                 r.timed_out.to_string(),
-                match &r.stopped {
-                    // The overload guard stopped it: say so in the row.
-                    Some(_) => format!("{} STOPPED: overload", busiest(r)),
-                    None => busiest(r),
-                },
-            ]
+            ];
+            if failures {
+                row.extend([r.failed.to_string(), r.retries.to_string()]);
+            }
+            row.push(match &r.stopped {
+                // The overload guard stopped it: say so in the row.
+                Some(_) => format!("{} STOPPED: overload", busiest(r)),
+                None => busiest(r),
+            });
+            row
         })
         .collect();
     write_grid(out, &header, &rows)?;
+    write_calls(out, report)?;
     for r in report.routes.iter().filter(|r| r.stopped.is_some()) {
         writeln!(
             out,
             "{} STOPPED: the route cannot carry this load (more than workload.max_in_flight requests in flight); its figures are those so far",
             r.name
+        )?;
+    }
+    if failures {
+        writeln!(
+            out,
+            "failed: no latency (throttled with HTTP 429, or a nested call that failed after its retries); latency figures are of the completed requests only"
         )?;
     }
     if report.routes.iter().any(|r| r.analytic_mean_ms.is_none()) {
@@ -468,6 +485,21 @@ pub(crate) fn write_capacity(
             out,
             "a capacity marked >= reached the search ceiling without breaking the SLO: it is a lower bound"
         )?;
+    }
+    Ok(())
+}
+
+/// One line per nested call that was throttled, failed, timed out or
+/// retried: its attempts and how they ended.
+fn write_calls(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+    for r in &report.routes {
+        for c in r.calls.iter().filter(|c| c.throttled + c.errors + c.timed_out + c.retries > 0) {
+            writeln!(
+                out,
+                "{}: {} at {}: {} attempts, {} throttled (429), {} failed, {} timed out, {} retries",
+                r.name, c.call, c.node, c.attempts, c.throttled, c.errors, c.timed_out, c.retries
+            )?;
+        }
     }
     Ok(())
 }

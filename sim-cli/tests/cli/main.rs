@@ -26,6 +26,7 @@ mod shards;
 mod slo;
 mod sweep;
 mod tamper;
+mod throttling;
 mod validate;
 
 use std::path::{Path, PathBuf};

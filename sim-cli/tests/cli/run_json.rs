@@ -75,10 +75,15 @@ struct Route {
     completed: u64,
     rejected: u64,
     timed_out: u64,
+    failed: u64,
+    retries: u64,
+    throttled: u64,
     #[serde(deserialize_with = "nullable")]
     rejected_share: Option<f64>,
     #[serde(deserialize_with = "nullable")]
     timed_out_share: Option<f64>,
+    #[serde(deserialize_with = "nullable")]
+    failed_share: Option<f64>,
     latency_ms: Latency,
     #[serde(deserialize_with = "nullable")]
     vs_baseline: Option<Difference>,
@@ -95,7 +100,22 @@ struct Route {
     #[serde(deserialize_with = "nullable")]
     auth_added_ms: Option<AuthCost>,
     findings: Vec<Finding>,
+    calls: Vec<Call>,
     hops: Vec<Hop>,
+}
+
+/// A nested call's attempts and how they ended.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Call {
+    call: String,
+    node: String,
+    attempts: u64,
+    throttled: u64,
+    errors: u64,
+    timed_out: u64,
+    retries: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,7 +240,9 @@ fn reference_run_matches_the_documented_schema() {
     for (r, spec) in report.routes.iter().zip(file["routes"].as_array().unwrap()) {
         // Every measured arrival of every replication is accounted for.
         assert_eq!(r.offered, 2 * (5000 - 500), "{}", r.name);
-        assert_eq!(r.offered, r.completed + r.rejected + r.timed_out, "{}", r.name);
+        assert_eq!(r.offered, r.completed + r.rejected + r.timed_out + r.failed, "{}", r.name);
+        assert_eq!((r.failed, r.retries, r.throttled, r.failed_share), (0, 0, 0, Some(0.0)));
+        assert!(r.calls.is_empty(), "generic stations make no nested call");
         // Generic stations: no authorisation twin, nothing for the checks.
         assert!(r.auth_added_ms.is_none(), "{}", r.name);
         assert!(r.findings.is_empty(), "{}: {:?}", r.name, r.findings);

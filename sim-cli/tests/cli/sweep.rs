@@ -13,11 +13,14 @@ use super::{
 /// The fixed columns after `point`, the varied paths and `route`
 /// (`ROW_COLUMNS` in sim-scenarios/src/sweep.rs): the documented interface,
 /// spelled out so that a renamed or reordered column fails here.
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 17] = [
     "offered",
     "completed",
     "rejected",
     "timed_out",
+    "failed",
+    "retries",
+    "throttled",
     "mean_ms",
     "p50_ms",
     "p90_ms",

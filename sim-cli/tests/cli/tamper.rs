@@ -124,6 +124,14 @@ fn kinds() -> Vec<Kind> {
         kind!("timed_out edited", Some("is not completed"), |s| {
             edit(&s.dirs[2], 1, |v| add(v, "timed_out", 1))
         }),
+        kind!("failed edited", Some("is not completed"), |s| {
+            edit(&s.dirs[1], 1, |v| add(v, "failed", 1))
+        }),
+        kind!("failed removed (a format 2 line)", Some("not a route state"), |s| {
+            edit(&s.dirs[0], 0, |v| {
+                v.as_object_mut().unwrap().remove("failed");
+            })
+        }),
         kind!("offered and completed raised together", Some("the histogram holds"), |s| {
             edit(&s.dirs[0], 2, |v| {
                 add(v, "offered", 100);

@@ -34,6 +34,7 @@ mod serves;
 mod setup;
 mod tandem;
 mod theory;
+mod throttle;
 mod timeout;
 
 use sim_core::stats::RouteStats;
@@ -72,17 +73,18 @@ fn check_rel(what: &str, got: f64, want: f64, tol: f64, seed: u64) {
     );
 }
 
-/// Every measured request completed, was rejected or timed out: none is
-/// lost, none is counted twice.
+/// Every measured request completed, was rejected, timed out or failed:
+/// none is lost, none is counted twice.
 fn check_conserved(route: &RouteStats, seed: u64) {
     assert_eq!(
-        route.completed() + route.rejected() + route.timed_out(),
+        route.completed() + route.rejected() + route.timed_out() + route.failed(),
         route.offered(),
-        "route {}: completed {} + rejected {} + timed out {} != offered {} (seed {seed:#x})",
+        "route {}: completed {} + rejected {} + timed out {} + failed {} != offered {} (seed {seed:#x})",
         route.name(),
         route.completed(),
         route.rejected(),
         route.timed_out(),
+        route.failed(),
         route.offered()
     );
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sim_core::{Dist, Servers, Station};
+use sim_core::{Dist, RateLimit, Servers, SimDuration, Station};
 
 use crate::azure::catalog::value;
 use crate::azure::tls::{
@@ -15,9 +15,9 @@ use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
 use crate::file::laws::{Unit, dist, exp_ms, lognormal_median, queue_limit};
 use crate::file::limits::{
-    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, LIFETIME_MIN, MAX_BACKEND_CONNECTIONS_PER_UNIT,
-    MAX_CORES_PER_UNIT, MAX_USERS, PACKETS_PER_S, POSITIVE_DURATION_MS, SPIKE_FACTOR,
-    THROUGHPUT_GBPS, count, fraction,
+    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, DURATION_S, LIFETIME_MIN,
+    MAX_BACKEND_CONNECTIONS_PER_UNIT, MAX_BURST, MAX_CORES_PER_UNIT, MAX_USERS, PACKETS_PER_S,
+    POSITIVE_DURATION_MS, SPIKE_FACTOR, THROUGHPUT_GBPS, count, fraction,
 };
 use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
 
@@ -153,6 +153,32 @@ pub(crate) struct TokenCallSpec {
     request_bytes: Option<u64>,
     #[serde(default)]
     response_bytes: Option<u64>,
+    /// How the caller retries a failed exchange (APIM's `retry` policy
+    /// around `send-request`); none by default.
+    #[serde(default)]
+    retry: Option<RetrySpec>,
+    /// Share of exchanges that fail apart from throttling (an error answer).
+    #[serde(default)]
+    failure_probability: Option<f64>,
+    /// The caller stops waiting for one exchange after this long \[ms\].
+    #[serde(default)]
+    timeout_ms: Option<f64>,
+}
+
+/// A caller's retry policy, as APIM's `retry` policy states it (fixed
+/// interval).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RetrySpec {
+    /// Retries after the first attempt (APIM: 1 to 50).
+    count: u32,
+    /// Wait before each retry \[s\] (0: retry at once, APIM's
+    /// `first-fast-retry`).
+    interval_s: f64,
+    /// After a 429, wait its `Retry-After` instead of the interval (a
+    /// policy expression reading the header); default true.
+    #[serde(default)]
+    honour_retry_after: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -362,12 +388,58 @@ pub(crate) struct IdentityProviderSpec {
     kind: String,
     #[serde(default)]
     token_ms: Option<LawSpec>,
+    /// Which Entra service answers: its token-endpoint rate limit.
+    #[serde(default)]
+    tenant: Option<Tenant>,
+    /// The token endpoint's rate limit (defaults from `tenant`).
+    #[serde(default)]
+    rate_limit: Option<RateLimitSpec>,
     #[serde(default)]
     certificate_ca: Option<String>,
     #[serde(default)]
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+}
+
+/// The Entra service behind an identity provider, for its token-endpoint
+/// rate limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub(crate) enum Tenant {
+    /// Entra ID (workforce): its limit is not published (EST).
+    EntraId,
+    /// Entra External ID: 200 requests/s per tenant (published).
+    ExternalId,
+    /// An External ID trial tenant: 20 requests/s (published).
+    ExternalIdTrial,
+}
+
+impl Tenant {
+    /// The catalog key of its sustained token-endpoint rate.
+    fn rate_key(self) -> &'static str {
+        match self {
+            Tenant::EntraId => "identity_provider.rate_limit_per_s",
+            Tenant::ExternalId => "identity_provider.external_id.rate_limit_per_s",
+            Tenant::ExternalIdTrial => "identity_provider.external_id_trial.rate_limit_per_s",
+        }
+    }
+}
+
+/// A token endpoint's rate limit: a token bucket.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RateLimitSpec {
+    /// Sustained requests per second.
+    #[serde(default)]
+    per_s: Option<f64>,
+    /// Requests the bucket holds.
+    #[serde(default)]
+    burst: Option<u32>,
+    /// The `Retry-After` of a 429 \[s\].
+    #[serde(default)]
+    retry_after_s: Option<f64>,
 }
 
 pub(crate) fn latency(
@@ -432,6 +504,19 @@ pub(crate) fn token_call(
         BYTES.check(b as f64, cpath(f))?;
         Ok(b)
     };
+    let retry = match &spec.retry {
+        Some(r) => Some(retry(r, &cpath("retry"))?),
+        None => None,
+    };
+    let failure_probability = fraction(
+        spec.failure_probability,
+        value("identity_provider.failure_probability"),
+        cpath("failure_probability"),
+    )?;
+    let timeout_ms = match spec.timeout_ms {
+        Some(t) => Some(POSITIVE_DURATION_MS.check(t, cpath("timeout_ms"))?),
+        None => None,
+    };
     Ok(Call {
         name: name.to_string(),
         via: spec.via.clone(),
@@ -443,8 +528,21 @@ pub(crate) fn token_call(
         ),
         is_auth: true,
         callee_service_ms: None,
-        timeout_ms: None,
+        retry,
+        failure_probability,
+        timeout_ms,
     })
+}
+
+/// A retry policy, bounded as APIM's `retry` policy is.
+fn retry(r: &RetrySpec, path: &str) -> Result<sim_core::Retry, Invalid> {
+    let max = value("apim.retry_max_count") as u32;
+    let count = count(Some(r.count), 1, max, key_path(path, "count"), "retries")?;
+    let interval_s = DURATION_S.check(r.interval_s, key_path(path, "interval_s"))?;
+    let interval = SimDuration::from_millis_f64(interval_s * 1000.0)
+        .ok_or_else(|| Invalid::new(key_path(path, "interval_s"), "not a duration"))?;
+    Ok(sim_core::Retry::new(count, interval)
+        .honouring_retry_after(r.honour_retry_after.unwrap_or(true)))
 }
 
 /// Compiles one node. `typed` deserialises the node's JSON into a kind's
@@ -751,7 +849,9 @@ pub(crate) fn apim(
     let mut calls = Vec::new();
     if let Some(t) = &policies.token_exchange {
         let mut call = token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx)?;
-        call.timeout_ms = Some(send_timeout);
+        // The call's own timeout (the send-request policy's `timeout`
+        // attribute) wins over the policies' default for send-request.
+        call.timeout_ms = Some(call.timeout_ms.unwrap_or(send_timeout));
         calls.push(call);
     }
     if let Some(v) = &policies.validate_jwt
@@ -768,6 +868,8 @@ pub(crate) fn apim(
             is_auth: true,
             // The provider's key endpoint, not its token endpoint.
             callee_service_ms: Some(value("apim.jwks_fetch_ms")),
+            retry: None,
+            failure_probability: 0.0,
             timeout_ms: None,
         });
     }
@@ -1347,8 +1449,45 @@ pub(crate) fn identity_provider(
             value("identity_provider.token_sigma"),
         )
     })?;
-    let st = Station::new(name, Servers::Unbounded, service).with_response_service(zero());
-    let mut model = plain(Kind::IdentityProvider, st, "unbounded (a cloud service)".into());
+    let tenant = s.tenant.unwrap_or(Tenant::EntraId);
+    let lpath = key_path(path, "rate_limit");
+    let l = s.rate_limit.clone().unwrap_or_default();
+    let per_s = CAPACITY_PER_S.or(l.per_s, value(tenant.rate_key()), key_path(&lpath, "per_s"))?;
+    // One second of the rate by default (EST), at least one request.
+    let default_burst = (per_s * value("identity_provider.rate_limit_burst_s")).round().max(1.0);
+    let burst = count(
+        l.burst,
+        default_burst.min(f64::from(MAX_BURST)) as u32,
+        MAX_BURST,
+        key_path(&lpath, "burst"),
+        "the burst",
+    )?;
+    let retry_after_s = DURATION_S.or(
+        l.retry_after_s,
+        value("identity_provider.retry_after_s"),
+        key_path(&lpath, "retry_after_s"),
+    )?;
+    let retry_after = SimDuration::from_millis_f64(retry_after_s * 1000.0)
+        .ok_or_else(|| Invalid::new(key_path(&lpath, "retry_after_s"), "not a duration"))?;
+    let limit = RateLimit::new(per_s, burst).with_retry_after(retry_after);
+    let st = Station::new(name, Servers::Unbounded, service)
+        .with_response_service(zero())
+        .with_rate_limit(limit);
+    // The catalog's figure is an estimate for Entra ID, published for
+    // External ID; another rate is the file's own.
+    let estimate = if per_s != value(tenant.rate_key()) {
+        ""
+    } else if tenant == Tenant::EntraId {
+        " (EST: Entra ID does not publish its limit)"
+    } else {
+        " (published)"
+    };
+    let capacity = format!(
+        "unbounded servers; {} tokens/s{estimate}, burst {burst}, 429 with Retry-After {} s beyond",
+        fmt_num(per_s),
+        fmt_num(retry_after_s)
+    );
+    let mut model = plain(Kind::IdentityProvider, st, capacity);
     model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None));
     Ok(model)
 }

@@ -120,8 +120,12 @@ pub(crate) struct Call {
     /// callee's own law (a JWKS fetch at the identity provider's key
     /// endpoint): a constant.
     pub callee_service_ms: Option<f64>,
-    /// A call longer than this fails its request as timed out \[ms\] (the
-    /// send-request policy's timeout).
+    /// How the caller retries a failed attempt (throttled, failed, timed
+    /// out); `None`: the first failure fails the request.
+    pub retry: Option<sim_core::Retry>,
+    /// Probability that an attempt fails (an error answer, not a 429).
+    pub failure_probability: f64,
+    /// The caller stops waiting for an attempt after this long \[ms\].
     pub timeout_ms: Option<f64>,
 }
 

@@ -359,7 +359,7 @@ pub(crate) fn plan(
                 calls: node
                     .calls
                     .iter()
-                    .map(|c| format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability))
+                    .map(|c| call_plan(c, nodes))
                     .collect(),
                 unpublished_limit_per_s,
                 // Once per gateway: its first hop meters every visit.
@@ -429,4 +429,35 @@ fn meter(
     // response has left it, at least the floor from here on.
     let in_flight = rate * floors[j..].iter().sum::<f64>() / 1e3;
     MeterPlan::new(m, rate * visits, new_conns, in_flight, rate * visits * bytes * 8.0 / 1e6)
+}
+
+/// A nested call as `explain` prints it: its path and probability, then
+/// what answers it (the callee's capacity: an identity provider's rate
+/// limit, estimated or published) and what the caller does when an attempt
+/// fails (retry, failure probability, timeout).
+fn call_plan(c: &crate::azure::Call, nodes: &BTreeMap<String, NodeModel>) -> String {
+    let mut s =
+        format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability);
+    if let Some(callee) = c.via.last().and_then(|n| nodes.get(n)) {
+        s += &format!("; {}: {}", c.via.last().map_or("", String::as_str), callee.capacity);
+    }
+    s += &match c.retry {
+        Some(r) => format!(
+            "; a failed attempt is retried up to {} times, {} s apart{}",
+            r.retries(),
+            crate::file::json::fmt_num(r.interval().as_nanos() as f64 / 1e9),
+            if r.honours_retry_after() { " (after a 429: its Retry-After)" } else { "" }
+        ),
+        None => "; no retry: a failed attempt fails the request".into(),
+    };
+    if c.failure_probability > 0.0 {
+        s += &format!("; an attempt fails with probability {}", c.failure_probability);
+    }
+    if let Some(t) = c.timeout_ms {
+        s += &format!(
+            "; the caller gives up on an attempt after {} ms",
+            crate::file::json::fmt_num(t)
+        );
+    }
+    s
 }

@@ -386,11 +386,15 @@ pub(crate) fn add_route(
             route.station_serving(station_id(b, name), serves[j])
         };
         for call in &node.calls {
-            let mut d =
-                Detour::new(&call.name, call.probability).with_bytes(call.bytes.0, call.bytes.1);
+            let mut d = Detour::new(&call.name, call.probability)
+                .with_bytes(call.bytes.0, call.bytes.1)
+                .with_failure_probability(call.failure_probability);
             if let Some(ms) = call.callee_service_ms {
                 let law = Dist::constant(ms * 1e6).expect("a catalog figure is finite");
                 d = d.with_callee_service(law);
+            }
+            if let Some(r) = call.retry {
+                d = d.with_retry(r);
             }
             if let Some(t) = call.timeout_ms.and_then(SimDuration::from_millis_f64) {
                 d = d.with_timeout(t);

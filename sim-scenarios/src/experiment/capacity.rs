@@ -390,7 +390,7 @@ fn probe(
         metric_ci95_ms: metric_ci95(slo, stats, &summary),
         met: slo.is_met(&summary),
         stable: summary.is_stable(),
-        lost: acc.rejected + acc.timed_out,
+        lost: acc.rejected + acc.timed_out + acc.failed,
         p99_ms: summary.quantile_ms(0.99),
         bottleneck_utilization: busiest.as_ref().map(|b| b.1),
         bottleneck: busiest.map(|b| b.0),

@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! [ROUTE:]METRIC<=LIMIT
-//!   METRIC  mean | pNN (p50, p90, p99, p99.9, any 0 < NN < 100) | rejected | timed_out
+//!   METRIC  mean | pNN (p50, p90, p99, p99.9, any 0 < NN < 100) | rejected | timed_out | failed
 //!   LIMIT   a latency with its unit: 200ms, 0.2s, 500us
-//!           or, for rejected / timed_out, a share: 0.1% or 0.001
+//!           or, for rejected / timed_out / failed, a share: 0.1% or 0.001
 //! ```
 //!
 //! Without `ROUTE:` an objective applies to every route. `run` judges each
@@ -21,7 +21,10 @@
 //! 95 % interval across replications is printed beside it; when the
 //! interval contains the limit the verdict stands but is marked *not
 //! certain at this precision*: more replications (or `--precision`) may
-//! turn it. Failing only on the point estimate keeps the gate
+//! turn it. A failed request (throttled, or a nested call that failed
+//! after its retries) is not a success: a mean objective breaks when any
+//! measured request failed, a `pNN` objective when more than `100 − NN` %
+//! of them failed, whatever the completed ones' latency. Failing only on the point estimate keeps the gate
 //! deterministic and unbiased (it neither fails nor passes a route because
 //! its run was short); the mark says when it is a coin toss.
 
@@ -71,6 +74,9 @@ pub enum Objective {
     Rejected(f64),
     /// At most this share (0 to 1) of the measured requests timed out.
     TimedOut(f64),
+    /// At most this share (0 to 1) of the measured requests failed
+    /// (throttled, or a nested call that failed after its retries).
+    Failed(f64),
 }
 
 /// An objective, for one route or for every route.
@@ -124,7 +130,7 @@ impl Slo {
     }
 
     /// Whether a run meets the SLO: the metric is within the limit, no
-    /// measured request was rejected or timed out, and the run was stable
+    /// measured request was rejected, timed out or failed, and the run was stable
     /// ([`RouteSummary::is_stable`]: an unstable run's latency grows with
     /// its length, so no limit it seems to meet is a capacity).
     pub fn is_met(&self, summary: &RouteSummary<'_>) -> bool {
@@ -132,6 +138,7 @@ impl Slo {
         summary.is_stable()
             && acc.rejected == 0
             && acc.timed_out == 0
+            && acc.failed == 0
             && self.measure(summary) <= self.limit_ms
     }
 
@@ -192,12 +199,13 @@ impl RouteObjective {
         let objective = match metric {
             "rejected" => Objective::Rejected(share()?),
             "timed_out" => Objective::TimedOut(share()?),
+            "failed" => Objective::Failed(share()?),
             m => {
                 let metric = if m == "mean" {
                     SloMetric::Mean
                 } else {
                     let pct = m.strip_prefix('p').and_then(positive).ok_or_else(|| {
-                        err(&format!("unknown metric '{m}': use mean, pNN (p50, p99, p99.9), rejected or timed_out"))
+                        err(&format!("unknown metric '{m}': use mean, pNN (p50, p99, p99.9), rejected, timed_out or failed"))
                     })?;
                     if pct >= 100.0 {
                         return Err(err(&format!("percentile '{m}' must be below p100")));
@@ -278,6 +286,21 @@ fn figure(
         }
         Objective::Rejected(max) => ("rejected".into(), "share", max, r.rejected_share, None),
         Objective::TimedOut(max) => ("timed_out".into(), "share", max, r.timed_out_share, None),
+        Objective::Failed(max) => ("failed".into(), "share", max, r.failed_share, None),
+    }
+}
+
+/// Whether the route's failed requests break a latency objective on their
+/// own: a failed request is not a success, so it counts as slower than any
+/// limit. A mean then cannot be met; a `q`-quantile cannot when more than
+/// `1 − q` of the measured requests failed (the quantile of all of them is
+/// a failure).
+fn failures_break(o: &Objective, r: &RouteReport) -> bool {
+    let failed = r.failed_share.unwrap_or(0.0);
+    match *o {
+        Objective::Latency(Slo { metric: SloMetric::Mean, .. }) => r.failed > 0,
+        Objective::Latency(Slo { metric: SloMetric::Quantile(q), .. }) => failed > 1.0 - q,
+        _ => false,
     }
 }
 
@@ -288,7 +311,7 @@ pub fn check_run(report: &RunReport, objectives: &[RouteObjective]) -> Vec<SloVe
     for o in objectives {
         for r in report.routes.iter().filter(|r| o.route.as_ref().is_none_or(|n| *n == r.name)) {
             let (metric, unit, limit, value, ci95) = figure(&o.objective, r);
-            let met = value.is_some_and(|v| v <= limit);
+            let met = value.is_some_and(|v| v <= limit) && !failures_break(&o.objective, r);
             let uncertain = ci95.is_some_and(|[lo, hi]| lo <= limit && limit < hi);
             out.push(SloVerdict {
                 objective: o.spec.clone(),

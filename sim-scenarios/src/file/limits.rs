@@ -79,6 +79,13 @@ const fn range(min: f64, max: f64, unit: &'static str, why_min: &'static str) ->
 /// a pipeline latency) \[ms\].
 pub const DURATION_MS: Limit = range(0.0, MAX_DURATION_MS, "ms", "");
 
+/// A duration in seconds that may be 0, as HTTP and policies give them (a
+/// `Retry-After`, a retry interval) \[s\].
+pub const DURATION_S: Limit = range(0.0, MAX_DURATION_MS / 1000.0, "s", "");
+
+/// Most requests a token bucket holds (a rate limit's burst).
+pub const MAX_BURST: u32 = 1_000_000_000;
+
 /// A duration that must be positive (a mean, a timeout, a lifetime, a CPU
 /// cost, a sojourn) \[ms\]: at least 1 ns, the clock's resolution.
 pub const POSITIVE_DURATION_MS: Limit =

@@ -15,9 +15,11 @@
 //! | `mode` | `"compare"`: each route carried the whole workload alone; `"mix"`: one simulation in which the routes shared the stations, each arrival taking a route by weight |
 //! | `routes[i].name` | route name |
 //! | `routes[i].offered` | measured requests that arrived (all replications) |
-//! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out` | of those, completed, rejected by a full queue, and still in flight at the route's timeout; `offered = completed + rejected + timed_out` |
+//! | `routes[i].completed`, `routes[i].rejected`, `routes[i].timed_out`, `routes[i].failed` | of those, completed, rejected by a full queue, still in flight at the route's timeout, and failed (throttled with HTTP 429 on the path, or a nested call whose last attempt was throttled, failed or timed out); `offered = completed + rejected + timed_out + failed` (+ `stopped.unfinished`) |
+//! | `routes[i].retries`, `routes[i].throttled` | retries of nested calls (each walks the call's path again and loads it), and requests or call attempts a rate limit throttled (retried ones included) |
+//! | `routes[i].calls[k].{call,node,attempts,throttled,errors,timed_out,retries}` | per nested call (token exchange, JWKS fetch, protocol transition): attempts started (retries included) and how many were throttled (429), failed by the call's failure probability, or timed out at the caller, and how many were retries |
 //! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency of the *completed* requests \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max`; all `null` when the route completed none |
-//! | `routes[i].rejected_share`, `routes[i].timed_out_share` | `rejected / offered` and `timed_out / offered`; `null` when nothing was offered |
+//! | `routes[i].rejected_share`, `routes[i].timed_out_share`, `routes[i].failed_share` | `rejected / offered`, `timed_out / offered` and `failed / offered`; `null` when nothing was offered |
 //! | `mean_rate_per_s` | the workload's long-run mean arrival rate \[1/s\], per route (`compare`) or in total (`mix`): `rate_per_s` for `poisson` and `constant`; for `on_off`, `rate_per_s` is the rate *during bursts* and the mean is `rate_per_s × on_ms / (on_ms + off_ms)`; for `mmpp2`, the rates weighted by their mean sojourns |
 //! | `common_random_numbers` | true when every route saw the same demand in each replication (mode `compare` without `common_random_numbers: false`) |
 //! | `baseline` | the route the others are compared with (`--baseline`, default the first) |
@@ -121,10 +123,23 @@ pub struct RouteReport {
     pub completed: u64,
     pub rejected: u64,
     pub timed_out: u64,
+    /// Failed: throttled (HTTP 429) on the path, or a nested call that
+    /// failed after its retries; no latency.
+    #[serde(default)]
+    pub failed: u64,
+    /// Retries of nested calls (each loads the call's path again).
+    #[serde(default)]
+    pub retries: u64,
+    /// Requests and call attempts a rate limit throttled, retried ones
+    /// included.
+    #[serde(default)]
+    pub throttled: u64,
     #[serde(default)]
     pub rejected_share: Option<f64>,
     #[serde(default)]
     pub timed_out_share: Option<f64>,
+    #[serde(default)]
+    pub failed_share: Option<f64>,
     /// Set when the overload guard stopped replications of this route: its
     /// figures are those up to the stop.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -141,7 +156,30 @@ pub struct RouteReport {
     #[serde(default)]
     pub analytic_class: Option<AnalyticClass>,
     pub findings: Vec<Finding>,
+    /// Per nested call: its attempts and how they ended.
+    #[serde(default)]
+    pub calls: Vec<CallReport>,
     pub hops: Vec<HopReport>,
+}
+
+/// What became of one nested call's attempts (token exchange, JWKS fetch,
+/// protocol transition) over the measured requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallReport {
+    /// The call.
+    pub call: String,
+    /// The node that makes it.
+    pub node: String,
+    /// Attempts started, retries included.
+    pub attempts: u64,
+    /// Attempts the callee's rate limit throttled (HTTP 429).
+    pub throttled: u64,
+    /// Attempts that failed by the call's failure probability.
+    pub errors: u64,
+    /// Attempts the caller stopped waiting for (the call's timeout).
+    pub timed_out: u64,
+    /// Attempts that were retries.
+    pub retries: u64,
 }
 
 /// Whether a route's queueing-theory estimate is exact for its model or an
@@ -207,7 +245,8 @@ pub struct OverloadStop {
     /// The limit passed: requests of the route in flight at once.
     pub max_in_flight: u64,
     /// Measured requests still in flight at the stops, neither completed
-    /// nor lost: `offered = completed + rejected + timed_out + unfinished`.
+    /// nor lost: `offered = completed + rejected + timed_out + failed +
+    /// unfinished`.
     pub unfinished: u64,
 }
 
@@ -485,8 +524,12 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         completed: stats.completed(),
         rejected: stats.rejected(),
         timed_out: stats.timed_out(),
+        failed: stats.failed(),
+        retries: stats.retries(),
+        throttled: stats.throttled(),
         rejected_share: share(stats.rejected()),
         timed_out_share: share(stats.timed_out()),
+        failed_share: share(stats.failed()),
         stopped: (stats.overload_stops() > 0).then(|| OverloadStop {
             replications: stats.overload_stops(),
             max_in_flight: route.workload().max_in_flight(),
@@ -517,6 +560,19 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         analytic_mean_ms: None,
         analytic_class: None,
         findings: Vec::new(),
+        calls: stats
+            .calls()
+            .iter()
+            .map(|c| CallReport {
+                call: c.name().to_string(),
+                node: route.hops()[c.hop()].name().to_string(),
+                attempts: c.attempts(),
+                throttled: c.throttled(),
+                errors: c.errors(),
+                timed_out: c.timed_out(),
+                retries: c.retries(),
+            })
+            .collect(),
         hops,
     }
 }

@@ -17,6 +17,9 @@ pub struct Row {
     pub completed: u64,
     pub rejected: u64,
     pub timed_out: u64,
+    pub failed: u64,
+    pub retries: u64,
+    pub throttled: u64,
     pub mean_ms: Option<f64>,
     pub mean_ci95_ms: Option<[f64; 2]>,
     pub p50_ms: Option<f64>,
@@ -37,6 +40,9 @@ pub const ROW_COLUMNS: &[&str] = &[
     "completed",
     "rejected",
     "timed_out",
+    "failed",
+    "retries",
+    "throttled",
     "mean_ms",
     "p50_ms",
     "p90_ms",
@@ -83,6 +89,9 @@ impl Row {
             completed: acc.completed,
             rejected: acc.rejected,
             timed_out: acc.timed_out,
+            failed: acc.failed,
+            retries: acc.retries,
+            throttled: acc.throttled,
             mean_ms: some(summary.mean_ms),
             mean_ci95_ms: summary.mean_ci95_ms.filter(|_| acc.completed > 0),
             p50_ms: some(summary.quantile_ms(0.5)),
@@ -108,6 +117,9 @@ impl Row {
             self.completed.to_string(),
             self.rejected.to_string(),
             self.timed_out.to_string(),
+            self.failed.to_string(),
+            self.retries.to_string(),
+            self.throttled.to_string(),
             opt(self.mean_ms),
             opt(self.p50_ms),
             opt(self.p90_ms),
@@ -141,6 +153,9 @@ impl Row {
         m.insert("completed", Value::from(self.completed));
         m.insert("rejected", Value::from(self.rejected));
         m.insert("timed_out", Value::from(self.timed_out));
+        m.insert("failed", Value::from(self.failed));
+        m.insert("retries", Value::from(self.retries));
+        m.insert("throttled", Value::from(self.throttled));
         m.insert("mean_ms", self.mean_ms.map_or(Value::Null, Value::from));
         m.insert(
             "mean_ci95_ms",

@@ -134,6 +134,13 @@ pub struct RouteState {
     pub rejected: u64,
     /// Still in flight at the route's timeout.
     pub timed_out: u64,
+    /// Failed: throttled, or a nested call failed after its retries
+    /// (results format 3).
+    pub failed: u64,
+    /// Retries of nested calls (format 3).
+    pub retries: u64,
+    /// Requests and call attempts a rate limit throttled (format 3).
+    pub throttled: u64,
     /// Still in flight when the overload guard stopped a replication
     /// (`workload.max_in_flight`); absent when none was stopped.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -182,7 +189,11 @@ pub fn decode_histogram(s: &str) -> Result<Histogram<u64>, HistogramError> {
 impl RouteState {
     /// Checks a state read back from a results directory against itself
     /// and what its directory says: every decimal field is a decimal
-    /// integer; `offered = completed + rejected + timed_out + unfinished`;
+    /// integer; `offered = completed + rejected + timed_out + failed +
+    /// unfinished`; a request fails only by a throttle or a failed call
+    /// (`failed > 0` needs `throttled > 0` or a nested call, which a
+    /// state does not record, so only `throttled <= offered + retries`
+    /// per call is not checked: a route may make several calls);
     /// the histogram
     /// decodes and holds `completed` values, its largest bucket holds
     /// `max_ns`, and the latency sum lies between `completed` times the
@@ -208,11 +219,17 @@ impl RouteState {
             .completed
             .checked_add(self.rejected)
             .and_then(|n| n.checked_add(self.timed_out))
+            .and_then(|n| n.checked_add(self.failed))
             .and_then(|n| n.checked_add(self.unfinished));
         if total != Some(self.offered) {
             return bad(format!(
-                "offered {} is not completed {} + rejected {} + timed_out {} + unfinished {}",
-                self.offered, self.completed, self.rejected, self.timed_out, self.unfinished
+                "offered {} is not completed {} + rejected {} + timed_out {} + failed {} + unfinished {}",
+                self.offered,
+                self.completed,
+                self.rejected,
+                self.timed_out,
+                self.failed,
+                self.unfinished
             ));
         }
         let h = decode_histogram(&self.histogram)?;
@@ -297,6 +314,9 @@ impl RouteState {
             completed: stats.completed(),
             rejected: stats.rejected(),
             timed_out: stats.timed_out(),
+            failed: stats.failed(),
+            retries: stats.retries(),
+            throttled: stats.throttled(),
             unfinished: stats.unfinished(),
             latency_sum_ns: stats.latency_sum_ns().to_string(),
             max_ns: stats.max_ns(),
@@ -353,6 +373,9 @@ impl RouteState {
         self.completed += other.completed;
         self.rejected += other.rejected;
         self.timed_out += other.timed_out;
+        self.failed += other.failed;
+        self.retries += other.retries;
+        self.throttled += other.throttled;
         self.unfinished += other.unfinished;
         self.latency_sum_ns =
             (u128_of(&self.latency_sum_ns) + u128_of(&other.latency_sum_ns)).to_string();
@@ -385,6 +408,9 @@ impl RouteState {
             completed: self.completed,
             rejected: self.rejected,
             timed_out: self.timed_out,
+            failed: self.failed,
+            retries: self.retries,
+            throttled: self.throttled,
             latency_sum_ns: u128_of(&self.latency_sum_ns),
             max_ns: self.max_ns,
             span_ns: u128_of(&self.span_ns),

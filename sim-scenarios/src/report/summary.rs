@@ -81,6 +81,12 @@ pub struct Accumulators<'a> {
     pub rejected: u64,
     /// Still in flight at the route's timeout.
     pub timed_out: u64,
+    /// Failed: throttled, or a nested call failed after its retries.
+    pub failed: u64,
+    /// Retries of nested calls.
+    pub retries: u64,
+    /// Requests and call attempts a rate limit throttled (HTTP 429).
+    pub throttled: u64,
     /// Sum of completed latencies \[ns\].
     pub latency_sum_ns: u128,
     /// Exact maximum latency \[ns\].
@@ -146,6 +152,9 @@ impl<'a> RouteSummary<'a> {
             completed: st.completed(),
             rejected: st.rejected(),
             timed_out: st.timed_out(),
+            failed: st.failed(),
+            retries: st.retries(),
+            throttled: st.throttled(),
             latency_sum_ns: st.latency_sum_ns(),
             max_ns: st.max_ns(),
             span_ns: st.span_ns(),

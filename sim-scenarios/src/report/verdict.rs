@@ -10,9 +10,9 @@ pub struct SloVerdict {
     pub objective: String,
     /// The route judged.
     pub route: String,
-    /// `mean`, `p99`, …, `rejected` or `timed_out`.
+    /// `mean`, `p99`, …, `rejected`, `timed_out` or `failed`.
     pub metric: String,
-    /// `"ms"` for a latency, `"share"` (0 to 1) for rejected / timed_out.
+    /// `"ms"` for a latency, `"share"` (0 to 1) for rejected / timed_out / failed.
     pub unit: String,
     /// The limit, in `unit`.
     pub limit: f64,

@@ -86,9 +86,9 @@ pub enum WarningKind {
         /// Measured requests in flight at the stops.
         unfinished: u64,
     },
-    /// More than [`INCOMPLETE`] of the measured requests timed out or were
-    /// rejected: the latency figures describe only the completed ones (the
-    /// fast survivors), so they flatter the route.
+    /// More than [`INCOMPLETE`] of the measured requests timed out, were
+    /// rejected or failed: the latency figures describe only the completed
+    /// ones (the fast survivors), so they flatter the route.
     Incomplete {
         /// The route.
         route: String,
@@ -96,6 +96,9 @@ pub enum WarningKind {
         timed_out: u64,
         /// Measured requests rejected by a full queue.
         rejected: u64,
+        /// Measured requests that failed (throttled, or a failed call).
+        #[serde(default)]
+        failed: u64,
         /// Their share of the measured requests.
         share: f64,
     },
@@ -107,6 +110,9 @@ pub enum WarningKind {
         timed_out: u64,
         /// Measured requests rejected by a full queue.
         rejected: u64,
+        /// Measured requests that failed (throttled, or a failed call).
+        #[serde(default)]
+        failed: u64,
     },
     /// An Azure Firewall on the route has no published per-request limit
     /// (packets/s, connections/s, CPU): its capacity for small messages is
@@ -219,14 +225,14 @@ impl std::fmt::Display for WarningKind {
                     ),
                 }
             }
-            WarningKind::Incomplete { route, timed_out, rejected, share } => write!(
+            WarningKind::Incomplete { route, timed_out, rejected, failed, share } => write!(
                 f,
-                "route {route}: {:.1}% of the measured requests did not complete ({timed_out} timed out, {rejected} rejected); its latency figures are of the completed requests only and look better than the route is: raise the timeout or the capacity that rejects, or lower the rate",
+                "route {route}: {:.1}% of the measured requests did not complete ({timed_out} timed out, {rejected} rejected, {failed} failed); its latency figures are of the completed requests only and look better than the route is: raise the timeout or the capacity that rejects, cache tokens or raise the rate limit that throttles (or retry its 429s), or lower the rate",
                 share * 100.0
             ),
-            WarningKind::NothingCompleted { route, timed_out, rejected } => write!(
+            WarningKind::NothingCompleted { route, timed_out, rejected, failed } => write!(
                 f,
-                "route {route}: no measured request completed ({timed_out} timed out, {rejected} rejected), so it has no latency figures; raise the timeout or the capacity, or lower the rate"
+                "route {route}: no measured request completed ({timed_out} timed out, {rejected} rejected, {failed} failed), so it has no latency figures; raise the timeout, the capacity or the rate limit, or lower the rate"
             ),
             WarningKind::NotComparable { route, baseline } => write!(
                 f,
@@ -337,19 +343,21 @@ pub(crate) fn check(report: &RunReport) -> Vec<Warning> {
                 utilization: u,
             });
         }
-        let lost = r.timed_out + r.rejected;
+        let lost = r.timed_out + r.rejected + r.failed;
         let share = if r.offered == 0 { 0.0 } else { lost as f64 / r.offered as f64 };
         if r.completed == 0 && r.offered > 0 {
             kinds.push(WarningKind::NothingCompleted {
                 route: r.name.clone(),
                 timed_out: r.timed_out,
                 rejected: r.rejected,
+                failed: r.failed,
             });
         } else if share > INCOMPLETE {
             kinds.push(WarningKind::Incomplete {
                 route: r.name.clone(),
                 timed_out: r.timed_out,
                 rejected: r.rejected,
+                failed: r.failed,
                 share,
             });
         }

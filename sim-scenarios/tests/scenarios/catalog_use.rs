@@ -137,6 +137,16 @@ fn variants() -> Vec<(String, Value)> {
         out.push(with_node(name, node, spec));
     }
     // Every network kind of a link, and every published region pair.
+    // Issue 11 item 4: each tenant's token-endpoint limit, and a token
+    // exchange with a retry policy and a failure probability.
+    for tenant in ["entra_id", "external_id", "external_id_trial"] {
+        // No rate_limit: every default comes from the catalog.
+        let idp = json!({"kind": "identity_provider", "tenant": tenant});
+        out.push(with_node("apim-hub-proxy-no-token-cache", "entra", idp));
+    }
+    let mut apim = shipped_json("apim-hub-proxy-no-token-cache")["nodes"]["apim"].clone();
+    apim["policies"]["token_exchange"]["retry"] = json!({"count": 2, "interval_s": 1});
+    out.push(with_node("apim-hub-proxy-no-token-cache", "apim", apim));
     out.push(with_network("apim-hub-proxy", 2, json!({"network": "cross_zone"})));
     for f in FIGURES {
         let Some(pair) = f.key.strip_prefix("network.inter_region.") else { continue };

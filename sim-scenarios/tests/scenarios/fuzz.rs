@@ -391,6 +391,13 @@ const NESTED_FIELDS: &[&str] = &[
     "policies.token_exchange.cache_hit_ratio",
     "protocol_transition.users",
     "protocol_transition.request_bytes",
+    "policies.token_exchange.failure_probability",
+    "policies.token_exchange.timeout_ms",
+    "policies.token_exchange.retry.count",
+    "policies.token_exchange.retry.interval_s",
+    "rate_limit.per_s",
+    "rate_limit.burst",
+    "rate_limit.retry_after_s",
 ];
 
 /// Mutations aimed at what a shipped scenario does not exercise by chance:

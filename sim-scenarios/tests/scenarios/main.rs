@@ -20,6 +20,7 @@ mod messages;
 mod mix;
 mod precision;
 mod silent_models;
+mod throttling;
 mod tls;
 mod wan;
 mod warmup;

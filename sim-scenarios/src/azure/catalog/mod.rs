@@ -6,7 +6,7 @@
 //! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S57` list of
 //! that file, plus `EST` for estimates with nothing published behind them and
 //! `RFC9293` for the TCP handshake, then pages cited since under descriptive
-//! ids (`ER-STAFF`, `APPGW-FAQ`, …).
+//! ids (`ER-STAFF`, `APPGW-FAQ`, `MSAL-THROTTLING`, …).
 //!
 //! Keys are dotted, lowercase and end in their unit, for example
 //! `azure_firewall.standard.throughput_per_instance_gbps`. Latencies are

@@ -398,4 +398,29 @@ pub(super) const LIST: &[Source] = &[
         "https://learn.microsoft.com/azure/virtual-network/virtual-network-tcpip-performance-tuning",
         "ms.date 04/21/2025 (azure-docs articles/virtual-network/virtual-network-tcpip-performance-tuning.md)",
     ),
+    // Identity-provider throttling (issue 11 item 4); not in azure-figures.md.
+    s(
+        "MSAL-THROTTLING",
+        "Understanding client and server throttling in MSAL.NET (429 with Retry-After: 60 for client credentials; 5xx without Retry-After)",
+        "https://learn.microsoft.com/entra/msal/dotnet/advanced/client-and-server-throttling",
+        "ms.date 05/20/2025",
+    ),
+    s(
+        "EXTID-LIMITS",
+        "Microsoft Entra External ID service limits and restrictions (200 requests/s per tenant, 20 per trial tenant)",
+        "https://learn.microsoft.com/entra/external-id/customers/reference-service-limits",
+        "ms.date 04/10/2024 (entra-docs docs/external-id/customers/reference-service-limits.md)",
+    ),
+    s(
+        "ENTRA-QA-436012",
+        "Microsoft Q&A \"Azure OAuth endpoint throttling\": Entra ID's token-endpoint limits are not published",
+        "https://learn.microsoft.com/answers/questions/436012/azure-oauth-endpoint-throttling",
+        "Q&A thread 436012 (as cited by the review, azure-review.md identity table)",
+    ),
+    s(
+        "APIM-RETRY",
+        "Azure API Management policy reference - retry (count 1 to 50, interval in seconds, first-fast-retry)",
+        "https://learn.microsoft.com/azure/api-management/retry-policy",
+        "ms.date 12/08/2022 (azure-docs articles/api-management/retry-policy.md)",
+    ),
 ];
