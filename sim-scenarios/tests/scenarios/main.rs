@@ -16,6 +16,7 @@ mod load;
 mod messages;
 mod mix;
 mod precision;
+mod sensitivity;
 mod silent_models;
 mod tls;
 mod warmup;
