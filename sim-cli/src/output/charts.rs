@@ -865,7 +865,8 @@ pub(crate) fn tornado(panels: &[TornadoPanel], x_desc: &str, caption: &Caption) 
         let mid = i32::try_from(legend_height / 2).unwrap_or(0) - 6;
         let style =
             TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
-        let mut left = f64::from(y_label_area) + 16.0;
+        // From the left edge: long figure labels make a wide label area.
+        let mut left = 16.0;
         for (name, colour) in
             [("figure at the low end of its range", LOW_END), ("figure at the high end", HIGH_END)]
         {
@@ -880,7 +881,7 @@ pub(crate) fn tornado(panels: &[TornadoPanel], x_desc: &str, caption: &Caption) 
             DARK.stroke_width(2),
         ))?;
         lower.draw(&Text::new(
-            "every figure at its catalog value (ranges are judgement)",
+            "every figure at its catalog value (the ranges are judgement)",
             (x + 20, mid),
             style,
         ))?;
