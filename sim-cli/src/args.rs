@@ -23,6 +23,7 @@ Examples:
   aznetsim run scenarios/apim-hub-proxy.json --precision 1% --out --report
   aznetsim sweep scenarios/apim-hub-proxy.json --vary workload.arrival.rate_per_s=500..2000:500
   aznetsim capacity scenarios/apim-hub-proxy.json --slo 'p99<=200ms' --precision 2%
+  aznetsim sensitivity scenarios/apim-hub-proxy.json --out --report
   cat s.json | aznetsim run - --format csv
   aznetsim completions bash > ~/.local/share/bash-completion/completions/aznetsim
   aznetsim man > aznetsim.1
@@ -79,8 +80,10 @@ pub(crate) enum Command {
     /// The "used by" column names the component (node kind, `link` or
     /// `route`) and the field whose default the figure gives, or says "not
     /// modelled yet" for a figure listed for reference only. The tags' meaning
-    /// (OFF, MEAS, SEC, DER, EST, OLD) is printed under the table. Give a
-    /// component, e.g. `aznetsim catalog apim`, for its figures only.
+    /// (OFF, MEAS, SEC, DER, EST, OLD) is printed under the table. The
+    /// "range" column gives an estimate's low and high values, the ones
+    /// `aznetsim sensitivity` tries, with the reasoning (a judgement). Give
+    /// a component, e.g. `aznetsim catalog apim`, for its figures only.
     Catalog(CatalogArgs),
     /// Run a grid of scenario variants (--vary) and print one row per point
     /// and route.
@@ -102,6 +105,22 @@ pub(crate) enum Command {
     /// Exit 1 when a route meets the SLO at no rate tried, or when no rate up
     /// to the 1e9/s ceiling breaks it (its capacity is then shown as `>=`).
     Capacity(CapacityArgs),
+    /// Which estimate decides the answer: every EST catalog figure the
+    /// routes use, set to the low and then the high end of its range, one
+    /// at a time, each rerun with the same seed and replications.
+    ///
+    /// Prints one tornado table per route compared with the baseline: the
+    /// figures ranked by how far they move its difference (swing =
+    /// |difference at high − difference at low|), under the difference at
+    /// the catalog's values with its 95 % interval. The ranges are
+    /// judgement (`aznetsim catalog` shows each with its reasoning); the
+    /// interval is simulation noise only; figures move one at a time, so
+    /// interactions are not seen. Figures the scenario sets itself (a
+    /// node's `latency_ms`, say) change nothing and are listed as skipped.
+    /// It runs 1 + 2 x figures times the scenario's work. `--out DIR`
+    /// saves the resolved scenario and summary.json (the JSON document);
+    /// `--report` adds tornado.svg.
+    Sensitivity(SensitivityArgs),
     /// Join the shards of a sweep (or re-read one results directory) by
     /// merging their histograms exactly; every shard must be given.
     Merge(MergeArgs),
@@ -211,7 +230,8 @@ pub(crate) struct ExecArgs {
     pub(crate) quiet: bool,
     /// Start even when the estimated work is past the limit (1e10 simulated
     /// requests: requests x replications x routes, x points for a sweep,
-    /// x 30 rates for a capacity search).
+    /// x 30 rates for a capacity search, x (1 + 2 x figures) for
+    /// sensitivity).
     #[arg(long)]
     pub(crate) yes: bool,
 }
@@ -260,7 +280,8 @@ pub(crate) enum RowFormat {
     Jsonl,
 }
 
-/// Output format of `capacity`, `validate`, `explain` and `catalog`.
+/// Output format of `capacity`, `sensitivity`, `validate`, `explain` and
+/// `catalog`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Format {
     /// Text for people (a table; Markdown for `catalog`).
@@ -324,6 +345,28 @@ pub(crate) struct CapacityArgs {
     pub(crate) overrides: Overrides,
     #[command(flatten)]
     pub(crate) sampling: Sampling,
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
+    pub(crate) format: Format,
+    #[command(flatten)]
+    pub(crate) exec: ExecArgs,
+    #[command(flatten)]
+    pub(crate) save: SaveArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SensitivityArgs {
+    /// The scenario file (JSON); `-` reads it from stdin.
+    #[arg(value_name = "SCENARIO")]
+    pub(crate) scenario: PathBuf,
+    #[command(flatten)]
+    pub(crate) overrides: Overrides,
+    #[command(flatten)]
+    pub(crate) sampling: Sampling,
+    /// Route the others are compared with, replication by replication
+    /// (default: the first route).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) baseline: Option<String>,
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,

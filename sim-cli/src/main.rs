@@ -63,6 +63,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Capacity(args) => commands::capacity::run(&args),
         Command::Merge(args) => commands::merge::run(&args),
+        Command::Sensitivity(args) => commands::sensitivity::run(&args),
         Command::Completions(args) => commands::docs::completions(args.shell),
         Command::Man(args) => commands::docs::man(args.command.as_deref()),
         Command::Draw(args) => commands::draw::run(&args),

@@ -11,7 +11,7 @@ use super::shared;
 use crate::EXIT_CHECK_FAILED;
 use crate::args::{CapacityArgs, Format};
 use crate::output::{pictures, progress, table};
-use crate::save::{self, Files};
+use crate::save;
 
 /// The latency objective and the route of `--slo` and `--route`: one
 /// grammar with `run --slo`, a `ROUTE:` prefix standing for `--route`.
@@ -92,11 +92,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     // lost, and the error says what was not saved.
     let saved = target.as_ref().map(|dir| -> Result<()> {
         let m = shared::manifest("capacity", spec, &loaded.overrides, &[], Shard::ALL, 1);
-        let mut files = Files::default();
-        files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
-        files.add("summary.json", serde_json::to_string_pretty(&doc)? + "\n");
-        files.add("states.jsonl", "");
-        files.add_manifest(m)?;
+        let mut files = shared::summary_files(m, value, &doc)?;
         if args.save.report {
             pictures::capacity_charts(&mut files, &loaded.scenario, &found, &slo)?;
         }
@@ -111,10 +107,7 @@ pub(crate) fn run(args: &CapacityArgs) -> Result<ExitCode> {
     });
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &doc)?;
-            writeln!(out)?;
-        }
+        Format::Json => shared::write_json(&mut out, &doc)?,
         Format::Table => table::write_capacity(&mut out, &spec.name, &slo, &found)?,
     }
     out.flush()?;

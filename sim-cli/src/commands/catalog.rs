@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde_json::json;
 use sim_scenarios::azure::catalog::{
-    FIGURES, Figure, SOURCES, Tag, components, markdown_table, markdown_table_for,
+    FIGURES, Figure, SOURCES, Tag, components, markdown_table, markdown_table_for, range,
 };
 
 use crate::args::{CatalogArgs, Format};
@@ -58,6 +58,9 @@ pub(crate) fn run(args: &CatalogArgs) -> Result<ExitCode> {
                     "used_by": f.used_by,
                     "sources": f.sources,
                     "note": f.note,
+                    // An estimate's range for `aznetsim sensitivity`; null
+                    // for other figures (and estimates nothing uses).
+                    "range": range(f.key).map(|r| json!({"low": r.low, "high": r.high, "why": r.why})),
                 })).collect::<Vec<_>>(),
                 "sources": SOURCES.iter().filter(|s| cited(&s.id)).map(|s| json!({
                     "id": s.id,

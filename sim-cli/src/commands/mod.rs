@@ -8,6 +8,7 @@ pub(crate) mod draw;
 pub(crate) mod explain;
 pub(crate) mod merge;
 pub(crate) mod run;
+pub(crate) mod sensitivity;
 mod shared;
 pub(crate) mod sweep;
 pub(crate) mod validate;

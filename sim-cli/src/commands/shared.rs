@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use serde::Serialize;
 use serde_json::Value;
 use sim_scenarios::Scenario;
 use sim_scenarios::experiment::{Shard, Vary};
@@ -186,6 +187,26 @@ pub(crate) fn manifest(
         states_sha256: String::new(),
         manifest_sha256: String::new(),
     }
+}
+
+/// The files of a results directory that holds one summary document and
+/// no route states (`capacity`, `sensitivity`): the resolved scenario,
+/// `summary.json`, an empty `states.jsonl` and the manifest.
+pub(crate) fn summary_files(m: Manifest, value: &Value, summary: &impl Serialize) -> Result<Files> {
+    let mut files = Files::default();
+    files.add("scenario.json", serde_json::to_string_pretty(value)? + "\n");
+    files.add("summary.json", serde_json::to_string_pretty(summary)? + "\n");
+    files.add("states.jsonl", "");
+    files.add_manifest(m)?;
+    Ok(files)
+}
+
+/// `doc` as one pretty JSON document and a line end: what `--format json`
+/// prints.
+pub(crate) fn write_json(out: &mut impl std::io::Write, doc: &impl Serialize) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 /// The rows of `states`, as the sweep prints them.

@@ -482,40 +482,15 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport, caption: &Caption) 
         let (upper, lower) = root.split_vertically(height - legend_height);
         // Row 0 on top.
         let y_of = |k: usize| (n - 1 - k) as f64;
-        let label_at = |y: &f64| {
-            let k = y.round();
-            if k >= 0.0 && (k as usize) < n {
-                labels[n - 1 - k as usize].clone()
-            } else {
-                String::new()
-            }
-        };
-        let mut chart = ChartBuilder::on(&upper)
-            .caption(title, (FONT, TITLE_SIZE))
-            .margin(16)
-            .margin_right(32)
-            .x_label_area_size(56)
-            .y_label_area_size(y_label_area)
-            .build_cartesian_2d(
-                0.0..x_max,
-                Ticked {
-                    range: -0.6..n as f64 - 0.4,
-                    bold: (0..n).map(|i| i as f64).collect(),
-                    light: Vec::new(),
-                },
-            )?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .x_max_light_lines(1)
-            .x_desc("mean time per request at each hop [ms]")
-            .x_label_formatter(&|x| number(*x))
-            .y_label_formatter(&label_at)
-            .label_style((FONT, LABEL_SIZE))
-            .axis_desc_style((FONT, DESC_SIZE))
-            .bold_line_style(GRID_BOLD)
-            .light_line_style(GRID_LIGHT)
-            .draw()?;
+        let label = |k: usize| labels[k].clone();
+        let mut chart = row_chart(
+            &upper,
+            title,
+            0.0..x_max,
+            (n, &label),
+            y_label_area,
+            "mean time per request at each hop [ms]",
+        )?;
 
         let plot_px = f64::from(chart.plotting_area().dim_in_pixel().0);
         let px_per_ms = plot_px / x_max;
@@ -798,6 +773,197 @@ where
     Ok(())
 }
 
+/// A chart on `area` whose rows are `rows.0` labelled bars, row 0 on top
+/// (`rows.1` gives row k's label), over `x` on the horizontal axis with
+/// its grid and `x_desc`: the frame of the breakdown and tornado charts.
+fn row_chart<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    title: &str,
+    x: Range<f64>,
+    rows: (usize, &dyn Fn(usize) -> String),
+    y_label_area: u32,
+    x_desc: &str,
+) -> Result<
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, Ticked>>,
+    DrawingAreaErrorKind<std::io::Error>,
+> {
+    let (n, label) = rows;
+    let label_at = |y: &f64| {
+        let k = y.round();
+        if k >= 0.0 && (k as usize) < n { label(n - 1 - k as usize) } else { String::new() }
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, TITLE_SIZE))
+        .margin(16)
+        .margin_right(32)
+        .x_label_area_size(56)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(
+            x,
+            Ticked {
+                range: -0.6..n as f64 - 0.4,
+                bold: (0..n).map(|i| i as f64).collect(),
+                light: Vec::new(),
+            },
+        )?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_max_light_lines(1)
+        .x_desc(x_desc)
+        .x_label_formatter(&|x| number(*x))
+        .y_label_formatter(&label_at)
+        .label_style((FONT, LABEL_SIZE))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .bold_line_style(GRID_BOLD)
+        .light_line_style(GRID_LIGHT)
+        .draw()?;
+    Ok(chart)
+}
+
+/// One bar of a [`tornado`] chart: a figure and the charted quantity at
+/// the two ends of its range \[ms\].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TornadoBar {
+    /// The label: the figure's key and its range.
+    pub(crate) label: String,
+    pub(crate) at_low: Option<f64>,
+    pub(crate) at_high: Option<f64>,
+}
+
+/// One panel of a [`tornado`] chart: a quantity (a route's difference from
+/// the baseline, or its latency) at the catalog's values, and its bars,
+/// the largest swing first.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TornadoPanel {
+    pub(crate) title: String,
+    pub(crate) base: f64,
+    pub(crate) bars: Vec<TornadoBar>,
+}
+
+/// The colours of a tornado bar's two halves: the figure at the low end of
+/// its range, and at the high end.
+const LOW_END: RGBColor = PALETTE[0];
+const HIGH_END: RGBColor = PALETTE[1];
+
+/// A tornado chart per panel, one under the other: each figure a row (the
+/// largest swing on top), a bar from the quantity at the catalog's values
+/// (the dashed vertical line) to its value with the figure at the low end
+/// of its range (blue) and another to its value at the high end (orange),
+/// each end labelled with its value (both in one label, "low …, high …",
+/// when the two ends lie on one side). A row whose runs completed nothing
+/// has no bar.
+pub(crate) fn tornado(panels: &[TornadoPanel], x_desc: &str, caption: &Caption) -> String {
+    let rows = panels.iter().map(|p| p.bars.len()).max().unwrap_or(0).max(1);
+    let labels = panels.iter().flat_map(|p| p.bars.iter().map(|b| b.label.as_str()));
+    let name_width = labels.map(|s| text_width(s, LABEL_SIZE)).fold(0.0, f64::max);
+    let y_label_area = (name_width + 24.0).clamp(60.0, 520.0) as u32;
+    let panel_height = 140 + 30 * rows as u32;
+    let legend_height = 44;
+    let height = panel_height * panels.len().max(1) as u32 + legend_height;
+    render((1200, height + CAPTION_HEIGHT), caption, |root| {
+        let (upper, lower) = root.split_vertically(height - legend_height);
+        let areas = upper.split_evenly((panels.len().max(1), 1));
+        for (panel, area) in panels.iter().zip(&areas) {
+            draw_tornado_panel(area, panel, rows, y_label_area, x_desc)?;
+        }
+        // The legend: the two ends and the base line.
+        let mid = i32::try_from(legend_height / 2).unwrap_or(0) - 6;
+        let style =
+            TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        // From the left edge: long figure labels make a wide label area.
+        let mut left = 16.0;
+        for (name, colour) in
+            [("figure at the low end of its range", LOW_END), ("figure at the high end", HIGH_END)]
+        {
+            let x = left as i32;
+            lower.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], colour.filled()))?;
+            lower.draw(&Text::new(name, (x + 20, mid), style.clone()))?;
+            left += 20.0 + text_width(name, LABEL_SIZE) + 28.0;
+        }
+        let x = left as i32;
+        lower.draw(&PathElement::new(
+            vec![(x + 7, mid - 9), (x + 7, mid + 9)],
+            DARK.stroke_width(2),
+        ))?;
+        lower.draw(&Text::new(
+            "every figure at its catalog value (the ranges are judgement)",
+            (x + 20, mid),
+            style,
+        ))?;
+        Ok(())
+    })
+}
+
+/// One panel of [`tornado`] on `area`, with room for `rows` bars.
+fn draw_tornado_panel(
+    area: &Root<'_>,
+    panel: &TornadoPanel,
+    rows: usize,
+    y_label_area: u32,
+    x_desc: &str,
+) -> DrawResult {
+    let ends: Vec<f64> = panel
+        .bars
+        .iter()
+        .flat_map(|b| [b.at_low, b.at_high])
+        .flatten()
+        .chain(std::iter::once(panel.base))
+        .filter(|v| v.is_finite())
+        .collect();
+    let lo = ends.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ends.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    // Room for the value labels at both ends.
+    let pad = ((hi - lo) * 0.18).max(hi.abs().max(lo.abs()) * 0.05).max(1e-3);
+    let (x_lo, x_hi) = (lo - pad, hi + pad);
+    let n = rows;
+    let label = |k: usize| panel.bars.get(k).map_or_else(String::new, |b| b.label.clone());
+    let mut chart = row_chart(area, &panel.title, x_lo..x_hi, (n, &label), y_label_area, x_desc)?;
+    let half = 0.32;
+    for (k, bar) in panel.bars.iter().enumerate() {
+        let y = (n - 1 - k) as f64;
+        let mut halves: Vec<(f64, RGBColor)> = [(bar.at_low, LOW_END), (bar.at_high, HIGH_END)]
+            .into_iter()
+            .filter_map(|(v, c)| Some((v.filter(|v| v.is_finite())?, c)))
+            .collect();
+        // Both ends on one side of the base: the longer half first, so the
+        // shorter stays visible on top of it.
+        halves.sort_by(|a, b| (b.0 - panel.base).abs().total_cmp(&(a.0 - panel.base).abs()));
+        for &(v, colour) in &halves {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(panel.base.min(v), y - half), (panel.base.max(v), y + half)],
+                colour.filled(),
+            )))?;
+        }
+        // The values beside the bar's ends, outside it: one label per end
+        // when they lie on either side of the base, else one label at the
+        // farther end naming both (two would overlap).
+        let side = |v: f64| v < panel.base;
+        let labels: Vec<(f64, String)> = match halves.as_slice() {
+            [(a, _), (b, _)] if side(*a) == side(*b) => {
+                let (lo, hi) = (bar.at_low.unwrap_or(*a), bar.at_high.unwrap_or(*b));
+                vec![(*a, format!("low {}, high {}", number(lo), number(hi)))]
+            }
+            _ => halves.iter().map(|(v, _)| (*v, number(*v))).collect(),
+        };
+        for (v, text) in labels {
+            let (h, dx) = if side(v) { (HPos::Right, -6) } else { (HPos::Left, 6) };
+            let style =
+                TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(h, VPos::Center));
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((v, y)) + Text::new(text, (dx, 0), style),
+            ))?;
+        }
+    }
+    chart.draw_series(DashedLineSeries::new(
+        [(panel.base, -0.6), (panel.base, n as f64 - 0.4)],
+        6,
+        4,
+        DARK.stroke_width(2),
+    ))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -969,6 +1135,41 @@ mod tests {
         assert!(bold.len() >= 3, "{bold:?}");
         assert!(light.len() >= bold.len(), "{light:?}");
         assert_eq!(log_ticks(0.01, 1e5).0.len(), 8);
+    }
+
+    #[test]
+    fn a_tornado_labels_each_end_or_both_at_once_on_one_side() {
+        let bar = |label: &str, at_low, at_high| TornadoBar {
+            label: label.into(),
+            at_low: Some(at_low),
+            at_high: Some(at_high),
+        };
+        let panel = TornadoPanel {
+            title: "red - green: mean difference".into(),
+            base: -2.5,
+            bars: vec![
+                bar("tls.connection_reuse (0.5..0.99 fraction)", -4.78, -2.04),
+                bar("network.intra_zone_sigma (0.15..0.6 1)", -2.55, -2.53),
+            ],
+        };
+        let svg = tornado(&[panel], "mean difference from the baseline [ms]", &caption());
+        let doc = svg.as_str();
+        for text in [
+            "red - green: mean difference",
+            "tls.connection_reuse (0.5..0.99 fraction)",
+            "\n-4.78\n",
+            "\n-2.04\n",
+            "low -2.55, high -2.53",
+            "figure at the low end of its range",
+            "mean difference from the baseline [ms]",
+        ] {
+            assert!(doc.contains(text), "no {text:?} in the tornado");
+        }
+        // Two halves per bar, in the low and the high colour.
+        for colour in [LOW_END, HIGH_END] {
+            let fill = format!("fill=\"#{:02X}{:02X}{:02X}\"", colour.0, colour.1, colour.2);
+            assert!(doc.matches(&fill).count() >= 3, "{fill}: two bars and the legend");
+        }
     }
 
     fn caption() -> Caption {

@@ -1,14 +1,14 @@
 //! Which charts each command saves with `--report`.
 
 use anyhow::Result;
-use sim_scenarios::experiment::{RouteCapacity, Slo, Vary};
+use sim_scenarios::experiment::{RouteCapacity, SensitivityReport, Slo, Vary};
 use sim_scenarios::file::{ScenarioSpec, Warmup};
 use sim_scenarios::report::{RouteState, decode_histogram};
 use sim_scenarios::{RunReport, Scenario};
 
 use sim_scenarios::compile::Topology;
 
-use crate::output::charts::{self, Caption, LoadChart, LoadSeries};
+use crate::output::charts::{self, Caption, LoadChart, LoadSeries, TornadoBar, TornadoPanel};
 use crate::output::topology;
 use crate::save::Files;
 
@@ -157,4 +157,54 @@ pub(crate) fn capacity_charts(
         })),
     );
     Ok(())
+}
+
+/// `sensitivity --report`: tornado.svg, one panel per difference from the
+/// baseline (or the lone route's mean), the figures by swing.
+pub(crate) fn sensitivity_charts(files: &mut Files, doc: &SensitivityReport, spec: &ScenarioSpec) {
+    let panels: Vec<TornadoPanel> = doc
+        .tornadoes
+        .iter()
+        .map(|t| TornadoPanel {
+            title: match &t.baseline {
+                Some(b) => format!(
+                    "{} - {}: mean difference, each estimate at the ends of its range",
+                    t.route, b
+                ),
+                None => {
+                    format!("{}: mean latency, each estimate at the ends of its range", t.route)
+                }
+            },
+            base: t.mean.estimate,
+            bars: t
+                .bars
+                .iter()
+                .map(|b| {
+                    let range =
+                        doc.figures.iter().find(|f| f.key == b.key).map_or_else(String::new, |f| {
+                            format!(
+                                " ({}..{} {})",
+                                charts::number(f.low),
+                                charts::number(f.high),
+                                f.unit
+                            )
+                        });
+                    TornadoBar {
+                        label: format!("{}{range}", b.key),
+                        at_low: b.mean_at_low,
+                        at_high: b.mean_at_high,
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let x_desc = if doc.tornadoes.iter().all(|t| t.baseline.is_some()) {
+        "mean difference from the baseline [ms]"
+    } else {
+        "mean latency [ms]"
+    };
+    files.add(
+        "tornado.svg",
+        charts::safe_text(charts::tornado(&panels, x_desc, &caption_of(spec, &[]))),
+    );
 }

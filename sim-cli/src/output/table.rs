@@ -504,6 +504,109 @@ fn write_calls(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
     Ok(())
 }
 
+/// Milliseconds with a sign, as [`ms`] gives the magnitude.
+fn signed_ms(v: f64) -> String {
+    if v < 0.0 { format!("-{}", ms(-v)) } else { format!("+{}", ms(v)) }
+}
+
+/// The sensitivity tables: per difference from the baseline (or a lone
+/// route's latency), the figures ranked by swing, under the value at the
+/// catalog's figures with its interval; then what the numbers are and are
+/// not, and the figures skipped.
+pub(crate) fn write_sensitivity(
+    out: &mut impl Write,
+    doc: &sim_scenarios::experiment::SensitivityReport,
+) -> io::Result<()> {
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), signed_ms);
+    let swing = |v: Option<f64>| v.map_or_else(|| "-".to_string(), ms);
+    writeln!(
+        out,
+        "scenario {} · seed {} · {} replications of {} requests · {} EST figures varied ({} runs)",
+        Shown(&doc.scenario),
+        doc.seed,
+        doc.replications,
+        doc.requests,
+        doc.figures.len(),
+        1 + 2 * doc.figures.len()
+    )?;
+    for t in &doc.tornadoes {
+        writeln!(out)?;
+        let what = match &t.baseline {
+            Some(b) => format!("{} - {}", Shown(&t.route), Shown(b)),
+            None => format!("{} latency", Shown(&t.route)),
+        };
+        let interval = |e: &sim_scenarios::report::Estimate| {
+            e.ci95
+                .map_or_else(String::new, |[l, h]| format!(" [{}, {}]", signed_ms(l), signed_ms(h)))
+        };
+        writeln!(
+            out,
+            "{what} at the catalog's values: mean {} ms{}, p99 {} ms{} (95% intervals: simulation noise only; a mean swing above the mean interval's width is above noise)",
+            signed_ms(t.mean.estimate),
+            interval(&t.mean),
+            signed_ms(t.p99.estimate),
+            interval(&t.p99)
+        )?;
+        let header = [
+            "figure",
+            "tag",
+            "low",
+            "high",
+            "unit",
+            "mean at low ms",
+            "mean at high ms",
+            "swing ms",
+            "p99 at low ms",
+            "p99 at high ms",
+            "p99 swing ms",
+            "above noise",
+        ];
+        let rows: Vec<Vec<String>> = t
+            .bars
+            .iter()
+            .map(|b| {
+                let f = doc.figures.iter().find(|f| f.key == b.key);
+                let (tag, low, high, unit) = f.map_or_else(Default::default, |f| {
+                    (
+                        f.tag.clone(),
+                        crate::output::charts::number(f.low),
+                        crate::output::charts::number(f.high),
+                        f.unit.clone(),
+                    )
+                });
+                vec![
+                    b.key.clone(),
+                    tag,
+                    low,
+                    high,
+                    unit,
+                    opt(b.mean_at_low),
+                    opt(b.mean_at_high),
+                    swing(b.mean_swing),
+                    opt(b.p99_at_low),
+                    opt(b.p99_at_high),
+                    swing(b.p99_swing),
+                    match (b.mean_swing, t.noise_ms) {
+                        (Some(s), Some(n)) if s > n => "yes".into(),
+                        (Some(_), Some(_)) => "no".into(),
+                        _ => "-".into(),
+                    },
+                ]
+            })
+            .collect();
+        write_grid(out, &header, &rows)?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Each figure was set to the low, then the high end of its range with every other at its default, and the scenario rerun with the same seed and replications; swing = |at high - at low|. The ranges are judgement (`aznetsim catalog` gives each one's reasoning); the 95% intervals cover simulation noise only; figures move one at a time, so interactions are not seen."
+    )?;
+    for s in &doc.skipped {
+        writeln!(out, "skipped {}: {}", s.key, s.reason)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -188,7 +188,7 @@ fn catalog_prints_every_figure_with_its_sources() {
 fn catalog_says_what_each_figure_feeds_and_what_the_tags_mean() {
     let stdout = stdout_of(aznetsim().arg("catalog"));
     let header = stdout.lines().next().unwrap();
-    assert_eq!(header, "| key | value | unit | tag | sources | used by | note |");
+    assert_eq!(header, "| key | value | unit | tag | sources | used by | note | range |");
     let row = |key: &str| {
         let row = stdout.lines().find(|l| l.starts_with(&format!("| `{key}` |"))).unwrap();
         row.split(" | ").nth(5).unwrap().to_string()
@@ -198,6 +198,12 @@ fn catalog_says_what_each_figure_feeds_and_what_the_tags_mean() {
         "azure_firewall: latency_ms (σ of the default law)"
     );
     assert_eq!(row("azure_firewall.standard.price_usd_per_h"), "not modelled yet");
+    // Issue 11 item 8: an estimate's range and why, in the last column.
+    let last = |key: &str| {
+        let row = stdout.lines().find(|l| l.starts_with(&format!("| `{key}` |"))).unwrap();
+        row.rsplit(" | ").next().unwrap().trim_end_matches(" |").to_string()
+    };
+    assert!(last("azure_firewall.latency_sigma").starts_with("0.25..1: lognormal shape"));
     for f in FIGURES {
         assert_eq!(row(f.key), f.used_by.unwrap_or("not modelled yet"), "{}", f.key);
     }

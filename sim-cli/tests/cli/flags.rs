@@ -137,6 +137,12 @@ fn validate_explain_and_catalog_print_json() {
     let rows = markdown.lines().filter(|l| l.starts_with("| `")).count();
     assert_eq!(figures.len(), rows, "every figure of the table is in the JSON");
     assert!(figures.iter().all(|f| tags.contains(&f["tag"].as_str().unwrap())));
+    // Issue 11 item 8: an estimate's range, with its reasoning; null elsewhere.
+    let by_key = |k: &str| figures.iter().find(|f| f["key"] == k).unwrap();
+    let r = &by_key("apim.gateway_latency_ms")["range"];
+    assert_eq!((r["low"].as_f64(), r["high"].as_f64()), (Some(1.0), Some(10.0)));
+    assert!(r["why"].as_str().is_some_and(|w| !w.is_empty()));
+    assert!(by_key("tcp.handshake_rtts")["range"].is_null());
 }
 
 #[test]

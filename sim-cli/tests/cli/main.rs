@@ -22,6 +22,7 @@ mod report_svg;
 mod run_json;
 mod run_table;
 mod scenarios;
+mod sensitivity;
 mod shards;
 mod slo;
 mod sweep;

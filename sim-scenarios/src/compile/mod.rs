@@ -20,7 +20,7 @@ use serde_json::Value;
 use crate::azure::network::{check_gateways, links};
 use crate::azure::nodes;
 use crate::error::{Invalid, ScenarioError};
-use crate::file::json::{parse_json, typed};
+use crate::file::json::{fmt_num, parse_json, typed};
 use crate::file::laws::workload;
 use crate::file::limits::MAX_REPLICATIONS;
 use crate::file::spec::{Mode, ScenarioSpec};
@@ -35,6 +35,9 @@ pub struct Scenario {
     routes: Vec<CompiledRoute>,
     mix: Option<CompiledMix>,
     topology: Topology,
+    /// Catalog figures given other values for this scenario (see
+    /// [`Scenario::with_catalog_values`]); empty for a file as written.
+    catalog_values: Vec<(&'static str, f64)>,
 }
 
 impl Scenario {
@@ -64,6 +67,7 @@ impl Scenario {
                 routes,
                 mix,
                 topology,
+                catalog_values: Vec::new(),
             },
         )
     }
@@ -76,15 +80,60 @@ impl Scenario {
     ///
     /// Fails when the changed spec describes an invalid scenario.
     pub fn with_spec(&self, spec: ScenarioSpec) -> Result<Self, ScenarioError> {
-        compile_spec(spec).map_err(|e| e.in_file(self.file.clone())).map(
-            |(spec, routes, mix, topology)| Scenario {
+        let values = self.catalog_values.clone();
+        crate::azure::catalog::with_values(&values, || compile_spec(spec))
+            .map_err(|e| e.in_file(self.file.clone()))
+            .map(|(spec, routes, mix, topology)| Scenario {
                 file: self.file.clone(),
                 spec,
                 routes,
                 mix,
                 topology,
-            },
-        )
+                catalog_values: values,
+            })
+    }
+
+    /// The same scenario compiled with catalog figures taking other values
+    /// (key, value in the figure's unit; added to those it has, a later
+    /// value of a key winning): what a sensitivity run does with each
+    /// estimate. Every later variant ([`Scenario::with_spec`]) keeps them.
+    ///
+    /// # Errors
+    ///
+    /// Fails when a key is not a catalog figure, a value is not finite and
+    /// above 0 (a `_sigma` may be 0: a constant law), or a value makes
+    /// the scenario invalid (a law whose tail passes the limits, say).
+    pub fn with_catalog_values(
+        &self,
+        values: &[(&'static str, f64)],
+    ) -> Result<Self, ScenarioError> {
+        for &(key, v) in values {
+            let path = format!("catalog.{key}");
+            let problem = match crate::azure::catalog::FIGURES.iter().find(|f| f.key == key) {
+                None => Some("no such figure; `aznetsim catalog` lists the keys".to_string()),
+                // A shape σ of 0 makes a lognormal a constant; every other
+                // figure a law takes (a median, a rate) must be above 0.
+                Some(_) if !v.is_finite() || v < 0.0 || (v == 0.0 && !key.ends_with("_sigma")) => {
+                    Some(format!(
+                        "{} cannot be given to the model: a figure must be finite and above 0 (a `_sigma` may be 0)",
+                        fmt_num(v)
+                    ))
+                }
+                Some(_) => None,
+            };
+            if let Some(message) = problem {
+                return Err(Invalid::new(&path, message).in_file(self.file.clone()));
+            }
+        }
+        let mut all = self.catalog_values.clone();
+        all.extend_from_slice(values);
+        Scenario { catalog_values: all, ..self.clone() }.with_spec(self.spec.clone())
+    }
+
+    /// The catalog figures this scenario gives other values (see
+    /// [`Scenario::with_catalog_values`]), in the order given.
+    pub fn catalog_values(&self) -> &[(&'static str, f64)] {
+        &self.catalog_values
     }
 
     /// The file it came from.

@@ -1,8 +1,10 @@
 //! Drivers built on running and reporting: a plain run, runs to a
-//! precision, sweeps and shards, capacity searches.
+//! precision, sweeps and shards, capacity searches, sensitivity to the
+//! catalog's estimates.
 
 pub(crate) mod capacity;
 pub(crate) mod precision;
+pub(crate) mod sensitivity;
 pub(crate) mod slo;
 pub(crate) mod sweep;
 
@@ -11,6 +13,10 @@ pub use capacity::{
     capacity,
 };
 pub use precision::{PrecisionTarget, simulate_to_precision};
+pub use sensitivity::{
+    Bar, FigureRuns, METHOD, Plan, RoutePoint, SensitivityError, SensitivityReport, Skipped,
+    Tornado, Varied, plan, sensitivity,
+};
 pub use slo::{Objective, RouteObjective, Slo, SloError, SloMetric, check_run};
 pub use sweep::{MAX_POINTS, PointError, Shard, SweepError, SweepProgress, Vary, grid, run_sweep};
 

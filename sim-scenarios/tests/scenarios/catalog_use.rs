@@ -14,7 +14,7 @@ use sim_scenarios::azure::catalog::{FIGURES, record_lookups};
 use super::{root, shipped_json};
 
 /// Every shipped scenario file's name (without `.json`).
-fn shipped_names() -> Vec<String> {
+pub(super) fn shipped_names() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("scenarios"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -19,6 +19,7 @@ mod load;
 mod messages;
 mod mix;
 mod precision;
+mod sensitivity;
 mod silent_models;
 mod throttling;
 mod tls;

@@ -36,6 +36,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 mod figures;
+mod ranges;
 mod sources;
 
 /// How reliable a figure is: the tags of `azure-figures.md`.
@@ -168,22 +169,59 @@ pub static SOURCES: &[Source] = sources::LIST;
 /// Every default figure the simulator uses, grouped by component.
 pub static FIGURES: &[Figure] = figures::LIST;
 
+pub use ranges::Range;
+
+/// A plausible (low, high) range for the estimates: what `aznetsim
+/// sensitivity` sets each EST figure to (see [`Range`]).
+pub static RANGES: &[Range] = ranges::LIST;
+
+/// The range of the figure with this key, or `None` (only estimates have
+/// one).
+pub fn range(key: &str) -> Option<&'static Range> {
+    RANGES.iter().find(|r| r.key == key)
+}
+
 thread_local! {
     /// The keys looked up on this thread while [`record_lookups`] runs.
     static LOOKUPS: RefCell<Option<BTreeSet<&'static str>>> = const { RefCell::new(None) };
+    /// The values [`with_values`] gives figures on this thread, innermost
+    /// last.
+    static VALUES: RefCell<Vec<(&'static str, f64)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The figure with this key, or `None`.
-pub fn try_figure(key: &str) -> Option<&'static Figure> {
-    let found = FIGURES.iter().find(|f| f.key == key);
-    if let Some(f) = found {
-        LOOKUPS.with_borrow_mut(|keys| {
-            if let Some(keys) = keys {
-                keys.insert(f.key);
-            }
-        });
+/// The figure with this key, or `None`. Inside [`with_values`] its
+/// `value` is the one given there.
+pub fn try_figure(key: &str) -> Option<Figure> {
+    let found = FIGURES.iter().find(|f| f.key == key)?;
+    LOOKUPS.with_borrow_mut(|keys| {
+        if let Some(keys) = keys {
+            keys.insert(found.key);
+        }
+    });
+    let set = VALUES.with_borrow(|v| v.iter().rev().find(|(k, _)| *k == found.key).map(|p| p.1));
+    Some(Figure { value: set.unwrap_or(found.value), ..*found })
+}
+
+/// Runs `work` with the figures of `values` (key, value in the figure's
+/// unit) taking those values instead of the catalog's on this thread: what
+/// a sensitivity run sets each estimate to. Calls nest, the inner value
+/// winning; the catalog's values return when `work` ends (also by a
+/// panic). Lookups are made while a scenario compiles, on the caller's
+/// thread, so a scenario compiled inside sees the values.
+pub fn with_values<R>(values: &[(&'static str, f64)], work: impl FnOnce() -> R) -> R {
+    /// Drops the values pushed, however `work` ends.
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            VALUES.with_borrow_mut(|v| v.truncate(self.0));
+        }
     }
-    found
+    let _restore = Restore(VALUES.with_borrow_mut(|v| {
+        let before = v.len();
+        v.extend_from_slice(values);
+        before
+    }));
+    work()
 }
 
 /// Runs `work` and returns its result with the keys of every figure it
@@ -207,20 +245,21 @@ pub fn record_lookups<R>(work: impl FnOnce() -> R) -> (R, BTreeSet<&'static str>
     (result, mine)
 }
 
-/// The figure with this key.
+/// The figure with this key (its value as [`try_figure`] gives it).
 ///
 /// # Panics
 ///
 /// If the catalog has no such key. Keys are fixed in the code that asks for
 /// them and every one is covered by a test, so a miss is a programming error;
 /// use [`try_figure`] for keys that come from user input.
-pub fn figure(key: &str) -> &'static Figure {
+pub fn figure(key: &str) -> Figure {
     try_figure(key).unwrap_or_else(|| {
         panic!("catalog has no figure '{key}'; `aznetsim catalog` lists the known keys")
     })
 }
 
-/// The value of the figure with this key, in its unit.
+/// The value of the figure with this key, in its unit (inside
+/// [`with_values`], the value given there).
 ///
 /// # Panics
 ///
@@ -272,13 +311,15 @@ fn tables(figures: &[&Figure], sources: Vec<&Source>) -> String {
     use fmt::Write as _;
 
     let mut out = String::from(
-        "| key | value | unit | tag | sources | used by | note |\n| --- | ---: | --- | --- | --- | --- | --- |\n",
+        "| key | value | unit | tag | sources | used by | note | range |\n| --- | ---: | --- | --- | --- | --- | --- | --- |\n",
     );
     for f in figures {
+        let range = range(f.key)
+            .map_or_else(String::new, |r| format!("{}..{}: {}", r.low, r.high, escape(r.why)));
         // Writing to a String cannot fail.
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {range} |",
             f.key,
             f.value,
             f.unit,
@@ -300,7 +341,9 @@ fn tables(figures: &[&Figure], sources: Vec<&Source>) -> String {
     let _ = writeln!(
         out,
         "\nUsed by: the component (node kind, link or route) and the field whose default the figure \
-         gives; \"{NOT_MODELLED}\": the model does not read the figure, it is listed for reference."
+         gives; \"{NOT_MODELLED}\": the model does not read the figure, it is listed for reference.\n\
+         Range: for an estimate, the low and high values `aznetsim sensitivity` sets it to, and why; \
+         a judgement, not a published interval."
     );
     out.push_str("\n| id | title | address | date |\n| --- | --- | --- | --- |\n");
     for s in sources {
@@ -685,6 +728,14 @@ mod tests {
         for t in Tag::ALL {
             assert!(table.contains(&format!("\n- {}: {}\n", t.label(), t.meaning())), "{t}");
         }
+        // An estimate shows its range and why; other figures an empty cell.
+        assert!(table.contains(
+            "| apim: gateway_latency_ms (median of the default law) | gateway processing per request without policies; nothing published | 1..10: a reverse proxy"
+        ), "{table}");
+        assert!(table.contains("| 0.05..1: an unknown appliance"), "{table}");
+        assert!(
+            table.lines().any(|l| l.starts_with("| `tcp.handshake_rtts` |") && l.ends_with("|  |"))
+        );
         let used = FIGURES.iter().filter(|f| f.used_by.is_some()).count();
         assert!(
             table
