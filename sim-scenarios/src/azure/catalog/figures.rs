@@ -489,8 +489,8 @@ pub(super) const LIST: &[Figure] = &[
         0.99,
         "fraction",
         Est,
-        &["S18b"],
-        "EST: share of requests APIM sends on a pooled connection; S18b: backend connections 'are pooled and reused unless explicitly closed by the backend'; 1 % new for backend closes and idle timeouts is a guess",
+        &["S58"],
+        "EST: share of requests APIM sends on a pooled connection; S58: backend connections 'are pooled and reused unless explicitly closed by the backend'; 1 % new for backend closes and idle timeouts is a guess",
     ).used_by("apim: connection_reuse (default)"),
     // ---- APIM: max units ----
     f(
@@ -649,7 +649,7 @@ pub(super) const LIST: &[Figure] = &[
         2048.0,
         "connections",
         Off,
-        &["S18b", "S18"],
+        &["S58", "S18"],
         "concurrent back-end connections per HTTP authority per unit (Basic/Standard/Premium; v2 tiers too, EST), pooled; a request beyond them waits for a connection",
     ).used_by("apim: backend_connections_per_unit (default)"),
     f(
@@ -657,7 +657,7 @@ pub(super) const LIST: &[Figure] = &[
         1024.0,
         "connections",
         Off,
-        &["S18b", "S18"],
+        &["S58", "S18"],
         "concurrent back-end connections per HTTP authority for the Developer tier",
     ).used_by("apim: backend_connections_per_unit (default, tier developer)"),
     // ---- APIM: self-hosted gateway ----

@@ -3,7 +3,7 @@
 //!
 //! The figures are transcribed from `azure-figures.md`, mainly its section 8
 //! ("Suggested defaults") and the tables that section points to. Each
-//! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S57` list of
+//! [`Figure`] cites at least one entry of [`SOURCES`]: the `S1`..`S58` list of
 //! that file, plus `EST` for estimates with nothing published behind them and
 //! `RFC9293` for the TCP handshake.
 //!
@@ -100,7 +100,7 @@ impl fmt::Display for Tag {
 /// One entry of the source list that figures cite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Source {
-    /// Identifier cited by figures: `S1`..`S57` as in `azure-figures.md`,
+    /// Identifier cited by figures: `S1`..`S58` (S1..S57 as in `azure-figures.md`),
     /// `EST` or `RFC9293`.
     pub id: &'static str,
     /// What the source is.
@@ -159,7 +159,7 @@ impl Figure {
     }
 }
 
-/// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
+/// Every source a figure may cite: `S1`..`S58` (`azure-figures.md`, then issue 11), then
 /// `EST` ("estimate, no published figure") and `RFC9293`.
 pub static SOURCES: &[Source] = sources::LIST;
 
@@ -579,9 +579,9 @@ mod tests {
     }
 
     #[test]
-    fn sources_are_s1_to_s57_then_est_and_rfc9293() {
+    fn sources_are_s1_to_s58_then_est_and_rfc9293() {
         let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
-        let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
+        let mut expected: Vec<String> = (1..=58).map(|n| format!("S{n}")).collect();
         expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
         assert_eq!(ids, expected);
         assert_eq!(source("EST").map(|s| s.title), Some("estimate, no published figure"));
@@ -670,7 +670,9 @@ mod tests {
             "| `apim.gateway_latency_ms` | 3 | ms | EST | EST | apim: gateway_latency_ms (median of the default law) |"
         ), "{table}");
         assert!(
-            table.contains("| `apim.jwks_fetch_ms` | 100 | ms | MEAS | S25 | not modelled yet |"),
+            table.contains(
+                "| `apim.self_hosted.min_replicas` | 2 | replicas | OFF | S26 | not modelled yet |"
+            ),
             "{table}"
         );
         for t in Tag::ALL {

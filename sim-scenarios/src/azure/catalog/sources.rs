@@ -1,4 +1,4 @@
-//! The source list of `azure-figures.md` (S1..S57), plus the pseudo-sources
+//! The source list of `azure-figures.md` (S1..S57) and S58 (added with issue 11), plus the pseudo-sources
 //! the catalog needs: `EST` for figures with nothing published behind them
 //! and `RFC9293` for the one protocol fact the notes state without a source.
 
@@ -122,12 +122,6 @@ pub(super) const LIST: &[Source] = &[
         "APIM service limits include",
         "azure-docs includes/api-management-service-limits.md",
         "01/10/2020 and 04/14/2020 versions",
-    ),
-    s(
-        "S18b",
-        "API Management service limits - classic tiers (include; the back-end connection limit and its pooling footnote)",
-        "azure-docs include titled 'API Management service limits - classic tiers' (includes/api-management-service-limits*.md)",
-        "03/15/2024",
     ),
     s(
         "S19",
@@ -352,6 +346,12 @@ pub(super) const LIST: &[Source] = &[
         "\"Acquiring access token is very slow\" (SqlClient, managed identity)",
         "https://github.com/dotnet/SqlClient/issues/1403",
         "2021-11-24",
+    ),
+    s(
+        "S58",
+        "API Management service limits - classic tiers (include; the back-end connection limit and its pooling footnote)",
+        "azure-docs include titled 'API Management service limits - classic tiers' (includes/api-management-service-limits*.md)",
+        "03/15/2024",
     ),
     s("EST", "estimate, no published figure", "", ""),
     // Not in azure-figures.md, which states the TCP handshake cost as a bare
