@@ -73,6 +73,11 @@ pub(crate) enum Command {
     /// capacity, new connections and their round trips, nested calls, and
     /// where an Azure Firewall without a published per-request limit would
     /// saturate.
+    ///
+    /// For APIM the capacity shows the effective requests/s on that route
+    /// (cores × units at the nominal busy share, divided by the mean CPU per
+    /// request including validate-jwt and new client connections' handshakes)
+    /// next to the nominal units × capacity_per_unit_per_s.
     Explain(ExplainArgs),
     /// Print the component catalog: every default with its source and
     /// what it feeds in the model.

@@ -628,7 +628,7 @@ mod tests {
     #[test]
     fn sources_are_s1_to_s57_then_added_ones_then_est_and_rfc9293() {
         let ids: Vec<&str> = SOURCES.iter().map(|s| s.id).collect();
-        let mut expected: Vec<String> = (1..=57).map(|n| format!("S{n}")).collect();
+        let mut expected: Vec<String> = (1..=58).map(|n| format!("S{n}")).collect();
         expected.extend(["EST".to_owned(), "RFC9293".to_owned()]);
         // Pages cited since come after, each once.
         assert_eq!(ids[..expected.len()], expected);
@@ -723,6 +723,12 @@ mod tests {
         ), "{table}");
         assert!(
             table.contains("| `apim.jwks_fetch_ms` | 100 | ms | MEAS | S25 | apim: policies.validate_jwt.jwks_via (time of one fetch at the provider) |"),
+            "{table}"
+        );
+        assert!(
+            table.contains(
+                "| `apim.self_hosted.min_replicas` | 2 | replicas | OFF | S26 | not modelled yet |"
+            ),
             "{table}"
         );
         for t in Tag::ALL {
