@@ -35,9 +35,10 @@ use sim_scenarios::report::{RouteState, TOOL};
 use sim_scenarios::text::escape;
 
 /// Version of the results-directory format, `format_version` in the
-/// manifest. 2: the manifest carries the overrides and the digests
-/// (directories of format 1 are refused by `merge`: re-run them).
-pub(crate) const FORMAT_VERSION: u32 = 2;
+/// manifest. 2: the manifest carries the overrides and the digests; 3:
+/// each state line carries the platform latency (`platform`). `merge`
+/// refuses any other format: re-run the command.
+pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// The context of an error at the end of a run: what the user still has.
 pub(crate) const NOT_SAVED: &str =

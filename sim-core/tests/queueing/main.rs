@@ -25,6 +25,7 @@ mod mmpp;
 mod overflow;
 mod overload;
 mod packets;
+mod platform;
 mod return_path;
 mod revisit;
 mod round_trip;

@@ -37,8 +37,8 @@ pub struct Finding {
     /// How serious.
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
-    /// `asymmetric_path` (errors), `firewall_bypass`, `apim_egress`
-    /// (warnings).
+    /// `asymmetric_path` (errors), `firewall_bypass`, `apim_egress`,
+    /// `estimated_backend` (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -184,6 +184,22 @@ pub(crate) fn findings(
                     ),
                 });
             }
+        }
+    }
+    for name in r.path.iter().collect::<BTreeSet<_>>() {
+        if let Some(note) = nodes[name].input.as_ref().filter(|n| !n.estimated.is_empty()) {
+            let fields = note.estimated.join(" and ");
+            let paths: Vec<String> =
+                note.estimated.iter().map(|f| format!("nodes.{name}.{f}")).collect();
+            out.push(Finding {
+                severity: Severity::Warning,
+                check: "estimated_backend".into(),
+                message: format!(
+                    "route '{}': backend '{name}' takes {fields} from the catalog's estimate (EST: an invented API, not an Azure figure), so the route's latency and capacity depend on it: give {} with your API's measured figures (platform_ms leaves the backend out)",
+                    r.name,
+                    paths.join(" and "),
+                ),
+            });
         }
     }
     if let Some(back) = &r.return_path {

@@ -31,6 +31,11 @@ pub struct HopPlan {
     pub new_connection: Option<String>,
     /// Nested calls it makes.
     pub calls: Vec<String>,
+    /// For a node that is an input (a backend: the user's API), what it
+    /// is: "input: your API, not an Azure figure", the fields that took
+    /// the catalog's estimate, and its `description`.
+    #[serde(default)]
+    pub input: Option<String>,
 }
 
 pub(crate) fn plan(
@@ -95,6 +100,7 @@ pub(crate) fn plan(
                     .iter()
                     .map(|c| format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability))
                     .collect(),
+                input: node.input.as_ref().map(|n| n.label()),
             }
         })
         .collect()

@@ -15,6 +15,7 @@ mod layers;
 mod load;
 mod messages;
 mod mix;
+mod platform;
 mod precision;
 mod silent_models;
 mod tls;
