@@ -56,7 +56,9 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Simulate every route of a scenario and report latency per route and hop.
     ///
-    /// Results go to stdout; warnings, route-check findings and `--slo`
+    /// `platform` is each route's latency without its backends (their wait,
+    /// service and delay): a `backend` is your API, an input, not an Azure
+    /// figure. Results go to stdout; warnings, route-check findings and `--slo`
     /// verdicts to stderr (and, with `--format json`, in the document).
     /// Exit 1 after printing the results when a route check finds an error
     /// (as `validate` does), a route breaks an `--slo`, or the overload guard
@@ -105,7 +107,9 @@ pub(crate) enum Command {
     /// unstable); it needs 2 or more replications and a mean, p50, p90, p99
     /// or p99.9 SLO. `2x length` re-runs the capacity with twice the requests
     /// and warm-up; `FAILS` (also a warning on stderr) means the result
-    /// depends on the run length.
+    /// depends on the run length. When the bottleneck is a `backend` (an
+    /// input: your API), the search runs again with every backend unbounded
+    /// and a line gives that capacity: the platform's.
     ///
     /// Exit 1 when a route meets the SLO at no rate tried, or when no rate up
     /// to the 1e9/s ceiling breaks it (its capacity is then shown as `>=`).

@@ -36,8 +36,9 @@ use sim_scenarios::text::escape;
 
 /// Version of the results-directory format, `format_version` in the
 /// manifest. 2: the manifest carries the overrides and the digests; 3: each
-/// saved state carries `failed`, `retries` and `throttled` (directories of
-/// an older format are refused by `merge`: re-run them).
+/// saved state carries `failed`, `retries` and `throttled`, and the platform
+/// latency (`platform`). `merge` refuses any other format: re-run the
+/// command.
 pub(crate) const FORMAT_VERSION: u32 = 3;
 
 /// The context of an error at the end of a run: what the user still has.

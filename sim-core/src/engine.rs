@@ -918,13 +918,16 @@ impl<'m> Engine<'m> {
             st.last_completion_ns = now;
         } else if msg.measured {
             let base = m as usize * self.hop_stride;
+            let external = self.model.routes[msg.route as usize].external_hops;
             let st = &mut self.routes[msg.route as usize];
             st.stats.completed += 1;
-            crate::stats::record(&mut st.stats.latency, latency);
-            st.stats.latency_sum_ns += u128::from(latency);
-            st.stats.max_ns = st.stats.max_ns.max(latency);
+            st.stats.latency.record(latency);
             st.last_completion_ns = now;
-            for (hop, h) in st.stats.hops.iter_mut().zip(&self.hop_times[base..]) {
+            let mut external_ns = 0u64;
+            for (i, (hop, h)) in st.stats.hops.iter_mut().zip(&self.hop_times[base..]).enumerate() {
+                if external & (1 << i) != 0 {
+                    external_ns = external_ns.saturating_add(h.wait.saturating_add(h.service));
+                }
                 hop.wait_ns += u128::from(h.wait);
                 hop.service_ns += u128::from(h.service);
                 hop.link_ns += u128::from(h.link);
@@ -942,6 +945,7 @@ impl<'m> Engine<'m> {
                     + h.pool_wait;
                 crate::stats::record(&mut hop.time, total);
             }
+            st.stats.platform.record(latency.saturating_sub(external_ns));
         }
         self.leave(&msg);
         self.free.push(m);
@@ -1164,14 +1168,8 @@ impl<'m> Engine<'m> {
             .map(|mut r| {
                 let first = r.first_measured_ns.unwrap_or(0);
                 r.stats.span_ns = u128::from(r.last_completion_ns.saturating_sub(first));
-                let mean = if r.stats.completed == 0 {
-                    0.0
-                } else {
-                    r.stats.latency_sum_ns as f64 / r.stats.completed as f64
-                };
-                r.stats.replication_means_ns = vec![mean];
-                let quantiles = REPORTED_QUANTILES.map(|q| r.stats.quantile_ns(q));
-                r.stats.replication_quantiles_ns = vec![quantiles];
+                r.stats.latency.close_replication();
+                r.stats.platform.close_replication();
                 for hop in &mut r.stats.hops {
                     let t = &hop.time;
                     hop.replication_quantiles_ns = vec![

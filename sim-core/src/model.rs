@@ -81,6 +81,8 @@ pub struct Station {
     /// `response_delay_ns` is set); it occupies no server.
     pub(crate) delay_ns: Option<Dist>,
     pub(crate) response_delay_ns: Option<Dist>,
+    /// Outside the system under study (see [`Station::with_external`]).
+    pub(crate) external: bool,
     pub(crate) rate_limit: Option<RateLimit>,
 }
 
@@ -161,7 +163,24 @@ impl Station {
             delay_ns: None,
             response_delay_ns: None,
             rate_limit: None,
+            external: false,
         }
+    }
+
+    /// Marks the station external: a system the model is given as an
+    /// input (the user's own service) rather than part of the system under
+    /// study. It queues and serves as any station; in addition, a request's
+    /// wait, service and pipeline delay here are left out of its route's
+    /// platform latency ([`RouteStats::platform`](crate::stats::RouteStats::platform)),
+    /// so the report can say what the rest of the path costs.
+    pub fn with_external(mut self) -> Self {
+        self.external = true;
+        self
+    }
+
+    /// Whether the station is external ([`Station::with_external`]).
+    pub fn is_external(&self) -> bool {
+        self.external
     }
 
     /// Requests beyond `limit` are throttled (see [`RateLimit`]).
@@ -979,6 +998,8 @@ pub struct Route {
     pub(crate) detours: Vec<(u16, Detour)>,
     pub(crate) timeout_ns: Option<u64>,
     pub(crate) return_legs: Option<Vec<Leg>>,
+    /// Hops at an external station (bit = hop; at most [`MAX_HOPS`]).
+    pub(crate) external_hops: u64,
 }
 
 impl Route {
@@ -1422,6 +1443,11 @@ impl ModelBuilder {
             }
         }
         let steps = compile_steps(&hops, w.round_trip, r.return_legs.as_deref());
+        let external_hops = hops
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.station.is_some_and(|s| self.stations[s.index()].external))
+            .fold(0u64, |mask, (i, _)| mask | (1 << i));
         Ok(Route {
             name: r.name.clone(),
             hops,
@@ -1431,6 +1457,7 @@ impl ModelBuilder {
             detours,
             timeout_ns: r.timeout.map(SimDuration::as_nanos),
             return_legs: r.return_legs.clone(),
+            external_hops,
         })
     }
 

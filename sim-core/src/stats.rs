@@ -5,7 +5,8 @@
 //! adding counts, so merging replications is exact and independent of the
 //! order they finished in.
 //!
-//! - Results: [`RouteStats`] (with a [`HopStats`] per hop) and
+//! - Results: [`RouteStats`] (a [`LatencyStats`] end to end and one for
+//!   the platform, a [`HopStats`] per hop) and
 //!   [`ResourceStats`], as found in [`crate::RunResults`]; latencies are
 //!   [`LatencyHistogram`]s.
 //! - Intervals over independent replications: [`mean_ci95`] (Student t),
@@ -264,6 +265,134 @@ impl CallStats {
     }
 }
 
+/// One latency measure of a route's completed measured requests: an exact
+/// sum and maximum, a histogram at [`HISTOGRAM_SIGFIG`] significant digits,
+/// and each replication's mean and [`REPORTED_QUANTILES`]. A route keeps
+/// two: its end-to-end latency and its platform latency (the end-to-end
+/// latency minus the time spent at external stations, see
+/// [`crate::Station::with_external`]).
+#[derive(Clone, Debug)]
+pub struct LatencyStats {
+    pub(crate) histogram: LatencyHistogram,
+    /// Values recorded (the route's completed requests).
+    pub(crate) count: u64,
+    pub(crate) sum_ns: u128,
+    pub(crate) max_ns: u64,
+    /// Mean of each replication \[ns\], in replication order.
+    pub(crate) replication_means_ns: Vec<f64>,
+    /// [`REPORTED_QUANTILES`] of each replication \[ns\], in replication order.
+    pub(crate) replication_quantiles_ns: Vec<[u64; 4]>,
+}
+
+impl LatencyStats {
+    pub(crate) fn new() -> Self {
+        LatencyStats {
+            histogram: new_histogram(HISTOGRAM_SIGFIG),
+            count: 0,
+            sum_ns: 0,
+            max_ns: 0,
+            replication_means_ns: Vec::new(),
+            replication_quantiles_ns: Vec::new(),
+        }
+    }
+
+    /// Records one completed request's latency \[ns\].
+    pub(crate) fn record(&mut self, ns: u64) {
+        record(&mut self.histogram, ns);
+        self.count += 1;
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Closes a one-replication measure: its mean and quantiles become the
+    /// replication's.
+    pub(crate) fn close_replication(&mut self) {
+        let mean = if self.count == 0 { 0.0 } else { self.sum_ns as f64 / self.count as f64 };
+        self.replication_means_ns = vec![mean];
+        self.replication_quantiles_ns = vec![REPORTED_QUANTILES.map(|q| self.quantile_ns(q))];
+    }
+
+    /// Exact mean \[ms\] (from integer sums, not from the histogram); 0 when
+    /// nothing was recorded.
+    pub fn mean_ms(&self) -> f64 {
+        if self.count == 0 { 0.0 } else { ms(self.sum_ns as f64 / self.count as f64) }
+    }
+
+    /// The `q`-quantile \[ms\] (`q` in \[0, 1\]), to the histogram's 3
+    /// significant digits and never above [`Self::max_ms`]; 0 when nothing
+    /// was recorded.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        ms(self.quantile_ns(q) as f64)
+    }
+
+    /// As [`Self::quantile_ms`], in \[ns\].
+    pub(crate) fn quantile_ns(&self, q: f64) -> u64 {
+        quantile_at_most_max_ns(&self.histogram, q, self.max_ns, self.count)
+    }
+
+    /// Exact maximum \[ms\].
+    pub fn max_ms(&self) -> f64 {
+        ms(self.max_ns as f64)
+    }
+
+    /// Exact maximum \[ns\].
+    pub fn max_ns(&self) -> u64 {
+        self.max_ns
+    }
+
+    /// Exact sum of the recorded latencies \[ns\] (merges by addition).
+    pub fn sum_ns(&self) -> u128 {
+        self.sum_ns
+    }
+
+    /// The histogram \[ns\].
+    pub fn histogram(&self) -> &LatencyHistogram {
+        &self.histogram
+    }
+
+    /// The 95 % confidence interval of the mean \[ms\] across replications
+    /// (see [`mean_ci95`]); `None` with fewer than two replications.
+    pub fn mean_ci95_ms(&self) -> Option<(f64, f64)> {
+        mean_ci95(&self.replication_means_ms()).map(|ci| (ci.low, ci.high))
+    }
+
+    /// The 95 % confidence interval of the `i`-th of [`REPORTED_QUANTILES`]
+    /// \[ms\]: each replication's sample quantile is one independent
+    /// observation, and the interval is Student's t on those (the method of
+    /// independent replications, Law, *Simulation Modeling and Analysis*,
+    /// 5th ed., §9.4; it needs enough samples per replication for the
+    /// quantile itself to be stable). `None` with fewer than two replications.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `i >= 4`.
+    pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
+        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
+    }
+
+    /// Mean of each replication \[ms\].
+    pub fn replication_means_ms(&self) -> Vec<f64> {
+        self.replication_means_ns.iter().map(|&m| ms(m)).collect()
+    }
+
+    /// The [`REPORTED_QUANTILES`] of each replication \[ms\], in replication
+    /// order (each capped at that replication's exact maximum).
+    pub fn replication_quantiles_ms(&self) -> Vec<[f64; 4]> {
+        self.replication_quantiles_ns.iter().map(|q| q.map(|v| ms(v as f64))).collect()
+    }
+
+    fn merge(&mut self, other: &LatencyStats) {
+        self.histogram
+            .add(&other.histogram)
+            .expect("histograms of one precision add, growing as needed");
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.replication_means_ns.extend_from_slice(&other.replication_means_ns);
+        self.replication_quantiles_ns.extend_from_slice(&other.replication_quantiles_ns);
+    }
+}
+
 /// End-to-end results of one route, over its measured requests.
 #[derive(Clone, Debug)]
 pub struct RouteStats {
@@ -286,16 +415,13 @@ pub struct RouteStats {
     pub(crate) unfinished: u64,
     /// Replications the overload guard stopped.
     pub(crate) overload_stops: u64,
-    pub(crate) latency: LatencyHistogram,
-    pub(crate) latency_sum_ns: u128,
-    pub(crate) max_ns: u64,
+    /// End-to-end latency.
+    pub(crate) latency: LatencyStats,
+    /// End-to-end latency minus the time at external stations.
+    pub(crate) platform: LatencyStats,
     /// Sum over replications of (last measured completion − first measured
     /// arrival) \[ns\].
     pub(crate) span_ns: u128,
-    /// Mean latency of each replication \[ns\], in replication order.
-    pub(crate) replication_means_ns: Vec<f64>,
-    /// [`REPORTED_QUANTILES`] of each replication \[ns\], in replication order.
-    pub(crate) replication_quantiles_ns: Vec<[u64; 4]>,
     pub(crate) hops: Vec<HopStats>,
 }
 
@@ -313,12 +439,9 @@ impl RouteStats {
             calls: Vec::new(),
             unfinished: 0,
             overload_stops: 0,
-            latency: new_histogram(HISTOGRAM_SIGFIG),
-            latency_sum_ns: 0,
-            max_ns: 0,
+            latency: LatencyStats::new(),
+            platform: LatencyStats::new(),
             span_ns: 0,
-            replication_means_ns: Vec::new(),
-            replication_quantiles_ns: Vec::new(),
             hops: hop_names.map(|n| HopStats::new(&n)).collect(),
         }
     }
@@ -393,38 +516,39 @@ impl RouteStats {
         self.overload_stops
     }
 
-    /// Exact mean end-to-end latency \[ms\] (from integer sums, not from the
-    /// histogram); 0 when nothing completed.
+    /// End-to-end latency of the completed measured requests.
+    pub fn latency(&self) -> &LatencyStats {
+        &self.latency
+    }
+
+    /// Platform latency of the completed measured requests: each one's
+    /// end-to-end latency minus its wait, service and pipeline delay at the
+    /// route's external stations ([`crate::Station::with_external`]). Equal
+    /// to [`Self::latency`] on a route without external stations.
+    pub fn platform(&self) -> &LatencyStats {
+        &self.platform
+    }
+
+    /// Exact mean end-to-end latency \[ms\] (see [`LatencyStats::mean_ms`]).
     pub fn mean_ms(&self) -> f64 {
-        if self.completed == 0 {
-            0.0
-        } else {
-            ms(self.latency_sum_ns as f64 / self.completed as f64)
-        }
+        self.latency.mean_ms()
     }
 
-    /// The `q`-quantile of end-to-end latency \[ms\] (`q` in \[0, 1\]), to the
-    /// histogram's 3 significant digits and never above [`Self::max_ms`];
-    /// 0 when nothing completed.
+    /// The `q`-quantile of end-to-end latency \[ms\] (see
+    /// [`LatencyStats::quantile_ms`]).
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        ms(self.quantile_ns(q) as f64)
-    }
-
-    /// As [`Self::quantile_ms`], in \[ns\].
-    pub(crate) fn quantile_ns(&self, q: f64) -> u64 {
-        quantile_at_most_max_ns(&self.latency, q, self.max_ns, self.completed)
+        self.latency.quantile_ms(q)
     }
 
     /// Exact maximum end-to-end latency \[ms\].
     pub fn max_ms(&self) -> f64 {
-        ms(self.max_ns as f64)
+        self.latency.max_ms()
     }
 
-    /// The 95 % confidence interval of the mean \[ms\] across replications
-    /// (see [`mean_ci95`]); `None` with fewer than two replications.
+    /// The 95 % confidence interval of the mean end-to-end latency \[ms\]
+    /// (see [`LatencyStats::mean_ci95_ms`]).
     pub fn mean_ci95_ms(&self) -> Option<(f64, f64)> {
-        let means: Vec<f64> = self.replication_means_ns.iter().map(|&m| ms(m)).collect();
-        mean_ci95(&means).map(|ci| (ci.low, ci.high))
+        self.latency.mean_ci95_ms()
     }
 
     /// Completed measured requests per second of the measurement span
@@ -437,12 +561,12 @@ impl RouteStats {
     /// Sum of the end-to-end latencies of completed measured requests \[ns\]
     /// (exact; merges by addition).
     pub fn latency_sum_ns(&self) -> u128 {
-        self.latency_sum_ns
+        self.latency.sum_ns()
     }
 
     /// Exact maximum end-to-end latency \[ns\].
     pub fn max_ns(&self) -> u64 {
-        self.max_ns
+        self.latency.max_ns()
     }
 
     /// Measurement span summed over replications \[ns\] (first measured
@@ -453,7 +577,7 @@ impl RouteStats {
 
     /// The end-to-end latency histogram \[ns\].
     pub fn histogram(&self) -> &LatencyHistogram {
-        &self.latency
+        self.latency.histogram()
     }
 
     /// Per-hop breakdown, in path order.
@@ -461,29 +585,25 @@ impl RouteStats {
         &self.hops
     }
 
-    /// The [`REPORTED_QUANTILES`] of each replication \[ms\], in replication
-    /// order (each capped at that replication's exact maximum).
+    /// The end-to-end [`REPORTED_QUANTILES`] of each replication \[ms\] (see
+    /// [`LatencyStats::replication_quantiles_ms`]).
     pub fn replication_quantiles_ms(&self) -> Vec<[f64; 4]> {
-        self.replication_quantiles_ns.iter().map(|q| q.map(|v| ms(v as f64))).collect()
+        self.latency.replication_quantiles_ms()
     }
 
-    /// The 95 % confidence interval of the `i`-th of [`REPORTED_QUANTILES`]
-    /// \[ms\]: each replication's sample quantile is one independent
-    /// observation, and the interval is Student's t on those (the method of
-    /// independent replications, Law, *Simulation Modeling and Analysis*,
-    /// 5th ed., §9.4; it needs enough samples per replication for the
-    /// quantile itself to be stable). `None` with fewer than two replications.
+    /// The 95 % confidence interval of the `i`-th end-to-end quantile
+    /// \[ms\] (see [`LatencyStats::quantile_ci95_ms`]).
     ///
     /// # Panics
     ///
     /// Panics if `i >= 4`.
     pub fn quantile_ci95_ms(&self, i: usize) -> Option<(f64, f64)> {
-        replication_quantile_ci95_ms(&self.replication_quantiles_ns, i)
+        self.latency.quantile_ci95_ms(i)
     }
 
-    /// Mean latency of each replication \[ms\].
+    /// Mean end-to-end latency of each replication \[ms\].
     pub fn replication_means_ms(&self) -> Vec<f64> {
-        self.replication_means_ns.iter().map(|&m| ms(m)).collect()
+        self.latency.replication_means_ms()
     }
 
     pub(crate) fn merge(&mut self, other: &RouteStats) {
@@ -499,14 +619,9 @@ impl RouteStats {
         }
         self.unfinished += other.unfinished;
         self.overload_stops += other.overload_stops;
-        self.latency
-            .add(&other.latency)
-            .expect("histograms of one precision add, growing as needed");
-        self.latency_sum_ns += other.latency_sum_ns;
-        self.max_ns = self.max_ns.max(other.max_ns);
+        self.latency.merge(&other.latency);
+        self.platform.merge(&other.platform);
         self.span_ns += other.span_ns;
-        self.replication_means_ns.extend_from_slice(&other.replication_means_ns);
-        self.replication_quantiles_ns.extend_from_slice(&other.replication_quantiles_ns);
         for (a, b) in self.hops.iter_mut().zip(&other.hops) {
             a.merge(b);
         }
@@ -836,12 +951,12 @@ mod tests {
         let mut r = RouteStats::new("r", std::iter::empty());
         assert_eq!(r.quantile_ms(0.5), 0.0);
         let v = 1_234_567;
-        r.latency.record(v).unwrap();
+        r.latency.record(v);
         r.completed = 1;
-        r.max_ns = v;
+        assert_eq!(r.max_ns(), v);
         // The bucket's top lies above the one sample; the cap brings it back.
-        assert!(r.latency.value_at_quantile(0.5) > v);
-        assert_eq!(r.quantile_ns(0.5), v);
+        assert!(r.latency.histogram.value_at_quantile(0.5) > v);
+        assert_eq!(r.latency.quantile_ns(0.5), v);
         assert_eq!(r.quantile_ms(0.5), r.max_ms());
     }
 

@@ -1031,11 +1031,12 @@ mod tests {
                     .sum::<f64>()
                 })
                 .sum();
+            let latency = serde_json::json!({"mean": mean, "mean_ci95": [mean * 0.98, mean * 1.02],
+                               "p50": mean, "p90": mean * 1.5, "p99": mean * 3.0,
+                               "p999": mean * 5.0, "max": mean * 8.0});
             serde_json::json!({
                 "name": name, "offered": 9000, "completed": 9000, "rejected": 0, "timed_out": 0,
-                "latency_ms": {"mean": mean, "mean_ci95": [mean * 0.98, mean * 1.02],
-                               "p50": mean, "p90": mean * 1.5, "p99": mean * 3.0,
-                               "p999": mean * 5.0, "max": mean * 8.0},
+                "latency_ms": latency, "platform_ms": latency,
                 "throughput_per_s": 500.0, "bottleneck": null, "bottleneck_utilization": null,
                 "auth_added_ms": null, "findings": [], "hops": hops
             })

@@ -121,6 +121,12 @@ pub(crate) fn write(
         out,
         "latency of completed requests, ms; ±95%: half-width of the 95 % interval across replications"
     )?;
+    if report.routes.iter().any(|r| r.platform_ms != r.latency_ms) {
+        writeln!(
+            out,
+            "platform: the latency minus the time at the backends (your API: an input, not an Azure figure)"
+        )?;
+    }
     // Failures (throttling, failed calls) get a column whenever a route has
     // any: they never disappear from the table.
     let failures = report.routes.iter().any(|r| r.failed > 0 || r.throttled > 0 || r.retries > 0);
@@ -128,11 +134,14 @@ pub(crate) fn write(
         "route",
         "mean",
         "mean ±95%",
+        "platform",
+        "platform ±95%",
         "theory",
         "p50",
         "p90",
         "p99",
         "p99 ±95%",
+        "platform p99",
         "p99.9",
         "max",
         "req/s",
@@ -147,16 +156,19 @@ pub(crate) fn write(
         .routes
         .iter()
         .map(|r| {
-            let l = &r.latency_ms;
+            let (l, p) = (&r.latency_ms, &r.platform_ms);
             let mut row = vec![
                 r.name.clone(),
                 opt_ms(l.mean),
                 half_width(l.mean_ci95),
+                opt_ms(p.mean),
+                half_width(p.mean_ci95),
                 opt_ms(r.analytic_mean_ms),
                 opt_ms(l.p50),
                 opt_ms(l.p90),
                 opt_ms(l.p99),
                 half_width(l.p99_ci95),
+                opt_ms(p.p99),
                 opt_ms(l.p999),
                 opt_ms(l.max),
                 format!("{:.0}", r.throughput_per_s),
@@ -214,7 +226,15 @@ pub(crate) fn write(
             "difference from {} (paired by replication, {demand}; 95 % interval of the paired difference)",
             report.baseline
         )?;
-        let header = ["route", "Δ mean ms", "95% interval", "Δ p99 ms", "95% interval "];
+        let header = [
+            "route",
+            "Δ mean ms",
+            "95% interval",
+            "Δ p99 ms",
+            "95% interval ",
+            "Δ platform mean",
+            "95% interval  ",
+        ];
         let interval = |e: &sim_scenarios::report::Estimate| {
             e.ci95.map_or_else(|| "-".to_string(), |[l, h]| format!("[{}, {}]", ms(l), ms(h)))
         };
@@ -229,6 +249,8 @@ pub(crate) fn write(
                     interval(&d.mean),
                     ms(d.p99.estimate),
                     interval(&d.p99),
+                    ms(d.platform_mean.estimate),
+                    interval(&d.platform_mean),
                 ])
             })
             .collect();
@@ -354,6 +376,9 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             .collect();
         write_grid(out, &header, &rows)?;
         for (j, h) in r.hops.iter().enumerate() {
+            if let Some(i) = &h.input {
+                writeln!(out, "  hop {j} {} is an {}", Shown(&h.node), Shown(i))?;
+            }
             if let Some(c) = &h.new_connection {
                 writeln!(out, "  hop {j} {} opens a new connection {}", Shown(&h.node), Shown(c))?;
             }
@@ -469,6 +494,27 @@ pub(crate) fn write_capacity(
         })
         .collect();
     write_grid(out, &header, &rows)?;
+    for r in found {
+        if let Some(p) = &r.without_backend_limits {
+            let [lo, hi] = p.capacity_interval_per_s;
+            let capacity = match p.capacity_per_s {
+                None => "none".to_string(),
+                Some(c) if p.ceiling_reached => format!(">= {c:.0} req/s"),
+                Some(c) => format!("{c:.0} req/s"),
+            };
+            let bottleneck = match (&p.bottleneck, p.bottleneck_utilization) {
+                (Some(n), Some(u)) => format!("{} ({:.0}%)", Shown(n), u * 100.0),
+                _ => "-".into(),
+            };
+            writeln!(
+                out,
+                "route {}: the bottleneck is a backend, an input (your API), not an Azure figure; with every backend unbounded the platform holds {capacity}, 95% interval [{}, {}], bottleneck {bottleneck}",
+                Shown(&r.name),
+                rate(lo),
+                rate(hi)
+            )?;
+        }
+    }
     writeln!(out)?;
     writeln!(
         out,

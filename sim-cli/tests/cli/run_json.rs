@@ -56,6 +56,8 @@ struct Difference {
     baseline: String,
     mean: Estimate,
     p99: Estimate,
+    platform_mean: Estimate,
+    platform_p99: Estimate,
     comparable: bool,
 }
 
@@ -85,6 +87,7 @@ struct Route {
     #[serde(deserialize_with = "nullable")]
     failed_share: Option<f64>,
     latency_ms: Latency,
+    platform_ms: Latency,
     #[serde(deserialize_with = "nullable")]
     vs_baseline: Option<Difference>,
     #[serde(deserialize_with = "nullable")]
@@ -227,6 +230,13 @@ fn reference_run_matches_the_documented_schema() {
         // the same requests.
         assert_eq!((r.rejected_share, r.timed_out_share), (Some(0.0), Some(0.0)), "{}", r.name);
         assert!(r.vs_baseline.as_ref().is_none_or(|d| d.comparable), "{}", r.name);
+        // Generic stations only, no backend: the platform latency is all of it.
+        assert_eq!(r.platform_ms.mean, r.latency_ms.mean, "{}", r.name);
+        assert_eq!(r.platform_ms.p99, r.latency_ms.p99, "{}", r.name);
+        if let Some(d) = &r.vs_baseline {
+            assert_eq!(d.platform_mean.estimate, d.mean.estimate, "{}", r.name);
+            assert_eq!(d.platform_p99.estimate, d.p99.estimate, "{}", r.name);
+        }
     }
     assert_eq!(report.tool, "aznetsim");
     assert_eq!(report.version, env!("CARGO_PKG_VERSION"));

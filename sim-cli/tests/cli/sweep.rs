@@ -13,7 +13,7 @@ use super::{
 /// The fixed columns after `point`, the varied paths and `route`
 /// (`ROW_COLUMNS` in sim-scenarios/src/sweep.rs): the documented interface,
 /// spelled out so that a renamed or reordered column fails here.
-const COLUMNS: [&str; 17] = [
+const COLUMNS: [&str; 20] = [
     "offered",
     "completed",
     "rejected",
@@ -27,6 +27,9 @@ const COLUMNS: [&str; 17] = [
     "p99_ms",
     "p999_ms",
     "max_ms",
+    "platform_mean_ms",
+    "platform_p50_ms",
+    "platform_p99_ms",
     "throughput_per_s",
     "bottleneck",
     "bottleneck_utilization",
@@ -129,7 +132,7 @@ fn a_two_dimensional_grid_has_a_row_per_point_and_route_first_vary_slowest() {
 fn jsonl_lines_are_json_objects_with_the_documented_keys() {
     let text = sweep(TINY_SETS, &["--vary", "nodes.apim.units=1,2", "--format", "jsonl"]);
     let mut keys: BTreeSet<&str> = COLUMNS.into_iter().collect();
-    keys.extend(["point", "values", "route", "mean_ci95_ms"]);
+    keys.extend(["point", "values", "route", "mean_ci95_ms", "platform_mean_ci95_ms"]);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2 * ROUTES.len(), "{text}");
     for (i, line) in lines.iter().enumerate() {

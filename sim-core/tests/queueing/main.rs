@@ -26,6 +26,7 @@ mod nested_call_limits;
 mod overflow;
 mod overload;
 mod packets;
+mod platform;
 mod pool;
 mod return_path;
 mod revisit;

@@ -38,7 +38,7 @@ pub struct Finding {
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
     /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
-    /// `snat_return` (warnings).
+    /// `snat_return`, `estimated_backend` (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -187,6 +187,22 @@ pub(crate) fn findings(
                     ),
                 });
             }
+        }
+    }
+    for name in r.path.iter().collect::<BTreeSet<_>>() {
+        if let Some(note) = nodes[name].input.as_ref().filter(|n| !n.estimated.is_empty()) {
+            let fields = note.estimated.join(" and ");
+            let paths: Vec<String> =
+                note.estimated.iter().map(|f| format!("nodes.{name}.{f}")).collect();
+            out.push(Finding {
+                severity: Severity::Warning,
+                check: "estimated_backend".into(),
+                message: format!(
+                    "route '{}': backend '{name}' takes {fields} from the catalog's estimate (EST: an invented API, not an Azure figure), so the route's latency and capacity depend on it: give {} with your API's measured figures (platform_ms leaves the backend out)",
+                    r.name,
+                    paths.join(" and "),
+                ),
+            });
         }
     }
     if let Some(back) = &r.return_path {

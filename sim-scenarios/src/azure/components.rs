@@ -9,7 +9,7 @@ use crate::azure::tls::{
     CertificateKey, TlsSpec, TlsVersion, initiator, initiator_with_default, terminator,
 };
 use crate::azure::{
-    Call, Context, FirewallModel, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA,
+    Call, Context, FirewallModel, InputNote, Kind, NODE_KINDS, NodeModel, ONPREM_CA, PUBLIC_CA,
 };
 use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
@@ -366,6 +366,9 @@ pub(crate) struct OnpremApiGatewaySpec {
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackendSpec {
     kind: String,
+    /// What the backend stands for (shown by `explain` and `draw`).
+    #[serde(default)]
+    description: Option<String>,
     #[serde(default)]
     servers: Option<Value>,
     #[serde(default)]
@@ -611,6 +614,7 @@ pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel
         nominal_per_s: None,
         firewall: None,
         meter: None,
+        input: None,
     }
 }
 
@@ -641,6 +645,7 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
         nominal_per_s: None,
         firewall: None,
         meter: None,
+        input: None,
     })
 }
 
@@ -911,6 +916,7 @@ pub(crate) fn apim(
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
         firewall: None,
         meter: None,
+        input: None,
     })
 }
 
@@ -1410,7 +1416,14 @@ pub(crate) fn onprem_api_gateway(
     Ok(model)
 }
 
+/// A backend: the user's API, an input. Its station is external (left
+/// out of the routes' platform latency); the fields the file leaves out
+/// take the catalog's estimate and are named in its [`InputNote`], so
+/// `validate` and `run` can warn.
 pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeModel, Invalid> {
+    if let Some(d) = &s.description {
+        crate::file::names::description(d, key_path(path, "description"))?;
+    }
     let servers = match &s.servers {
         Some(v) => crate::file::laws::servers(v, &key_path(path, "servers"))?,
         None => at_least_one(8),
@@ -1418,7 +1431,11 @@ pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeMod
     let service = latency(&s.service_ms, path, "service_ms", || {
         lognormal_median(value("backend.service_ms"), value("backend.service_sigma"))
     })?;
-    let mut st = Station::new(name, servers, service);
+    let estimated = [("service_ms", s.service_ms.is_none()), ("servers", s.servers.is_none())]
+        .into_iter()
+        .filter_map(|(field, missing)| missing.then_some(field))
+        .collect();
+    let mut st = Station::new(name, servers, service).with_external();
     if let Some(r) = &s.response_service_ms {
         st = st.with_response_service(dist(
             r,
@@ -1435,6 +1452,7 @@ pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeMod
     };
     let mut model = plain(Kind::Backend, st, capacity);
     model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None));
+    model.input = Some(InputNote { description: s.description.clone(), estimated });
     Ok(model)
 }
 

@@ -173,6 +173,9 @@ pub(crate) struct NodeModel {
     /// For an Application Gateway, what its capacity-unit meter needs;
     /// `None` for every other kind.
     pub meter: Option<components::CuMeter>,
+    /// Set for a node the user supplies (a backend: their API), whose
+    /// figures are inputs rather than Azure's.
+    pub input: Option<InputNote>,
 }
 
 /// What an Azure Firewall node adds to its station.
@@ -182,6 +185,37 @@ pub(crate) struct FirewallModel {
     pub rule: FirewallRule,
     /// Whether `packets_per_s_per_instance` was given in the file.
     pub packets_per_s_published: bool,
+}
+
+/// What the outputs say about a node that is an input (a `backend`):
+/// the user's API, not an Azure component, so its time is left out of
+/// the routes' platform latency.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct InputNote {
+    /// The scenario's own words for it (`description`).
+    pub description: Option<String>,
+    /// The fields that took the catalog's estimate because the file left
+    /// them out (`service_ms`, `servers`): the result then depends on an
+    /// invented backend.
+    pub estimated: Vec<&'static str>,
+}
+
+impl InputNote {
+    /// The label `explain` shows.
+    pub(crate) fn label(&self) -> String {
+        let mut s = String::from("input: your API, not an Azure figure");
+        if !self.estimated.is_empty() {
+            s.push_str(&format!(
+                " ({} from the catalog's estimate: give your API's own)",
+                self.estimated.join(" and ")
+            ));
+        }
+        if let Some(d) = &self.description {
+            s.push_str(" — ");
+            s.push_str(d);
+        }
+        s
+    }
 }
 
 /// What a node needs to know about the scenario to compile.

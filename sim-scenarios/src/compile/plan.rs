@@ -53,6 +53,11 @@ pub struct HopPlan {
     /// `None` for every other kind.
     #[serde(default)]
     pub meter: Option<MeterPlan>,
+    /// For a node that is an input (a backend: the user's API), what it
+    /// is: "input: your API, not an Azure figure", the fields that took
+    /// the catalog's estimate, and its `description`.
+    #[serde(default)]
+    pub input: Option<String>,
 }
 
 /// What `explain` and the run's warning say about an Azure Firewall with
@@ -366,6 +371,7 @@ pub(crate) fn plan(
                 meter: node.meter.as_ref().filter(|_| !r.path[..j].contains(name)).map(|m| {
                     meter(m, r, nodes, &segs, j, rate, &floors, req_b + if round_trip { resp_b } else { 0.0 })
                 }),
+                input: node.input.as_ref().map(|n| n.label()),
             }
         })
         .collect()

@@ -20,7 +20,10 @@
 //! ([`INTERVAL_METHOD`]), whose ends the search locates by stepping outward
 //! from the bracket. The capacity is then re-run at twice the run length.
 //! The bottleneck is the busiest resource at the lowest rate seen to break
-//! the SLO.
+//! the SLO. When it is a `backend` (an input: the user's API, not an Azure
+//! component), the search runs again with every backend's servers
+//! unbounded, and that capacity is the platform's: the Azure design's
+//! limit rather than the invented backend's.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -124,6 +127,16 @@ pub struct RouteCapacity {
     pub bottleneck: Option<String>,
     /// Its utilisation there.
     pub bottleneck_utilization: Option<f64>,
+    /// Whether the bottleneck is an input, a `backend` (the user's API),
+    /// rather than an Azure component.
+    #[serde(default)]
+    pub bottleneck_is_input: bool,
+    /// When the bottleneck is an input: the same search with every
+    /// backend's servers unbounded (their service times still count, they
+    /// never queue), so the capacity is the Azure design's, not the
+    /// backend's. `None` otherwise.
+    #[serde(default)]
+    pub without_backend_limits: Option<Box<RouteCapacity>>,
     /// Every evaluation at the scenario's run length, in the order made
     /// (bracketing, bisection, then the interval's ends).
     pub probes: Vec<Probe>,
@@ -353,9 +366,32 @@ pub fn capacity(
             // The route alone, with its scenario's other settings.
             let mut alone = spec.clone();
             alone.routes = vec![spec.routes[*i].clone()];
-            search_route(scenario, &alone, name, rate0, slo, search, on_probe)
+            let mut found = search_route(scenario, &alone, name, rate0, slo, search, on_probe)?;
+            if found.bottleneck.as_deref().is_some_and(|b| is_backend(&alone, b)) {
+                found.bottleneck_is_input = true;
+                let unbounded = without_backend_limits(&alone);
+                let platform =
+                    search_route(scenario, &unbounded, name, rate0, slo, search, on_probe)?;
+                found.without_backend_limits = Some(Box::new(platform));
+            }
+            Ok(found)
         })
         .collect()
+}
+
+/// Whether `node` is a `backend` of `spec` (an input: the user's API).
+fn is_backend(spec: &ScenarioSpec, node: &str) -> bool {
+    spec.nodes.get(node).is_some_and(|n| n["kind"] == "backend")
+}
+
+/// `spec` with every backend's servers unbounded: what the platform
+/// carries when the backends never queue.
+fn without_backend_limits(spec: &ScenarioSpec) -> ScenarioSpec {
+    let mut s = spec.clone();
+    for n in s.nodes.values_mut().filter(|n| n["kind"] == "backend") {
+        n["servers"] = Value::from("unbounded");
+    }
+    s
 }
 
 /// Simulates `spec` at `rate0 * factor` and summarises it against `slo`.
@@ -627,6 +663,8 @@ fn search_route(
         twice_the_length,
         bottleneck: breaking.as_ref().and_then(|p| p.bottleneck.clone()),
         bottleneck_utilization: breaking.and_then(|p| p.bottleneck_utilization),
+        bottleneck_is_input: false,
+        without_backend_limits: None,
         probes,
     })
 }

@@ -450,6 +450,8 @@ mod tests {
                 "name": name, "offered": 1, "completed": 1, "rejected": 0, "timed_out": 0,
                 "latency_ms": {"mean": 1.0, "mean_ci95": null, "p50": 1.0, "p90": 1.0, "p99": 1.0,
                                "p999": 1.0, "max": 1.0},
+                "platform_ms": {"mean": 1.0, "mean_ci95": null, "p50": 1.0, "p90": 1.0, "p99": 1.0,
+                                "p999": 1.0, "max": 1.0},
                 "throughput_per_s": 1.0, "bottleneck": null, "bottleneck_utilization": null,
                 "auth_added_ms": null, "findings": [], "hops": []
             }))
@@ -458,6 +460,8 @@ mod tests {
                 baseline: "a".into(),
                 mean: Estimate { estimate: d, ci95: Some([d - 0.1, d + 0.1]) },
                 p99: Estimate { estimate: d, ci95: None },
+                platform_mean: Estimate { estimate: d, ci95: None },
+                platform_p99: Estimate { estimate: d, ci95: None },
                 comparable: true,
             });
             base.routes.push(r);

@@ -70,19 +70,26 @@ pub(crate) fn node(value: &str, path: impl Into<String>) -> Result<(), Invalid> 
     Err(Invalid::new(path, format!("node name {value:?} is not allowed: {NODE_RULE}; rename it")))
 }
 
+/// A free text (a scenario's or a node's `description`): no control
+/// character but line breaks.
+pub(crate) fn description(text: &str, path: impl Into<String>) -> Result<(), Invalid> {
+    match text.chars().find(|c| c.is_control() && *c != '\n') {
+        Some(c) => Err(Invalid::new(
+            path,
+            format!("holds the control character {c:?}; only text and line breaks are allowed"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks every name the spec itself holds: the scenario's name and
 /// description, node names, route names, and the node names of paths,
 /// return paths and links. (Names inside node objects, such as CAs and a
 /// call's `via`, are checked where those are read.)
 pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Invalid> {
     name(&spec.name, "name", "the scenario name")?;
-    if let Some(d) = &spec.description
-        && let Some(c) = d.chars().find(|c| c.is_control() && *c != '\n')
-    {
-        return Err(Invalid::new(
-            "description",
-            format!("holds the control character {c:?}; only text and line breaks are allowed"),
-        ));
+    if let Some(d) = &spec.description {
+        description(d, "description")?;
     }
     for n in spec.nodes.keys() {
         node(n, key_path("nodes", n))?;

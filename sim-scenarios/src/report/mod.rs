@@ -19,6 +19,7 @@
 //! | `routes[i].retries`, `routes[i].throttled` | retries of nested calls (each walks the call's path again and loads it), and requests or call attempts a rate limit throttled (retried ones included) |
 //! | `routes[i].calls[k].{call,node,attempts,throttled,errors,timed_out,retries}` | per nested call (token exchange, JWKS fetch, protocol transition): attempts started (retries included) and how many were throttled (429), failed by the call's failure probability, or timed out at the caller, and how many were retries |
 //! | `routes[i].latency_ms.{mean,p50,p90,p99,p999,max}` | end-to-end latency of the *completed* requests \[ms\]; the mean and max are exact, percentiles have 3 significant digits and never exceed `max`; all `null` when the route completed none |
+//! | `routes[i].platform_ms.{mean,mean_ci95,p50,p90,p99,p999,max}` and `…_ci95` | the platform latency \[ms\]: each completed request's latency minus its time at the route's backends (wait, service and delay at `backend` nodes, the user's API: an input, not an Azure figure), with the estimators and intervals of `latency_ms`; equal to `latency_ms` on a route without a backend |
 //! | `routes[i].rejected_share`, `routes[i].timed_out_share`, `routes[i].failed_share` | `rejected / offered`, `timed_out / offered` and `failed / offered`; `null` when nothing was offered |
 //! | `mean_rate_per_s` | the workload's long-run mean arrival rate \[1/s\], per route (`compare`) or in total (`mix`): `rate_per_s` for `poisson` and `constant`; for `on_off`, `rate_per_s` is the rate *during bursts* and the mean is `rate_per_s × on_ms / (on_ms + off_ms)`; for `mmpp2`, the rates weighted by their mean sojourns |
 //! | `common_random_numbers` | true when every route saw the same demand in each replication (mode `compare` without `common_random_numbers: false`) |
@@ -28,7 +29,7 @@
 //! | `precision` | with `--precision`: `{target, on, replications, reached, worst_relative_half_width}`; `null` otherwise |
 //! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached`, `firewall_limit_unpublished` (an Azure Firewall's per-request limit is the catalog's estimate: where it would saturate) |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
-//! | `routes[i].vs_baseline.{baseline, mean, p99, comparable}` | this route minus the baseline, replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
+//! | `routes[i].vs_baseline.{baseline, mean, p99, platform_mean, platform_p99, comparable}` | this route minus the baseline (`platform_*`: of the platform latency), replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
 //! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (`sim_core::analytic`: product form, M/G/1 Pollaczek–Khinchine, M/M/c/K, Allen–Cunneen); `null` when a station without a queue limit or a link is overloaded, and in mode mix |
 //! | `routes[i].analytic_class` | `"exact"` when that formula is the model's true mean (Poisson arrivals into exponential FIFO stations, one last single-server or finite exponential queue; the simulation should agree within its interval plus 1 %), `"approximation"` otherwise (stated tolerance 15 % at low load); `null` when there is no estimate |
 //! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
@@ -36,7 +37,7 @@
 //! | `routes[i].bottleneck` | the station or link with the highest utilisation on the route (`null` if none is capacity-limited) |
 //! | `routes[i].bottleneck_utilization` | its utilisation |
 //! | `routes[i].auth_added_ms.{mean,p50,p99}` | what end-user authorisation (validate-jwt, token exchange, JWKS fetches, protocol transition) adds: the route minus its twin without it, same seed; `null` for routes without authorisation |
-//! | `routes[i].findings[k].{severity,check,message}` | what the route checks found: `error` (`tls_trust`: an initiator does not trust the terminator's CA; `tls_termination`: the route ends at a node that passes traffic on; `ping_pong`: the path bounces back through a pass-through node or loops; `asymmetric_path`) or `warning` (`firewall_bypass`, `apim_egress`) |
+//! | `routes[i].findings[k].{severity,check,message}` | what the route checks found: `error` (`tls_trust`: an initiator does not trust the terminator's CA; `tls_termination`: the route ends at a node that passes traffic on; `ping_pong`: the path bounces back through a pass-through node or loops; `asymmetric_path`) or `warning` (`firewall_bypass`, `apim_egress`, `estimated_backend`: a backend on the route takes its service law or servers from the catalog's estimate) |
 //! | `routes[i].hops[j].node` | the node at position `j` of the path |
 //! | `routes[i].hops[j].{wait_ms_mean,service_ms_mean,link_ms_mean,serialization_ms_mean}` | mean per completed request: queueing wait and service at the node, latency and serialisation (transmitter wait included) of the link to the next node; both directions of a round trip summed |
 //! | `routes[i].hops[j].handshake_ms_mean` | mean wait for new connections opened at this node (TCP/TLS round trips to the next terminator); the terminator's handshake CPU is in its `service_ms_mean` |
@@ -59,7 +60,7 @@ pub use state::{
     HistogramError, MergeError, ResourceState, RouteState, StateError, decode_histogram,
     encode_histogram, merge_states, parse_decimal,
 };
-pub use summary::{Accumulators, Resource, RouteSummary};
+pub use summary::{Accumulators, LatencyAccumulators, Resource, RouteSummary};
 pub use verdict::SloVerdict;
 pub use warnings::{INCOMPLETE, SATURATED, UNSTABLE, Warning, WarningKind};
 
@@ -145,6 +146,10 @@ pub struct RouteReport {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<OverloadStop>,
     pub latency_ms: LatencyReport,
+    /// The route's latency minus the time its requests spent at its
+    /// backends (their queueing wait, service and delay): what the
+    /// platform adds. Equal to `latency_ms` on a route without a backend.
+    pub platform_ms: LatencyReport,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
@@ -272,6 +277,28 @@ pub struct LatencyReport {
     pub max: Option<f64>,
 }
 
+impl LatencyReport {
+    /// The report of one latency measure; every figure `None` unless
+    /// `done` (the route completed requests).
+    fn of(l: &sim_core::stats::LatencyStats, done: bool) -> Self {
+        let some = |v: f64| done.then_some(v);
+        let ci = |k: usize| l.quantile_ci95_ms(k).map(|(lo, hi)| [lo, hi]).filter(|_| done);
+        LatencyReport {
+            mean: some(l.mean_ms()),
+            mean_ci95: l.mean_ci95_ms().map(|(lo, hi)| [lo, hi]).filter(|_| done),
+            p50: some(l.quantile_ms(0.50)),
+            p50_ci95: ci(0),
+            p90: some(l.quantile_ms(0.90)),
+            p90_ci95: ci(1),
+            p99: some(l.quantile_ms(0.99)),
+            p99_ci95: ci(2),
+            p999: some(l.quantile_ms(0.999)),
+            p999_ci95: ci(3),
+            max: some(l.max_ms()),
+        }
+    }
+}
+
 /// A route minus the baseline route, replication by replication (both
 /// routes saw the same demand: common random numbers) \[ms\].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -280,6 +307,9 @@ pub struct Difference {
     pub baseline: String,
     pub mean: Estimate,
     pub p99: Estimate,
+    /// The same differences of the platform latency (`platform_ms`).
+    pub platform_mean: Estimate,
+    pub platform_p99: Estimate,
     /// Whether both routes completed (nearly) the same requests: false when
     /// their shares of completed requests differ by more than
     /// [`COMPARABLE_SHARES`]; the latencies of two different sets of
@@ -400,14 +430,17 @@ pub fn report_against(
         }
     };
     let runs = sims.routes(scenario);
-    let per_rep: Vec<(Vec<f64>, Vec<f64>)> = runs
+    // Per route, end to end then platform: each replication's mean and p99.
+    let per_rep: Vec<[(Vec<f64>, Vec<f64>); 2]> = runs
         .iter()
         .map(|run| {
             let st = run.stats();
-            (
-                st.replication_means_ms(),
-                st.replication_quantiles_ms().iter().map(|q| q[2]).collect(),
-            )
+            [st.latency(), st.platform()].map(|l| {
+                (
+                    l.replication_means_ms(),
+                    l.replication_quantiles_ms().iter().map(|q| q[2]).collect(),
+                )
+            })
         })
         .collect();
     let spec = scenario.spec();
@@ -459,8 +492,10 @@ pub fn report_against(
         }
         r.vs_baseline = Some(Difference {
             baseline: names[base].to_string(),
-            mean: Estimate::of(&per_rep[k].0, &per_rep[base].0),
-            p99: Estimate::of(&per_rep[k].1, &per_rep[base].1),
+            mean: Estimate::of(&per_rep[k][0].0, &per_rep[base][0].0),
+            p99: Estimate::of(&per_rep[k][0].1, &per_rep[base][0].1),
+            platform_mean: Estimate::of(&per_rep[k][1].0, &per_rep[base][1].0),
+            platform_p99: Estimate::of(&per_rep[k][1].1, &per_rep[base][1].1),
             comparable: (share - base_share).abs() <= COMPARABLE_SHARES,
         });
     }
@@ -484,8 +519,6 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
     let summary = RouteSummary::of(run);
     // Nothing completed: no latency figure at all, rather than zeros.
     let done = stats.completed() > 0;
-    let some = |v: f64| done.then_some(v);
-    let ci = |k: usize| stats.quantile_ci95_ms(k).map(|(l, h)| [l, h]).filter(|_| done);
     let share = |n: u64| (stats.offered() > 0).then(|| n as f64 / stats.offered() as f64);
     let hops = route
         .hops()
@@ -535,19 +568,8 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
             max_in_flight: route.workload().max_in_flight(),
             unfinished: stats.unfinished(),
         }),
-        latency_ms: LatencyReport {
-            mean: some(summary.mean_ms),
-            mean_ci95: summary.mean_ci95_ms.filter(|_| done),
-            p50: some(summary.quantile_ms(0.50)),
-            p50_ci95: ci(0),
-            p90: some(summary.quantile_ms(0.90)),
-            p90_ci95: ci(1),
-            p99: some(summary.quantile_ms(0.99)),
-            p99_ci95: ci(2),
-            p999: some(summary.quantile_ms(0.999)),
-            p999_ci95: ci(3),
-            max: some(summary.max_ms()),
-        },
+        latency_ms: LatencyReport::of(stats.latency(), done),
+        platform_ms: LatencyReport::of(stats.platform(), done),
         throughput_per_s: summary.throughput_per_s,
         bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
         bottleneck: summary.busiest.map(|b| b.0),

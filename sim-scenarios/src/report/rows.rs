@@ -27,6 +27,10 @@ pub struct Row {
     pub p99_ms: Option<f64>,
     pub p999_ms: Option<f64>,
     pub max_ms: Option<f64>,
+    pub platform_mean_ms: Option<f64>,
+    pub platform_mean_ci95_ms: Option<[f64; 2]>,
+    pub platform_p50_ms: Option<f64>,
+    pub platform_p99_ms: Option<f64>,
     pub throughput_per_s: f64,
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
@@ -49,6 +53,9 @@ pub const ROW_COLUMNS: &[&str] = &[
     "p99_ms",
     "p999_ms",
     "max_ms",
+    "platform_mean_ms",
+    "platform_p50_ms",
+    "platform_p99_ms",
     "throughput_per_s",
     "bottleneck",
     "bottleneck_utilization",
@@ -99,6 +106,10 @@ impl Row {
             p99_ms: some(summary.quantile_ms(0.99)),
             p999_ms: some(summary.quantile_ms(0.999)),
             max_ms: some(summary.max_ms()),
+            platform_mean_ms: some(summary.platform_mean_ms),
+            platform_mean_ci95_ms: summary.platform_mean_ci95_ms.filter(|_| acc.completed > 0),
+            platform_p50_ms: some(summary.platform_quantile_ms(0.5)),
+            platform_p99_ms: some(summary.platform_quantile_ms(0.99)),
             throughput_per_s: summary.throughput_per_s,
             bottleneck: summary.busiest.as_ref().map(|b| b.0.clone()),
             bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
@@ -126,6 +137,9 @@ impl Row {
             opt(self.p99_ms),
             opt(self.p999_ms),
             opt(self.max_ms),
+            opt(self.platform_mean_ms),
+            opt(self.platform_p50_ms),
+            opt(self.platform_p99_ms),
             self.throughput_per_s.to_string(),
             csv_field(self.bottleneck.as_deref().unwrap_or("")),
             opt(self.bottleneck_utilization),
@@ -136,7 +150,7 @@ impl Row {
 
     /// The row as one JSON object (JSON Lines): `point`, `values` (path →
     /// value, read as JSON where it parses), `route`, then the columns of
-    /// [`ROW_COLUMNS`] and `mean_ci95_ms`.
+    /// [`ROW_COLUMNS`], `mean_ci95_ms` and `platform_mean_ci95_ms`.
     pub fn to_json(&self, paths: &[String]) -> Value {
         let values: serde_json::Map<String, Value> = paths
             .iter()
@@ -166,6 +180,13 @@ impl Row {
         m.insert("p99_ms", self.p99_ms.map_or(Value::Null, Value::from));
         m.insert("p999_ms", self.p999_ms.map_or(Value::Null, Value::from));
         m.insert("max_ms", self.max_ms.map_or(Value::Null, Value::from));
+        m.insert("platform_mean_ms", self.platform_mean_ms.map_or(Value::Null, Value::from));
+        m.insert(
+            "platform_mean_ci95_ms",
+            self.platform_mean_ci95_ms.map_or(Value::Null, |[a, b]| Value::from(vec![a, b])),
+        );
+        m.insert("platform_p50_ms", self.platform_p50_ms.map_or(Value::Null, Value::from));
+        m.insert("platform_p99_ms", self.platform_p99_ms.map_or(Value::Null, Value::from));
         m.insert("throughput_per_s", Value::from(self.throughput_per_s));
         m.insert("bottleneck", self.bottleneck.clone().map_or(Value::Null, Value::from));
         m.insert(

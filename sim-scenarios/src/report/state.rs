@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 use crate::report::rows::Row;
-use crate::report::summary::{Accumulators, Resource, RouteSummary};
+use crate::report::summary::{Accumulators, LatencyAccumulators, Resource, RouteSummary};
 use crate::run::RouteRun;
 use crate::text::Shown;
 
@@ -158,6 +158,134 @@ pub struct RouteState {
     /// The end-to-end latency histogram \[ns\], HdrHistogram V2 compressed
     /// (deflate), base64: what HdrHistogram log tools read.
     pub histogram: String,
+    /// The platform latency (each completed request's latency minus its
+    /// time at the route's backends), kept as the end-to-end latency is.
+    pub platform: LatencyState,
+}
+
+/// One latency measure besides the end-to-end one (the platform
+/// latency), in the form of [`RouteState`]'s own fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyState {
+    /// Sum of the completed requests' values \[ns\], as a decimal integer.
+    pub sum_ns: String,
+    /// Exact maximum \[ns\].
+    pub max_ns: u64,
+    /// (replication index, mean \[ms\]) for each replication.
+    pub replication_means_ms: Vec<(u64, f64)>,
+    /// The histogram \[ns\], as [`RouteState::histogram`].
+    pub histogram: String,
+}
+
+impl LatencyState {
+    fn of(stats: &sim_core::stats::LatencyStats, first_replication: u64) -> Self {
+        LatencyState {
+            sum_ns: stats.sum_ns().to_string(),
+            max_ns: stats.max_ns(),
+            replication_means_ms: numbered(stats.replication_means_ms(), first_replication),
+            histogram: encode_histogram(stats.histogram()),
+        }
+    }
+
+    /// Adds another state's values (other replications of the same route).
+    fn merge(&mut self, other: &LatencyState) -> Result<(), MergeError> {
+        self.histogram = added(&self.histogram, &other.histogram)?;
+        self.sum_ns = (u128_of(&self.sum_ns) + u128_of(&other.sum_ns)).to_string();
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.replication_means_ms.extend_from_slice(&other.replication_means_ms);
+        self.replication_means_ms.sort_by_key(|(r, _)| *r);
+        Ok(())
+    }
+
+    fn accumulators(&self) -> Result<LatencyAccumulators<'static>, MergeError> {
+        Ok(LatencyAccumulators {
+            sum_ns: u128_of(&self.sum_ns),
+            max_ns: self.max_ns,
+            replication_means_ms: self.replication_means_ms.iter().map(|(_, m)| *m).collect(),
+            histogram: Cow::Owned(decode_histogram(&self.histogram)?),
+        })
+    }
+}
+
+/// Per-replication means numbered from `first`.
+fn numbered(means: Vec<f64>, first: u64) -> Vec<(u64, f64)> {
+    means.into_iter().enumerate().map(|(i, m)| (first + i as u64, m)).collect()
+}
+
+/// The sum of two encoded histograms, encoded.
+fn added(a: &str, b: &str) -> Result<String, MergeError> {
+    let mut h = decode_histogram(a)?;
+    h.add(decode_histogram(b)?).map_err(|e| MergeError::HistogramsDiffer(format!("{e:?}")))?;
+    Ok(encode_histogram(&h))
+}
+
+/// Checks one latency measure of a state against its `completed` count:
+/// the histogram decodes and holds `completed` values, its largest bucket
+/// holds `max_ns`, the sum lies between `completed` times the smallest
+/// value and `completed × max_ns`; the replications are exactly
+/// `0..replications`, each mean finite and between 0 and the maximum.
+/// Messages name the fields with `prefix` (`""` or `"platform."`).
+fn check_measure(
+    prefix: &str,
+    m: &LatencyState,
+    completed: u64,
+    replications: u64,
+) -> Result<(), StateError> {
+    let bad = |m: String| Err(StateError::Inconsistent(m));
+    let sum_field =
+        if prefix.is_empty() { "latency_sum_ns".to_string() } else { format!("{prefix}sum_ns") };
+    let sum = parse_decimal(&sum_field, &m.sum_ns)?;
+    let h = decode_histogram(&m.histogram)?;
+    if h.len() != completed {
+        return bad(format!(
+            "the {prefix}histogram holds {} values, completed is {completed}",
+            h.len()
+        ));
+    }
+    if completed == 0 {
+        if m.max_ns != 0 || sum != 0 {
+            return bad(format!(
+                "nothing completed, yet {prefix}max_ns is {} and {sum_field} {sum}",
+                m.max_ns
+            ));
+        }
+    } else {
+        // The engine records max(ns, 1): the histogram's top bucket is
+        // that of the exact maximum.
+        if !h.equivalent(h.max(), m.max_ns.max(1)) {
+            return bad(format!(
+                "{prefix}max_ns {} is not in the {prefix}histogram's largest bucket (about {})",
+                m.max_ns,
+                h.max()
+            ));
+        }
+        let n = u128::from(completed);
+        let low = if h.min() > 1 { n * u128::from(h.lowest_equivalent(h.min())) } else { 0 };
+        if sum < low || sum > n * u128::from(m.max_ns) {
+            return bad(format!(
+                "{sum_field} {sum} is outside what {completed} values between the {prefix}histogram's smallest and {prefix}max_ns {} can sum to",
+                m.max_ns
+            ));
+        }
+    }
+    let reps: Vec<u64> = m.replication_means_ms.iter().map(|(r, _)| *r).collect();
+    if !reps.iter().copied().eq(0..replications) {
+        return bad(format!(
+            "the {prefix}replications are {reps:?}, the manifest says 0..{replications}"
+        ));
+    }
+    let max_ms = m.max_ns as f64 / 1e6;
+    if let Some((r, mean)) = m
+        .replication_means_ms
+        .iter()
+        .find(|(_, v)| !v.is_finite() || *v < 0.0 || *v > max_ms * (1.0 + 1e-9) + 1e-9)
+    {
+        return bad(format!(
+            "replication {r} has the {prefix}mean {mean} ms, outside 0..=max {max_ms} ms"
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) fn u128_of(s: &str) -> u128 {
@@ -194,12 +322,13 @@ impl RouteState {
     /// (`failed > 0` needs `throttled > 0` or a nested call, which a
     /// state does not record, so only `throttled <= offered + retries`
     /// per call is not checked: a route may make several calls);
-    /// the histogram
-    /// decodes and holds `completed` values, its largest bucket holds
-    /// `max_ns`, and the latency sum lies between `completed` times the
-    /// smallest value and `completed × max_ns`; the replications are
+    /// for the end-to-end latency and for the platform latency alike, the
+    /// histogram decodes and holds `completed` values, its largest bucket
+    /// holds the maximum, and the sum lies between `completed` times the
+    /// smallest value and `completed ×` the maximum; the replications are
     /// exactly `0..replications`, each mean finite and between 0 and the
-    /// maximum; every resource was busy at most its capacity, each named
+    /// maximum; the platform latency's sum, maximum and replication means
+    /// are at most the latency's; every resource was busy at most its capacity, each named
     /// once; the varied values are `values`.
     ///
     /// # Errors
@@ -213,7 +342,6 @@ impl RouteState {
                 self.point, self.values, values
             ));
         }
-        let sum = parse_decimal("latency_sum_ns", &self.latency_sum_ns)?;
         parse_decimal("span_ns", &self.span_ns)?;
         let total = self
             .completed
@@ -232,54 +360,25 @@ impl RouteState {
                 self.unfinished
             ));
         }
-        let h = decode_histogram(&self.histogram)?;
-        if h.len() != self.completed {
+        check_measure("", &self.end_to_end(), self.completed, replications)?;
+        check_measure("platform.", &self.platform, self.completed, replications)?;
+        // A request's platform latency is its latency minus its time at the
+        // backends: never more, in sum and at the maximum.
+        let (sum, platform_sum) = (u128_of(&self.latency_sum_ns), u128_of(&self.platform.sum_ns));
+        if platform_sum > sum || self.platform.max_ns > self.max_ns {
             return bad(format!(
-                "the histogram holds {} values, completed is {}",
-                h.len(),
-                self.completed
+                "the platform latency (sum {platform_sum} ns, max {} ns) exceeds the latency (sum {sum} ns, max {} ns) it is part of",
+                self.platform.max_ns, self.max_ns
             ));
         }
-        if self.completed == 0 {
-            if self.max_ns != 0 || sum != 0 {
-                return bad(format!(
-                    "nothing completed, yet max_ns is {} and latency_sum_ns {sum}",
-                    self.max_ns
-                ));
-            }
-        } else {
-            // The engine records max(ns, 1): the histogram's top bucket is
-            // that of the exact maximum.
-            if !h.equivalent(h.max(), self.max_ns.max(1)) {
-                return bad(format!(
-                    "max_ns {} is not in the histogram's largest bucket (about {})",
-                    self.max_ns,
-                    h.max()
-                ));
-            }
-            let n = u128::from(self.completed);
-            let low = if h.min() > 1 { n * u128::from(h.lowest_equivalent(h.min())) } else { 0 };
-            if sum < low || sum > n * u128::from(self.max_ns) {
-                return bad(format!(
-                    "latency_sum_ns {sum} is outside what {} latencies between the histogram's smallest and max_ns {} can sum to",
-                    self.completed, self.max_ns
-                ));
-            }
-        }
-        let reps: Vec<u64> = self.replication_means_ms.iter().map(|(r, _)| *r).collect();
-        if !reps.iter().copied().eq(0..replications) {
-            return bad(format!(
-                "the replications are {reps:?}, the manifest says 0..{replications}"
-            ));
-        }
-        let max_ms = self.max_ns as f64 / 1e6;
-        if let Some((r, m)) = self
+        if let Some(((r, m), (_, p))) = self
             .replication_means_ms
             .iter()
-            .find(|(_, m)| !m.is_finite() || *m < 0.0 || *m > max_ms * (1.0 + 1e-9) + 1e-9)
+            .zip(&self.platform.replication_means_ms)
+            .find(|((_, m), (_, p))| *p > *m * (1.0 + 1e-9) + 1e-9)
         {
             return bad(format!(
-                "replication {r} has the mean {m} ms, outside 0..=max {max_ms} ms"
+                "replication {r} has the platform mean {p} ms, above its mean latency {m} ms"
             ));
         }
         for (i, r) in self.resources.iter().enumerate() {
@@ -321,12 +420,7 @@ impl RouteState {
             latency_sum_ns: stats.latency_sum_ns().to_string(),
             max_ns: stats.max_ns(),
             span_ns: stats.span_ns().to_string(),
-            replication_means_ms: stats
-                .replication_means_ms()
-                .into_iter()
-                .enumerate()
-                .map(|(i, m)| (first_replication + i as u64, m))
-                .collect(),
+            replication_means_ms: numbered(stats.replication_means_ms(), first_replication),
             resources: Resource::on_route(run)
                 .into_iter()
                 .map(|r| ResourceState {
@@ -336,6 +430,17 @@ impl RouteState {
                 })
                 .collect(),
             histogram: encode_histogram(stats.histogram()),
+            platform: LatencyState::of(stats.platform(), first_replication),
+        }
+    }
+
+    /// The end-to-end fields as a [`LatencyState`].
+    fn end_to_end(&self) -> LatencyState {
+        LatencyState {
+            sum_ns: self.latency_sum_ns.clone(),
+            max_ns: self.max_ns,
+            replication_means_ms: self.replication_means_ms.clone(),
+            histogram: self.histogram.clone(),
         }
     }
 
@@ -365,10 +470,8 @@ impl RouteState {
                 replication: *rep,
             });
         }
-        let mut h = decode_histogram(&self.histogram)?;
-        h.add(decode_histogram(&other.histogram)?)
-            .map_err(|e| MergeError::HistogramsDiffer(format!("{e:?}")))?;
-        self.histogram = encode_histogram(&h);
+        self.histogram = added(&self.histogram, &other.histogram)?;
+        self.platform.merge(&other.platform)?;
         self.offered += other.offered;
         self.completed += other.completed;
         self.rejected += other.rejected;
@@ -416,6 +519,7 @@ impl RouteState {
             span_ns: u128_of(&self.span_ns),
             replication_means_ms: self.replication_means_ms.iter().map(|(_, m)| *m).collect(),
             histogram: Cow::Owned(histogram),
+            platform: self.platform.accumulators()?,
             resources: self
                 .resources
                 .iter()

@@ -68,6 +68,48 @@ impl Resource {
     }
 }
 
+/// The exact accumulators of one latency measure (the end-to-end latency
+/// or the platform latency) of a route's completed requests.
+#[derive(Debug, Clone)]
+pub struct LatencyAccumulators<'a> {
+    /// Sum of the latencies \[ns\].
+    pub sum_ns: u128,
+    /// Exact maximum \[ns\].
+    pub max_ns: u64,
+    /// Mean of each replication \[ms\].
+    pub replication_means_ms: Vec<f64>,
+    /// Histogram \[ns\].
+    pub histogram: Cow<'a, Histogram<u64>>,
+}
+
+impl<'a> LatencyAccumulators<'a> {
+    /// The accumulators of a live run's measure.
+    pub fn of(stats: &'a sim_core::stats::LatencyStats) -> Self {
+        LatencyAccumulators {
+            sum_ns: stats.sum_ns(),
+            max_ns: stats.max_ns(),
+            replication_means_ms: stats.replication_means_ms(),
+            histogram: Cow::Borrowed(stats.histogram()),
+        }
+    }
+
+    /// Exact mean \[ms\] of `completed` values (0 when none completed).
+    pub fn mean_ms(&self, completed: u64) -> f64 {
+        if completed == 0 { 0.0 } else { self.sum_ns as f64 / completed as f64 / 1e6 }
+    }
+
+    /// 95 % Student-t interval of the mean across replications \[ms\].
+    pub fn mean_ci95_ms(&self) -> Option<[f64; 2]> {
+        mean_ci95(&self.replication_means_ms).map(|i| [i.low, i.high])
+    }
+
+    /// The `q`-quantile \[ms\] of `completed` values, never above the exact
+    /// maximum; 0 when nothing completed.
+    pub fn quantile_ms(&self, q: f64, completed: u64) -> f64 {
+        quantile_at_most_max_ns(&self.histogram, q, self.max_ns, completed) as f64 / 1e6
+    }
+}
+
 /// The exact accumulators a summary is computed from.
 #[derive(Debug, Clone)]
 pub struct Accumulators<'a> {
@@ -97,6 +139,9 @@ pub struct Accumulators<'a> {
     pub replication_means_ms: Vec<f64>,
     /// End-to-end latency histogram \[ns\].
     pub histogram: Cow<'a, Histogram<u64>>,
+    /// Platform latency: each request's latency minus its time at the
+    /// route's backends (external stations).
+    pub platform: LatencyAccumulators<'a>,
     /// Capacity-limited resources on the route.
     pub resources: Vec<Resource>,
 }
@@ -109,6 +154,11 @@ pub struct RouteSummary<'a> {
     pub mean_ms: f64,
     /// 95 % Student-t interval of the mean across replications \[ms\].
     pub mean_ci95_ms: Option<[f64; 2]>,
+    /// Mean platform latency \[ms\] (the latency without the backends'
+    /// time; 0 when none completed).
+    pub platform_mean_ms: f64,
+    /// Its 95 % Student-t interval across replications \[ms\].
+    pub platform_mean_ci95_ms: Option<[f64; 2]>,
     /// Completed requests per second of the measurement span.
     pub throughput_per_s: f64,
     /// The busiest capacity-limited resource and its utilisation (the
@@ -137,6 +187,8 @@ impl<'a> RouteSummary<'a> {
         RouteSummary {
             mean_ms,
             mean_ci95_ms: mean_ci95(&acc.replication_means_ms).map(|i| [i.low, i.high]),
+            platform_mean_ms: acc.platform.mean_ms(acc.completed),
+            platform_mean_ci95_ms: acc.platform.mean_ci95_ms(),
             throughput_per_s,
             busiest,
             acc,
@@ -160,6 +212,7 @@ impl<'a> RouteSummary<'a> {
             span_ns: st.span_ns(),
             replication_means_ms: st.replication_means_ms(),
             histogram: Cow::Borrowed(st.histogram()),
+            platform: LatencyAccumulators::of(st.platform()),
             resources: Resource::on_route(run),
         })
     }
@@ -174,6 +227,12 @@ impl<'a> RouteSummary<'a> {
     pub fn quantile_ms(&self, q: f64) -> f64 {
         let (acc, h) = (&self.acc, self.acc.histogram.as_ref());
         quantile_at_most_max_ns(h, q, acc.max_ns, acc.completed) as f64 / 1e6
+    }
+
+    /// The `q`-quantile of platform latency \[ms\] (see
+    /// [`Self::quantile_ms`]).
+    pub fn platform_quantile_ms(&self, q: f64) -> f64 {
+        self.acc.platform.quantile_ms(q, self.acc.completed)
     }
 
     /// Whether the route carried its load: no capacity-limited resource on

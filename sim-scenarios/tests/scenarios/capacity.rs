@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use serde_json::json;
-use sim_scenarios::experiment::{Search, Slo};
+use serde_json::{Value, json};
+use sim_scenarios::experiment::{RouteCapacity, Search, Slo};
 use sim_scenarios::{Scenario, capacity};
 
 /// M/M/1 with service rate μ = 1000/s: the mean sojourn is 1/(μ − λ), so the
@@ -160,6 +160,11 @@ fn latency_that_falls_with_load_is_searched_upward() {
     ] {
         sim_scenarios::file::set_path(&mut doc, p, v).unwrap();
     }
+    // The catalog's backend (lognormal, median 20 ms, σ 0.8) on 64 servers,
+    // as topology A shipped it before issue 11: its tail is what makes
+    // the p99 fall as the token cache warms up with the load.
+    doc["nodes"]["backend"].as_object_mut().unwrap().remove("service_ms");
+    doc["nodes"]["backend"]["servers"] = serde_json::json!(64);
     let slo = Slo::parse("p99<=165ms").unwrap();
     let found = capacity(
         &Scenario::from_value(&file, doc).unwrap(),
@@ -175,4 +180,70 @@ fn latency_that_falls_with_load_is_searched_upward() {
     let cap = r.capacity_per_s.expect("found above the scenario's rate");
     assert!(cap > 1000.0, "capacity {cap}");
     assert!(r.metric_at_capacity_ms.unwrap() <= 165.0);
+}
+
+/// A proxy (M/M/1, μ = 1000/s) before a backend `api` with `backend` as
+/// its node, one way, warm connections, searched under mean <= 4.5 ms.
+fn proxy_then_backend(backend: Value, replications: u64, requests: u64) -> Vec<RouteCapacity> {
+    let doc = json!({
+        "name": "proxy-then-backend", "seed": 7, "replications": replications,
+        "workload": { "arrival": { "kind": "poisson", "rate_per_s": 100 },
+                      "requests": requests, "warmup_requests": requests / 10,
+                      "round_trip": false },
+        "nodes": {
+            "client": { "kind": "client", "connection_reuse": 1.0,
+                        "trusts": ["public", "onprem-root"] },
+            "proxy": { "kind": "station", "servers": 1,
+                       "service_ms": { "kind": "exponential", "mean": 1.0 } },
+            "api": backend
+        },
+        "links": [
+            { "between": ["client", "proxy"], "latency_ms": 0 },
+            { "between": ["proxy", "api"], "latency_ms": 0 }
+        ],
+        "routes": [ { "name": "only", "path": ["client", "proxy", "api"] } ]
+    });
+    let scenario = Scenario::from_value(Path::new("proxy-then-backend.json"), doc).unwrap();
+    capacity(&scenario, None, Slo::parse("mean<=4.5ms").unwrap(), Search::default(), &|_| {})
+        .unwrap()
+}
+
+/// Issue 11 item 7: when the bottleneck is a backend (an input, the user's
+/// API), the search also gives the platform's capacity with every backend
+/// unbounded. The backend is M/M/1 with μ = 500/s: a Jackson network, so
+/// the mean sojourn is 1/(1000 − λ) + 1/(500 − λ), and mean <= 4.5 ms
+/// gives λ* ≈ 195.4/s, limited by the backend. With the backend unbounded
+/// (M/M/∞, mean 2 ms) it is 1/(1000 − λ) + 2 ms, so λ* = 600/s, limited by
+/// the proxy.
+#[test]
+fn issue_11_capacity_without_backend_limits_when_the_backend_is_the_bottleneck() {
+    let backend = json!({ "kind": "backend", "servers": 1,
+                          "service_ms": { "kind": "exponential", "mean": 2.0 } });
+    let found = proxy_then_backend(backend, 4, 100_000);
+    let r = &found[0];
+    // λ* solves 1/(1000 − λ) + 1/(500 − λ) = 0.0045.
+    let (mut lo, mut hi) = (0.0, 499.0);
+    for _ in 0..60 {
+        let mid = (lo + hi) / 2.0;
+        if 1.0 / (1000.0 - mid) + 1.0 / (500.0 - mid) <= 0.0045 { lo = mid } else { hi = mid }
+    }
+    let cap = r.capacity_per_s.expect("a rate meets the SLO");
+    assert!((cap - lo).abs() <= r.precision_per_s + 6.0, "capacity {cap}/s, theory {lo}/s");
+    assert_eq!(r.bottleneck.as_deref(), Some("api"));
+    assert!(r.bottleneck_is_input, "the backend is an input");
+    let p = r.without_backend_limits.as_deref().expect("the platform's capacity");
+    let platform = p.capacity_per_s.expect("a rate meets the SLO without backend limits");
+    assert!((platform - 600.0).abs() <= p.precision_per_s + 12.0, "platform capacity {platform}/s");
+    assert_eq!(p.bottleneck.as_deref(), Some("proxy"));
+    assert!(!p.bottleneck_is_input && p.without_backend_limits.is_none());
+}
+
+/// And when the bottleneck is not a backend, there is nothing to exclude.
+#[test]
+fn issue_11_no_second_search_when_the_platform_is_the_bottleneck() {
+    let backend = json!({ "kind": "backend", "servers": "unbounded", "service_ms": 2.0 });
+    let found = proxy_then_backend(backend, 2, 20_000);
+    assert_eq!(found[0].bottleneck.as_deref(), Some("proxy"));
+    assert!(!found[0].bottleneck_is_input);
+    assert!(found[0].without_backend_limits.is_none());
 }

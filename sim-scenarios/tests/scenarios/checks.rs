@@ -137,7 +137,7 @@ fn token_exchange_bypassing_the_firewall() -> Value {
                       "policies": { "token_exchange": { "via": ["idp"], "cache_hit_ratio": 0.9 } } },
             "idp": { "kind": "identity_provider" },
             "gw": { "kind": "vnet_gateway", "gateway": "vpn", "sku": "VpnGw1AZ" },
-            "backend": { "kind": "backend" }
+            "backend": { "kind": "backend", "servers": 8, "service_ms": 20 }
         },
         "links": [
             { "between": ["client", "fw"], "latency_ms": c(0.1) },

@@ -50,6 +50,11 @@ fn timed_out_requests_are_counted_shared_flagged_and_break_the_comparison() {
             ("workload.requests", "20000"),
             ("workload.warmup_requests", "2000"),
             ("nodes.apim.policies.forward_request_timeout_ms", "40"),
+            // Topology A's backend before issue 11 (the catalog's lognormal,
+            // median 20 ms, σ 0.8, on 64 servers): its tail makes green
+            // and red lose different shares to the timeout.
+            ("nodes.backend.service_ms", r#"{"kind": "lognormal", "mean": 27.54, "p99": 128.6}"#),
+            ("nodes.backend.servers", "64"),
         ],
     );
     let report = run(&r, 42, 2, &|| {}).unwrap();

@@ -18,6 +18,7 @@ mod layers;
 mod load;
 mod messages;
 mod mix;
+mod platform;
 mod precision;
 mod sensitivity;
 mod silent_models;

@@ -24,7 +24,7 @@ fn base() -> Value {
                       "policies": { "token_exchange": { "via": ["fw", "idp"], "cache_hit_ratio": 0.9 } } },
             "idp": { "kind": "identity_provider" },
             "gw": { "kind": "vnet_gateway", "gateway": "vpn", "sku": "VpnGw1AZ" },
-            "backend": { "kind": "backend" }
+            "backend": { "kind": "backend", "servers": 8, "service_ms": 20 }
         },
         "links": [
             { "between": ["client", "fw"], "network": "peering" },
