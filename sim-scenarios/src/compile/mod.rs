@@ -101,7 +101,8 @@ impl Scenario {
     /// # Errors
     ///
     /// Fails when a key is not a catalog figure, a value is not finite and
-    /// above 0 (a `_sigma` may be 0: a constant law), or a value makes
+    /// above 0 (a `_sigma` may be 0: a constant law; so may a figure whose
+    /// default is 0, such as a failure probability), or a value makes
     /// the scenario invalid (a law whose tail passes the limits, say).
     pub fn with_catalog_values(
         &self,
@@ -111,11 +112,16 @@ impl Scenario {
             let path = format!("catalog.{key}");
             let problem = match crate::azure::catalog::FIGURES.iter().find(|f| f.key == key) {
                 None => Some("no such figure; `aznetsim catalog` lists the keys".to_string()),
-                // A shape σ of 0 makes a lognormal a constant; every other
-                // figure a law takes (a median, a rate) must be above 0.
-                Some(_) if !v.is_finite() || v < 0.0 || (v == 0.0 && !key.ends_with("_sigma")) => {
+                // A shape σ of 0 makes a lognormal a constant, and a figure
+                // whose default is 0 (a failure probability) may be 0; every
+                // other figure a law takes (a median, a rate) must be above 0.
+                Some(f)
+                    if !v.is_finite()
+                        || v < 0.0
+                        || (v == 0.0 && !key.ends_with("_sigma") && f.value != 0.0) =>
+                {
                     Some(format!(
-                        "{} cannot be given to the model: a figure must be finite and above 0 (a `_sigma` may be 0)",
+                        "{} cannot be given to the model: a figure must be finite and above 0 (a `_sigma`, or a figure whose default is 0, may be 0)",
                         fmt_num(v)
                     ))
                 }

@@ -159,6 +159,12 @@ pub(super) const LIST: &[Range] = &[
         "Entra ID's token-endpoint limit is not published: from a quarter of External ID's 200/s per tenant to five times it",
     ),
     r(
+        "identity_provider.failure_probability",
+        0.0,
+        0.01,
+        "share of token exchanges that get an error answer: none (the default) to one in a hundred; Entra publishes no error rate",
+    ),
+    r(
         "identity_provider.rate_limit_burst_s",
         0.1,
         10.0,
