@@ -599,9 +599,19 @@ fn at_least_one(c: u32) -> Servers {
 
 pub(crate) fn plain(kind: Kind, station: Station, capacity: String) -> NodeModel {
     NodeModel {
-        kind,
         station_without_auth: Some(station.clone()),
         station: Some(station),
+        ..bare(kind, capacity)
+    }
+}
+
+/// A node of `kind` with no station, no TLS role, no calls and none of the
+/// kind-specific parts: what every constructor starts from.
+fn bare(kind: Kind, capacity: String) -> NodeModel {
+    NodeModel {
+        kind,
+        station: None,
+        station_without_auth: None,
         terminator: None,
         initiator: None,
         calls: Vec::new(),
@@ -629,24 +639,7 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
             ),
         ));
     }
-    Ok(NodeModel {
-        kind: Kind::Client,
-        station: None,
-        station_without_auth: None,
-        terminator: None,
-        initiator: Some(init),
-        calls: Vec::new(),
-        timeout_ms: None,
-        capacity: "origin of requests".into(),
-        wan: None,
-        fastpath: false,
-        circuit_direct: false,
-        backend_connections: None,
-        nominal_per_s: None,
-        firewall: None,
-        meter: None,
-        input: None,
-    })
+    Ok(NodeModel { initiator: Some(init), ..bare(Kind::Client, "origin of requests".into()) })
 }
 
 pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeModel, Invalid> {
@@ -909,14 +902,9 @@ pub(crate) fn apim(
             fmt_num(busy * 100.0),
             units * connections,
         ),
-        wan: None,
-        fastpath: false,
-        circuit_direct: false,
         backend_connections: Some(units * connections),
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
-        firewall: None,
-        meter: None,
-        input: None,
+        ..bare(Kind::Apim, String::new())
     })
 }
 
