@@ -324,7 +324,7 @@ pub(crate) fn write(
 /// Warnings about the results, with their advice (for stderr).
 pub(crate) fn write_warnings(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
     for w in &report.warnings {
-        writeln!(out, "aznetsim: warning: {}", Shown(&w.message))?;
+        writeln!(out, "aznetsim: warning [{}]: {}", w.kind.name(), Shown(&w.message))?;
     }
     Ok(())
 }

@@ -23,8 +23,9 @@ pub const UNSTABLE: f64 = 0.98;
 pub const INCOMPLETE: f64 = 0.001;
 
 /// What a warning is about.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 #[non_exhaustive]
 pub enum WarningKind {
     /// A percentile rests on too few samples per replication to be stable:
@@ -189,6 +190,13 @@ pub struct Warning {
     pub kind: WarningKind,
     /// What is wrong and what to change.
     pub message: String,
+}
+
+impl WarningKind {
+    /// The warning's name, as JSON's `kind` spells it (`too_few_samples`, …).
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
 }
 
 impl std::fmt::Display for WarningKind {
