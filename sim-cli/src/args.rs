@@ -455,6 +455,16 @@ pub(crate) struct ValidateArgs {
     /// Output format on stdout.
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,
+    /// The date certificate expiry is checked against (`certificate_expires`,
+    /// `client_certificate.expires`), YYYY-MM-DD; default: today (UTC, the
+    /// system clock). Give it for reproducible checks in tests and scripts.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub(crate) today: Option<sim_scenarios::file::Date>,
+    /// Warn about a certificate that expires within this many days (0 to
+    /// 3650); an expired one is an error.
+    #[arg(long, value_name = "DAYS", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(0..=i64::from(sim_scenarios::file::limits::MAX_CERT_WARNING_DAYS)))]
+    pub(crate) cert_warning_days: u32,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde::Serialize;
 use sim_scenarios::azure::{Finding, Severity};
+use sim_scenarios::file::Date;
 use sim_scenarios::text::escape;
 
 use super::shared;
@@ -49,7 +50,11 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<ExitCode> {
     if args.scenarios.iter().filter(|p| *p == stdin).count() > 1 {
         bail!("- (stdin) is given more than once: stdin holds one scenario");
     }
-    let verdicts: Vec<FileVerdict> = args.scenarios.iter().map(|p| check(p, args)).collect();
+    let today = match args.today {
+        Some(d) => d,
+        None => Date::today().map_err(anyhow::Error::msg)?,
+    };
+    let verdicts: Vec<FileVerdict> = args.scenarios.iter().map(|p| check(p, args, today)).collect();
     for e in verdicts.iter().filter_map(|v| v.error.as_ref()) {
         eprintln!("aznetsim: error: {}", escape(e));
     }
@@ -102,13 +107,23 @@ fn exit_code(verdicts: &[FileVerdict]) -> ExitCode {
     }
 }
 
-/// Loads one file and collects its routes' findings.
-fn check(path: &Path, args: &ValidateArgs) -> FileVerdict {
+/// Loads one file and collects its routes' findings, certificate expiry
+/// on `today` included.
+fn check(path: &Path, args: &ValidateArgs, today: Date) -> FileVerdict {
     match shared::load(path, &args.overrides.set, &[]) {
         Ok(loaded) => {
             let s = &loaded.scenario;
-            let findings: Vec<Finding> =
-                s.routes().iter().flat_map(|r| r.findings.iter().cloned()).collect();
+            // Expiry is checked here only, against `today`: a run never
+            // depends on the date.
+            let findings: Vec<Finding> = s
+                .routes()
+                .iter()
+                .flat_map(|r| {
+                    let mut f = r.findings.clone();
+                    f.extend(r.expiry_findings(today, args.cert_warning_days));
+                    f
+                })
+                .collect();
             let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
             FileVerdict {
                 file: loaded.file.display().to_string(),

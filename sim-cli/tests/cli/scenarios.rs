@@ -5,26 +5,37 @@ use serde_json::Value;
 
 use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
 
-/// The shipped scenario whose route red fails `validate` by design: it
-/// runs, prints its results, names the failed check on stderr, and exits 1.
-const FAILS_VALIDATE: &str = "onprem-gateway-paas-client.json";
+/// The shipped scenarios that fail `validate` by design, with the first
+/// error each prints: they run, print their results, name the failed
+/// checks on stderr, and exit 1.
+const FAILS_VALIDATE: [(&str, &str, usize); 3] = [
+    ("onprem-gateway-paas-client.json", "aznetsim: error [tls_trust]: route 'red', hop 0 → 4: ", 1),
+    (
+        "onprem-gateway-tls-name.json",
+        "aznetsim: error [tls_name]: route 'green', hop 'appgw' → 'onprem-apigw' (path[2] → path[5]): ",
+        2,
+    ),
+    (
+        "onprem-gateway-mtls.json",
+        "aznetsim: error [tls_client_certificate]: route 'green', hop 'appgw' → 'onprem-apigw' (path[2] → path[5]): ",
+        2,
+    ),
+];
 
 #[test]
 fn every_shipped_scenario_runs() {
     for file in shipped_scenarios() {
         let mut cmd = aznetsim();
         cmd.arg("run").arg(&file).args(SMALL).args(["--format", "json"]);
-        let stdout = if file.file_name().is_some_and(|n| n == FAILS_VALIDATE) {
+        let fails = FAILS_VALIDATE.iter().find(|(n, _, _)| file.ends_with(n));
+        let stdout = if let Some((_, first, count)) = fails {
             let out = cmd.output().unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert_eq!(out.status.code(), Some(1), "{}: {stderr}", file.display());
             let errors: Vec<&str> =
                 stderr.lines().filter(|l| !l.starts_with("aznetsim: warning")).collect();
-            assert_eq!(errors.len(), 1, "{}: {stderr}", file.display());
-            assert!(
-                errors[0].starts_with("aznetsim: error [tls_trust]: route 'red', hop 0 → 4: "),
-                "{stderr}"
-            );
+            assert_eq!(errors.len(), *count, "{}: {stderr}", file.display());
+            assert!(errors[0].starts_with(first), "{stderr}");
             String::from_utf8(out.stdout).unwrap()
         } else {
             stdout_of(&mut cmd)

@@ -9,12 +9,19 @@ use super::{EXIT_CHECK_FAILED, EXIT_INVALID, aznetsim, shipped_scenarios, stdout
 /// amended): exit 2, for `validate` too.
 const EXIT_VALIDATE_FOUND_A_PROBLEM: i32 = EXIT_INVALID;
 
-/// The shipped scenario that fails a check by design: its client cannot be
-/// given the on-premises CA, and route red needs it.
-const FAILS_BY_DESIGN: &str = "onprem-gateway-paas-client.json";
+/// The shipped scenario whose client cannot be given the on-premises CA,
+/// which route red needs.
+const PAAS_CLIENT: &str = "onprem-gateway-paas-client.json";
+
+/// The shipped scenarios that fail a check by design (issue 12 item 4: one
+/// per family of finding): the paas client (tls_trust), Application
+/// Gateway's host name override (tls_name), a backend that requires client
+/// certificates from Application Gateway (tls_client_certificate).
+const FAILS_BY_DESIGN: [&str; 3] =
+    [PAAS_CLIENT, "onprem-gateway-tls-name.json", "onprem-gateway-mtls.json"];
 
 fn fails_by_design(f: &std::path::Path) -> bool {
-    f.file_name().is_some_and(|n| n == FAILS_BY_DESIGN)
+    f.file_name().is_some_and(|n| FAILS_BY_DESIGN.iter().any(|d| n == *d))
 }
 
 /// Every shipped scenario but the one that fails a check by design.
@@ -33,7 +40,10 @@ const BAD: &str = r#"{
 #[test]
 fn every_shipped_scenario_is_valid() {
     let files = passing_scenarios();
-    assert!(files.len() + 1 == shipped_scenarios().len(), "{FAILS_BY_DESIGN} is shipped");
+    assert!(
+        files.len() + FAILS_BY_DESIGN.len() == shipped_scenarios().len(),
+        "{FAILS_BY_DESIGN:?} are shipped"
+    );
     let stdout = stdout_of(aznetsim().arg("validate").args(&files));
     for f in &files {
         let line = format!("{}: ok", f.display());
@@ -47,7 +57,7 @@ fn every_shipped_scenario_is_valid() {
 
 #[test]
 fn the_paas_client_scenario_fails_its_tls_check_with_exit_1() {
-    let file = shipped_scenarios().into_iter().find(|f| fails_by_design(f)).unwrap();
+    let file = shipped_scenarios().into_iter().find(|f| f.ends_with(PAAS_CLIENT)).unwrap();
     let out = aznetsim().arg("validate").arg(&file).output().unwrap();
     let (stdout, stderr) =
         (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -188,4 +198,84 @@ fn set_a_law_to_a_number_is_the_constant_law() {
     let bare = run("0.5");
     assert_eq!(bare, run(r#"{"kind":"constant","value":0.5}"#));
     assert_ne!(bare, run("0.25"), "the override is applied");
+}
+
+/// Issue 12 item 1: the two certificate scenarios fail by design, each
+/// with its check on green and third, and the fix their message names
+/// makes them pass.
+#[test]
+fn the_certificate_scenarios_fail_their_check_and_pass_once_fixed() {
+    let find = |n: &str| shipped_scenarios().into_iter().find(|f| f.ends_with(n)).unwrap();
+    for (file, check, set) in [
+        (
+            "onprem-gateway-tls-name.json",
+            "tls_name",
+            r#"nodes.appgw.backend_host_name="api.contoso.local""#,
+        ),
+        (
+            "onprem-gateway-mtls.json",
+            "tls_client_certificate",
+            "nodes.onprem-apigw.client_certificate_trusts=null",
+        ),
+    ] {
+        let file = find(file);
+        let out = aznetsim().arg("validate").arg(&file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{stdout}");
+        assert_eq!(stdout.matches(&format!("error [{check}]")).count(), 2, "{stdout}");
+        for route in ["'green'", "'third'"] {
+            assert!(
+                stdout.contains(&format!("route {route}, hop 'appgw' → 'onprem-apigw'")),
+                "{stdout}"
+            );
+        }
+        let fixed = stdout_of(aznetsim().arg("validate").arg(&file).args(["--set", set]));
+        assert!(fixed.contains(": ok (3 routes, 0 errors"), "{fixed}");
+    }
+}
+
+/// Expiry is checked against --today (default: the clock), an error once
+/// past, a warning within --cert-warning-days; a run ignores the date.
+#[test]
+fn certificate_expiry_follows_today_and_the_warning_window() {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(super::root().join("scenarios/onprem-gateway.json")).unwrap(),
+    )
+    .unwrap();
+    doc["nodes"]["onprem-apigw"]["certificate_expires"] = serde_json::json!("2027-03-31");
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(tmp.path(), doc.to_string()).unwrap();
+    let validate = |args: &[&str]| {
+        let out = aznetsim().arg("validate").arg(tmp.path()).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, stdout) = validate(&["--today", "2027-01-01"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(!stdout.contains("certificate_expiry"), "{stdout}");
+    let (code, stdout) = validate(&["--today", "2027-03-10"]);
+    assert_eq!(code, Some(0), "a warning does not fail: {stdout}");
+    assert_eq!(
+        stdout.matches("warning [certificate_expiry]").count(),
+        3,
+        "one per route: {stdout}"
+    );
+    assert!(stdout.contains("expires on 2027-03-31 (21 days after 2027-03-10"), "{stdout}");
+    let (code, stdout) = validate(&["--today", "2027-03-10", "--cert-warning-days", "7"]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(!stdout.contains("certificate_expiry"), "{stdout}");
+    let (code, stdout) = validate(&["--today", "2027-04-01"]);
+    assert_eq!(code, Some(EXIT_CHECK_FAILED), "{stdout}");
+    assert!(
+        stdout.contains("error [certificate_expiry]: route 'red', hop 'client' → 'onprem-apigw'"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("nodes.onprem-apigw.certificate_expires"), "{stdout}");
+    // Bad flags are usage errors naming the flag.
+    for bad in [["--today", "2027-02-30"], ["--cert-warning-days", "4000"]] {
+        let out = aznetsim().arg("validate").arg(tmp.path()).args(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(EXIT_INVALID));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(bad[0]));
+    }
+    // A run does not look at the date (nor fail on it).
+    stdout_of(aznetsim().arg("run").arg(tmp.path()).args(super::SMALL));
 }

@@ -37,7 +37,9 @@ pub struct Finding {
     /// How serious.
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
-    /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
+    /// `tls_name`, `tls_chain`, `tls_client_certificate`,
+    /// `asymmetric_path` (errors), `certificate_expiry` (an error when
+    /// expired, a warning within the window; `validate` only), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
     /// `snat_return`, `estimated_backend` (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
@@ -114,17 +116,22 @@ pub(crate) fn findings(
     for seg in segments(r, nodes) {
         let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
         let init = nodes[iname].initiator.as_ref().expect("initiator");
-        let ca = &nodes[tname].terminator.as_ref().expect("terminator").certificate_ca;
-        if init.trusts.contains(ca) {
+        let term = nodes[tname].terminator.as_ref().expect("terminator");
+        let ca = &term.certificate_ca;
+        // Any CA of the chain will do here; whether the chain can be
+        // built up to it is `tls_chain`'s question (certs.rs).
+        if term.certs.chain.iter().any(|c| init.trusts.contains(c)) {
             continue;
         }
+        // What to trust: the chain's root (the CA itself without a chain).
+        let root = term.certs.chain.last().unwrap_or(ca);
         let fix = if init.custom_ca_support {
             format!(
-                "add \"{ca}\" to nodes.{iname}.trusts, or put an Application Gateway in front of '{tname}' with '{ca}' as a trusted root certificate"
+                "add \"{root}\" to nodes.{iname}.trusts, or put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate"
             )
         } else {
             format!(
-                "'{iname}' cannot be given a custom CA (custom_ca_support: false): put an Application Gateway in front of '{tname}' with '{ca}' as a trusted root certificate, so that '{iname}' only sees a certificate from a public CA"
+                "'{iname}' cannot be given a custom CA (custom_ca_support: false): put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate, so that '{iname}' only sees a certificate from a public CA"
             )
         };
         out.push(Finding {

@@ -5,6 +5,7 @@ use serde_json::Value;
 use sim_core::{Dist, RateLimit, Servers, SimDuration, Station};
 
 use crate::azure::catalog::value;
+use crate::azure::certs::{CertificateFields, ClientCertificateSpec, client as client_certs};
 use crate::azure::tls::{
     CertificateKey, TlsSpec, TlsVersion, initiator, initiator_with_default, terminator,
 };
@@ -27,6 +28,13 @@ macro_rules! tls_of {
             certificate_ca: $s.certificate_ca.clone(),
             tls_version: $s.tls_version,
             certificate_key: $s.certificate_key,
+            certificate: CertificateFields {
+                certificate_names: $s.certificate_names.clone(),
+                host_name: $s.host_name.clone(),
+                sends_intermediates: $s.sends_intermediates,
+                client_certificate_trusts: $s.client_certificate_trusts.clone(),
+                certificate_expires: $s.certificate_expires.clone(),
+            },
         }
     };
 }
@@ -228,10 +236,32 @@ pub(crate) struct ApimSpec {
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// The names on its certificate (CN and SANs; `*.x` wildcards).
+    #[serde(default)]
+    certificate_names: Option<Vec<String>>,
+    /// The name it is reached at (what initiators connect to by default).
+    #[serde(default)]
+    host_name: Option<String>,
+    /// Whether it sends its intermediate certificates (default true).
+    #[serde(default)]
+    sends_intermediates: Option<bool>,
+    /// CAs whose client certificates it requires (mTLS).
+    #[serde(default)]
+    client_certificate_trusts: Option<Vec<String>>,
+    /// When its certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    certificate_expires: Option<String>,
     #[serde(default)]
     trusts: Option<Vec<String>>,
     #[serde(default)]
     connection_reuse: Option<f64>,
+    /// The host name it connects to (SNI); default: the next
+    /// terminator's `host_name`.
+    #[serde(default)]
+    backend_host_name: Option<String>,
+    /// The client certificate it presents to backends that ask for one.
+    #[serde(default)]
+    client_certificate: Option<ClientCertificateSpec>,
     #[serde(default)]
     policies: Option<ApimPolicies>,
 }
@@ -277,10 +307,32 @@ pub(crate) struct AppGatewaySpec {
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// The names on its certificate (CN and SANs; `*.x` wildcards).
+    #[serde(default)]
+    certificate_names: Option<Vec<String>>,
+    /// The name it is reached at (what initiators connect to by default).
+    #[serde(default)]
+    host_name: Option<String>,
+    /// Whether it sends its intermediate certificates (default true).
+    #[serde(default)]
+    sends_intermediates: Option<bool>,
+    /// CAs whose client certificates it requires (mTLS).
+    #[serde(default)]
+    client_certificate_trusts: Option<Vec<String>>,
+    /// When its certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    certificate_expires: Option<String>,
     #[serde(default)]
     trusts: Option<Vec<String>>,
     #[serde(default)]
     connection_reuse: Option<f64>,
+    /// The host name it connects to (SNI); default: the next
+    /// terminator's `host_name`.
+    #[serde(default)]
+    backend_host_name: Option<String>,
+    /// The client certificate it presents to backends that ask for one.
+    #[serde(default)]
+    client_certificate: Option<ClientCertificateSpec>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -353,10 +405,32 @@ pub(crate) struct OnpremApiGatewaySpec {
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// The names on its certificate (CN and SANs; `*.x` wildcards).
+    #[serde(default)]
+    certificate_names: Option<Vec<String>>,
+    /// The name it is reached at (what initiators connect to by default).
+    #[serde(default)]
+    host_name: Option<String>,
+    /// Whether it sends its intermediate certificates (default true).
+    #[serde(default)]
+    sends_intermediates: Option<bool>,
+    /// CAs whose client certificates it requires (mTLS).
+    #[serde(default)]
+    client_certificate_trusts: Option<Vec<String>>,
+    /// When its certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    certificate_expires: Option<String>,
     #[serde(default)]
     trusts: Option<Vec<String>>,
     #[serde(default)]
     connection_reuse: Option<f64>,
+    /// The host name it connects to (SNI); default: the next
+    /// terminator's `host_name`.
+    #[serde(default)]
+    backend_host_name: Option<String>,
+    /// The client certificate it presents to backends that ask for one.
+    #[serde(default)]
+    client_certificate: Option<ClientCertificateSpec>,
     /// Exchange the end user's token for an on-premises one.
     #[serde(default)]
     protocol_transition: Option<TokenCallSpec>,
@@ -383,6 +457,21 @@ pub(crate) struct BackendSpec {
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// The names on its certificate (CN and SANs; `*.x` wildcards).
+    #[serde(default)]
+    certificate_names: Option<Vec<String>>,
+    /// The name it is reached at (what initiators connect to by default).
+    #[serde(default)]
+    host_name: Option<String>,
+    /// Whether it sends its intermediate certificates (default true).
+    #[serde(default)]
+    sends_intermediates: Option<bool>,
+    /// CAs whose client certificates it requires (mTLS).
+    #[serde(default)]
+    client_certificate_trusts: Option<Vec<String>>,
+    /// When its certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    certificate_expires: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -403,6 +492,21 @@ pub(crate) struct IdentityProviderSpec {
     tls_version: Option<TlsVersion>,
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// The names on its certificate (CN and SANs; `*.x` wildcards).
+    #[serde(default)]
+    certificate_names: Option<Vec<String>>,
+    /// The name it is reached at (what initiators connect to by default).
+    #[serde(default)]
+    host_name: Option<String>,
+    /// Whether it sends its intermediate certificates (default true).
+    #[serde(default)]
+    sends_intermediates: Option<bool>,
+    /// CAs whose client certificates it requires (mTLS).
+    #[serde(default)]
+    client_certificate_trusts: Option<Vec<String>>,
+    /// When its certificate expires, `YYYY-MM-DD`.
+    #[serde(default)]
+    certificate_expires: Option<String>,
 }
 
 /// The Entra service behind an identity provider, for its token-endpoint
@@ -639,6 +743,12 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
             ),
         ));
     }
+    let certificate = match &s.client_certificate {
+        Some(v) => Some(typed::<ClientCertificateSpec>(v, &key_path(path, "client_certificate"))?),
+        None => None,
+    };
+    let init =
+        init.with_certs(client_certs(&s.target_host_name, "target_host_name", &certificate, path)?);
     Ok(NodeModel { initiator: Some(init), ..bare(Kind::Client, "origin of requests".into()) })
 }
 
@@ -881,14 +991,22 @@ pub(crate) fn apim(
         kind: Kind::Apim,
         station_without_auth: Some(build(0.0)?),
         station: Some(station),
-        terminator: Some(terminator(&tls_of!(s), PUBLIC_CA, None)),
-        initiator: Some(initiator_with_default(
-            &s.trusts,
-            &[PUBLIC_CA],
-            s.connection_reuse,
-            value("apim.backend_connection_reuse"),
-            path,
-        )?),
+        terminator: Some(terminator(&tls_of!(s), PUBLIC_CA, None, path)?),
+        initiator: Some(
+            initiator_with_default(
+                &s.trusts,
+                &[PUBLIC_CA],
+                s.connection_reuse,
+                value("apim.backend_connection_reuse"),
+                path,
+            )?
+            .with_certs(client_certs(
+                &s.backend_host_name,
+                "backend_host_name",
+                &s.client_certificate,
+                path,
+            )?),
+        ),
         calls: if ctx.with_auth { calls } else { Vec::new() },
         timeout_ms: Some(timeout),
         capacity: format!(
@@ -1077,7 +1195,7 @@ pub(crate) fn app_gateway(
     // (S30); another key costs what its signature costs relative to RSA.
     let tls = tls_of!(s);
     let rsa_ms = value("tls.rsa2048_handshake_cpu_ms");
-    let key_ms = terminator(&tls, PUBLIC_CA, None).handshake_cpu_ms;
+    let key_ms = terminator(&tls, PUBLIC_CA, None, path)?.handshake_cpu_ms;
     let tls_conns_per_s_per_cu =
         value("app_gateway.standard_v2.tls_conns_per_s_per_cu") * rsa_ms / key_ms;
     let tls_cpu_ms = 1000.0 / (tls_conns_per_s_per_cu * pool_cu);
@@ -1109,8 +1227,11 @@ pub(crate) fn app_gateway(
             fmt_num(pool_cu)
         ),
     );
-    model.terminator = Some(terminator(&tls, PUBLIC_CA, Some(tls_cpu_ms)));
-    model.initiator = Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?);
+    model.terminator = Some(terminator(&tls, PUBLIC_CA, Some(tls_cpu_ms), path)?);
+    model.initiator =
+        Some(initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, true)?.with_certs(
+            client_certs(&s.backend_host_name, "backend_host_name", &s.client_certificate, path)?,
+        ));
     model.timeout_ms = Some(value("app_gateway.request_timeout_ms"));
     model.meter = Some(CuMeter {
         waf,
@@ -1388,9 +1509,12 @@ pub(crate) fn onprem_api_gateway(
         st,
         format!("{nodes} nodes × {} requests/s", fmt_num(per_node)),
     );
-    model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None));
-    model.initiator =
-        Some(initiator(&s.trusts, &[PUBLIC_CA, ONPREM_CA], s.connection_reuse, path, true)?);
+    model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None, path)?);
+    model.initiator = Some(
+        initiator(&s.trusts, &[PUBLIC_CA, ONPREM_CA], s.connection_reuse, path, true)?.with_certs(
+            client_certs(&s.backend_host_name, "backend_host_name", &s.client_certificate, path)?,
+        ),
+    );
     if ctx.with_auth
         && let Some(t) = &s.protocol_transition
     {
@@ -1439,7 +1563,7 @@ pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeMod
         None => "unbounded".into(),
     };
     let mut model = plain(Kind::Backend, st, capacity);
-    model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None));
+    model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None, path)?);
     model.input = Some(InputNote { description: s.description.clone(), estimated });
     Ok(model)
 }
@@ -1494,7 +1618,7 @@ pub(crate) fn identity_provider(
         fmt_num(retry_after_s)
     );
     let mut model = plain(Kind::IdentityProvider, st, capacity);
-    model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None));
+    model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None, path)?);
     Ok(model)
 }
 

@@ -13,11 +13,14 @@
 //! initiator trusts.
 
 pub mod catalog;
+pub(crate) mod cert_checks;
+pub(crate) mod certs;
 pub(crate) mod checks;
 pub(crate) mod components;
 pub(crate) mod network;
 pub(crate) mod tls;
 
+pub use cert_checks::DatedCertificate;
 pub use checks::{Finding, Severity};
 
 use std::collections::BTreeMap;
@@ -260,5 +263,6 @@ pub(crate) fn nodes(
         let node = compile_node(name, kind, value, &path, &ctx)?;
         out.insert(name.clone(), node);
     }
+    cert_checks::resolve(&mut out, &spec.certificate_authorities)?;
     Ok(out)
 }

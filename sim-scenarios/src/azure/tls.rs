@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::azure::catalog::value;
+pub(crate) use crate::azure::certs::CertificateKey;
+use crate::azure::certs::{CertificateFields, ClientCerts, ServerCerts, server};
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms};
 use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::error::Invalid;
@@ -25,6 +27,8 @@ pub(crate) struct Terminator {
     pub tls_version: TlsVersion,
     /// Server CPU per full handshake \[ms\].
     pub handshake_cpu_ms: f64,
+    /// Names, chain, client certificates required, expiry.
+    pub certs: ServerCerts,
 }
 
 /// The client side of connections a node opens.
@@ -37,6 +41,8 @@ pub(crate) struct Initiator {
     pub custom_ca_support: bool,
     /// Probability that a request finds a warm connection.
     pub connection_reuse: f64,
+    /// The name it connects to, its client certificate.
+    pub certs: ClientCerts,
 }
 
 /// TLS protocol version a terminator negotiates: `"1.2"` or `"1.3"` (a bare
@@ -65,37 +71,49 @@ impl<'de> Deserialize<'de> for TlsVersion {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum CertificateKey {
-    Rsa2048,
-    EcdsaP256,
-}
-
 /// Server-side TLS settings shared by terminating kinds (fields of their
-/// node objects: `certificate_ca`, `tls_version`, `certificate_key`).
+/// node objects: `certificate_ca`, `tls_version`, `certificate_key`, and
+/// the certificate's `certificate_names`, `host_name`,
+/// `sends_intermediates`, `client_certificate_trusts`,
+/// `certificate_expires`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TlsSpec {
     pub(crate) certificate_ca: Option<String>,
     pub(crate) tls_version: Option<TlsVersion>,
     pub(crate) certificate_key: Option<CertificateKey>,
+    pub(crate) certificate: CertificateFields,
 }
 
-pub(crate) fn terminator(t: &TlsSpec, default_ca: &str, cpu_ms: Option<f64>) -> Terminator {
+/// A terminator from its TLS fields (`path`: the node's JSON path).
+///
+/// # Errors
+///
+/// Fails on a certificate field that does not hold (see
+/// [`crate::azure::certs::server`]).
+pub(crate) fn terminator(
+    t: &TlsSpec,
+    default_ca: &str,
+    cpu_ms: Option<f64>,
+    path: &str,
+) -> Result<Terminator, Invalid> {
     let tls_version = t.tls_version.unwrap_or(TlsVersion::V12);
     let key_cpu = match t.certificate_key.unwrap_or(CertificateKey::Rsa2048) {
         CertificateKey::Rsa2048 => value("tls.rsa2048_handshake_cpu_ms"),
         CertificateKey::EcdsaP256 => value("tls.ecdsa_p256_handshake_cpu_ms"),
     };
-    Terminator {
-        certificate_ca: t.certificate_ca.clone().unwrap_or_else(|| default_ca.to_string()),
+    let certificate_ca = t.certificate_ca.clone().unwrap_or_else(|| default_ca.to_string());
+    let mut certs = server(&t.certificate, path)?;
+    certs.chain = vec![certificate_ca.clone()];
+    Ok(Terminator {
+        certificate_ca,
         tls_rtts: match tls_version {
             TlsVersion::V12 => value("tls.tls12_handshake_rtts"),
             TlsVersion::V13 => value("tls.tls13_handshake_rtts"),
         },
         tls_version,
         handshake_cpu_ms: cpu_ms.unwrap_or(key_cpu),
-    }
+        certs,
+    })
 }
 
 pub(crate) fn initiator(
@@ -127,7 +145,15 @@ pub(crate) fn initiator_with_default(
             .unwrap_or_else(|| default.iter().map(|s| (*s).to_string()).collect()),
         custom_ca_support: true,
         connection_reuse: fraction(reuse, default_reuse, key_path(path, "connection_reuse"))?,
+        certs: ClientCerts::default(),
     })
+}
+
+impl Initiator {
+    /// The same initiator with its certificate facts.
+    pub(crate) fn with_certs(self, certs: ClientCerts) -> Initiator {
+        Initiator { certs, ..self }
+    }
 }
 
 /// A TLS connection on a path: the initiator's hop and the terminator's hop.

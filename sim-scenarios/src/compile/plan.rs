@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sim_core::{Dist, Serves, Station, Workload};
 
 use crate::azure::catalog::value;
+use crate::azure::cert_checks::mutual_tls;
 use crate::azure::components::CuMeter;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
 use crate::azure::tls::{Handshake, Segment, TlsVersion, handshake, segments, traversal_rules};
@@ -316,8 +317,16 @@ pub(crate) fn plan(
                 let init = node.initiator.as_ref().expect("initiator");
                 let term = nodes[&r.path[s.terminator]].terminator.as_ref().expect("terminator");
                 let h = handshake(r, nodes, links, *s, &rules);
+                let mtls = mutual_tls(init, term).map_or(String::new(), |m| {
+                    format!(
+                        "; client certificate: + {:.3} ms to sign here ({} RTT more), + {:.3} ms CPU to verify there",
+                        m.sign_ms + m.extra_rtts * h.rtt_ms,
+                        m.extra_rtts,
+                        m.verify_ms
+                    )
+                });
                 format!(
-                    "to {} ({}, + {:.3} ms CPU there) with probability {:.2}",
+                    "to {} ({}, + {:.3} ms CPU there{mtls}) with probability {:.2}",
                     r.path[s.terminator],
                     handshake_text(r, &h),
                     term.handshake_cpu_ms,
@@ -401,7 +410,8 @@ fn effective_capacity(
         .and_then(|s| {
             let init = nodes[&r.path[s.initiator]].initiator.as_ref()?;
             let term = node.terminator.as_ref()?;
-            Some((1.0 - init.connection_reuse) * term.handshake_cpu_ms)
+            let verify_ms = mutual_tls(init, term).map_or(0.0, |m| m.verify_ms);
+            Some((1.0 - init.connection_reuse) * (term.handshake_cpu_ms + verify_ms))
         })
         .unwrap_or(0.0);
     let response_ms = if both { mean_ms(Some(station.response_service_ns())) } else { 0.0 };

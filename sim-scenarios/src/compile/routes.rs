@@ -9,6 +9,7 @@ use sim_core::{
     StationId, Workload,
 };
 
+use crate::azure::cert_checks::{DatedCertificate, dated, expiry_findings, mutual_tls};
 use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
@@ -17,6 +18,7 @@ use crate::azure::tls::{handshake, segments, traversal_rules};
 use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
+use crate::file::dates::Date;
 use crate::file::json::{a_or_an, fmt_num, index_path, key_path};
 use crate::file::spec::{Mode, RouteSpec, ScenarioSpec};
 
@@ -40,6 +42,20 @@ pub struct CompiledRoute {
     pub hops: Vec<HopPlan>,
     /// What the checks found.
     pub findings: Vec<Finding>,
+    /// The certificates with an expiry date its connections present, for
+    /// [`CompiledRoute::expiry_findings`] (dates are checked on demand,
+    /// never in a run).
+    pub certificates: Vec<DatedCertificate>,
+}
+
+impl CompiledRoute {
+    /// `certificate_expiry` findings on `today`: an error for each
+    /// certificate of the route that has expired, a warning for each that
+    /// expires within `warning_days`. The run never calls this: results
+    /// do not depend on the date.
+    pub fn expiry_findings(&self, today: Date, warning_days: u32) -> Vec<Finding> {
+        expiry_findings(&self.certificates, today, warning_days)
+    }
 }
 
 /// The one model of a `mix` scenario: every route, sharing stations and
@@ -130,8 +146,10 @@ pub(crate) fn routes(
             findings: {
                 let mut f = findings(r, &path, nodes);
                 f.extend(fastpath_findings(r, &path, nodes, links));
+                f.extend(crate::azure::cert_checks::findings(r, &path, nodes));
                 f
             },
+            certificates: dated(r, nodes),
         });
     }
     Ok(out)
@@ -447,12 +465,17 @@ pub(crate) fn add_route(
                 .terminator
                 .as_ref()
                 .expect("segments end at terminators");
-            let delay_ns = handshake(r, nodes, links, *seg, &rules).ms() * 1e6;
+            let h = handshake(r, nodes, links, *seg, &rules);
+            // A client certificate: the initiator's signature delays the
+            // handshake, the terminator's verification is CPU there.
+            let (sign_ms, verify_ms) = mutual_tls(init, term)
+                .map_or((0.0, 0.0), |m| (m.sign_ms + m.extra_rtts * h.rtt_ms, m.verify_ms));
+            let delay_ns = (h.ms() + sign_ms) * 1e6;
             let setup =
                 Setup::new(1.0 - init.connection_reuse, Dist::constant(delay_ns).expect("finite"))
                     .with_terminator_cpu(
                         seg.terminator,
-                        Dist::constant(term.handshake_cpu_ms * 1e6).expect("finite"),
+                        Dist::constant((term.handshake_cpu_ms + verify_ms) * 1e6).expect("finite"),
                     );
             route = route.setup(setup);
         }

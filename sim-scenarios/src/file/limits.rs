@@ -47,6 +47,26 @@ pub const MAX_BACKEND_CONNECTIONS_PER_UNIT: u32 = 1_000_000;
 /// Most distinct users a token cache may be sized for.
 pub const MAX_USERS: u64 = 1_000_000_000_000;
 
+/// Earliest year a date may have (`certificate_expires`, `--today`).
+pub const MIN_YEAR: i64 = 1970;
+
+/// Latest year a date may have.
+pub const MAX_YEAR: i64 = 9999;
+
+/// Most names a certificate may list (`certificate_names`: CN and SANs).
+pub const MAX_CERTIFICATE_NAMES: usize = 100;
+
+/// Most characters of a host name (RFC 1035: 253 in text form).
+pub const MAX_HOST_NAME_CHARS: usize = 253;
+
+/// Most CAs above a certificate's issuer in one chain
+/// (`certificate_authorities`, `issued_by` links).
+pub const MAX_CHAIN_DEPTH: usize = 8;
+
+/// Longest warning window before a certificate expires
+/// (`validate --cert-warning-days`) \[days\].
+pub const MAX_CERT_WARNING_DAYS: u32 = 3650;
+
 /// How far into a law's tail a single draw is allowed to reach: the law's
 /// quantile at 1 − 10⁻⁹ must be at most [`MAX_TAIL_MS`] (10¹² ms, about 32
 /// years). A draw beyond the engine's clock would stop the run.

@@ -3,6 +3,7 @@
 //! format, laws and arrival processes as `sim-core` types, and the limits
 //! every value is checked against. Knows no Azure.
 
+pub mod dates;
 pub(crate) mod json;
 pub(crate) mod laws;
 pub mod limits;
@@ -10,11 +11,12 @@ pub(crate) mod names;
 pub(crate) mod overrides;
 pub(crate) mod spec;
 
+pub use dates::Date;
 pub use json::parse_json;
 pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
 pub use names::{MAX_NAME_CHARS, is_valid_name, is_valid_node_name};
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use spec::{
-    ArrivalKind, ArrivalSpec, ClientSpec, DistKind, DistSpec, LawSpec, LinkSpec, Mode, NetworkKind,
-    RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
+    ArrivalKind, ArrivalSpec, CertificateAuthoritySpec, ClientSpec, DistKind, DistSpec, LawSpec,
+    LinkSpec, Mode, NetworkKind, RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
 };

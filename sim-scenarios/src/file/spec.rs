@@ -37,6 +37,21 @@ pub struct ScenarioSpec {
     pub links: Vec<LinkSpec>,
     /// Routes: named paths through the nodes.
     pub routes: Vec<RouteSpec>,
+    /// Certificate authorities by name, for chains: `{"contoso-issuing":
+    /// {"issued_by": "contoso-root"}}`. A CA not listed here, or listed
+    /// without `issued_by`, is a root (it issues itself).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub certificate_authorities: BTreeMap<String, CertificateAuthoritySpec>,
+}
+
+/// One certificate authority of `certificate_authorities`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateAuthoritySpec {
+    /// The CA that issued this CA's certificate (absent, or the CA itself:
+    /// a root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_by: Option<String>,
 }
 
 fn default_seed() -> u64 {
@@ -334,6 +349,11 @@ pub struct RouteSpec {
     /// Default: the node's `rule`. Checked where the Azure kinds are known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub firewall_rules: Option<BTreeMap<String, Value>>,
+    /// The host name the route's client connects to (its TLS SNI), when it
+    /// differs from the client's `target_host_name`; checked against the
+    /// first terminator's `certificate_names`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_host_name: Option<String>,
 }
 
 /// `station` node: the generic building block.
@@ -373,6 +393,15 @@ pub struct ClientSpec {
     /// Probability that a request finds a warm connection (default: catalog).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_reuse: Option<f64>,
+    /// The host name the client connects to (its TLS SNI); default: the
+    /// first terminator's `host_name`. A route may override it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_host_name: Option<String>,
+    /// A client certificate the client presents (mTLS): `{"ca": ...,
+    /// "key": "rsa2048" | "ecdsa_p256", "expires": "YYYY-MM-DD"}`, read
+    /// where the TLS kinds are known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate: Option<Value>,
 }
 
 /// `warmup_requests`: a count, or `"auto"` (MSER-5 on a pilot run).

@@ -98,6 +98,11 @@ fn variants() -> Vec<(String, Value)> {
     autoscale["sku"] = json!("waf_v2");
     autoscale["autoscale"] = json!({"min_instances": 1});
     out.push(with_node("onprem-gateway", "appgw", autoscale));
+    // A client certificate with each key (issue 12 item 1: the shipped
+    // mTLS scenario's client signs with ECDSA).
+    let mut client = shipped_json("onprem-gateway-mtls")["nodes"]["client"].clone();
+    client["client_certificate"]["key"] = json!("rsa2048");
+    out.push(with_node("onprem-gateway-mtls", "client", client));
     // Virtual network gateways: every SKU of each type.
     for sku in ["ErGw1AZ", "ErGw2AZ", "ErGw3AZ", "ErGwScale"] {
         let gw = json!({"kind": "vnet_gateway", "gateway": "expressroute", "sku": sku});

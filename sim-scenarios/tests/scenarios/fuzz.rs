@@ -132,6 +132,11 @@ const STRINGS: &[&str] = &[
     "red",
     "green",
     "client",
+    "*.contoso.local",
+    "api.contoso.local",
+    "2027-02-29",
+    "2027-03-31",
+    "rsa2048",
 ];
 
 /// Optional fields that override catalog figures, and other fields a
@@ -158,6 +163,14 @@ const NODE_FIELDS: &[&str] = &[
     "custom_ca_support",
     "certificate_ca",
     "trusts",
+    "certificate_names",
+    "host_name",
+    "sends_intermediates",
+    "client_certificate_trusts",
+    "certificate_expires",
+    "backend_host_name",
+    "target_host_name",
+    "client_certificate",
 ];
 
 /// One of [`NUMBERS`] as JSON (`1e999`, beyond a double, as the largest

@@ -8,6 +8,7 @@ mod azure_runs;
 mod bare_numbers;
 mod capacity;
 mod catalog_use;
+mod certs;
 mod checks;
 mod crn;
 mod firewall;
@@ -45,13 +46,15 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 6] = [
+const AZURE_SCENARIOS: [&str; 8] = [
     "apim-hub-proxy",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",
     "onprem-gateway-paas-client",
     "onprem-gateway-tls13",
+    "onprem-gateway-tls-name",
+    "onprem-gateway-mtls",
 ];
 
 /// A shipped scenario as JSON, to change before loading.

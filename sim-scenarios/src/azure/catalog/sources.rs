@@ -423,4 +423,65 @@ pub(super) const LIST: &[Source] = &[
         "https://learn.microsoft.com/azure/api-management/retry-policy",
         "ms.date 12/08/2022 (azure-docs articles/api-management/retry-policy.md)",
     ),
+    // Certificates beyond the CA name (issue 12 item 1, `certs`).
+    s(
+        "APPGW-TLS-OVERVIEW",
+        "Overview of TLS termination and end to end TLS with Application Gateway (v2: SNI set to the backend setting's host name or the pool FQDN, the certificate's CN must match it; the chain must end at a trusted root certificate; send the intermediates)",
+        "https://learn.microsoft.com/azure/application-gateway/ssl-overview",
+        "ms.date 03/27/2023 (azure-docs articles/application-gateway/ssl-overview.md)",
+    ),
+    s(
+        "APPGW-HTTP-SETTINGS",
+        "Application Gateway HTTP settings configuration (trusted root certificate; pick host name from backend address; host name override)",
+        "https://learn.microsoft.com/azure/application-gateway/configuration-http-settings",
+        "ms.date 04/14/2025 (azure-docs articles/application-gateway/configuration-http-settings.md)",
+    ),
+    s(
+        "APPGW-BACKEND-CERTS",
+        "Create certificates to allow the backend with Azure Application Gateway (v2: export the *root* certificate of the backend certificate's chain as the trusted root certificate)",
+        "https://learn.microsoft.com/azure/application-gateway/certificates-for-backend-authentication",
+        "ms.date 07/23/2019 (azure-docs articles/application-gateway/certificates-for-backend-authentication.md)",
+    ),
+    s(
+        "APPGW-MTLS",
+        "Overview of mutual authentication with Application Gateway (client certificates checked on listeners, v2 SKUs); presenting one to a backend is not documented, and MicrosoftDocs/architecture-center#4387 quotes the FAQ saying App GW to backend mTLS is not possible (Application Gateway for Containers has backend mTLS: for-containers/how-to-backend-mtls-gateway-api)",
+        "https://learn.microsoft.com/azure/application-gateway/mutual-authentication-overview",
+        "ms.date 03/30/2021 (azure-docs articles/application-gateway/mutual-authentication-overview.md); issue MicrosoftDocs/architecture-center#4387",
+    ),
+    s(
+        "APIM-BACKEND-CLIENT-CERT",
+        "Secure backend services using client certificate authentication in Azure API Management (available in all tiers; certificate chain and name validation of the backend, which self-signed backends must turn off)",
+        "https://learn.microsoft.com/azure/api-management/api-management-howto-mutual-certificates",
+        "ms.date 01/12/2023 (azure-docs articles/api-management/api-management-howto-mutual-certificates.md, include api-management-availability-all-tiers)",
+    ),
+    s(
+        "TLS-NAME-ISSUES",
+        "Backend certificate name (CN/SAN) mismatches behind Application Gateway, the commonest failure with on-premises CAs: Azure/application-gateway-kubernetes-ingress#1304; MicrosoftDocs/azure-docs#62578, #40941, #44425, #60015",
+        "https://github.com/Azure/application-gateway-kubernetes-ingress/issues/1304",
+        "issue threads as cited by the review (azure-review.md b3)",
+    ),
+    s(
+        "RFC5246",
+        "RFC 5246, TLS 1.2 (§7.3: the client's Certificate and CertificateVerify in its second flight)",
+        "https://datatracker.ietf.org/doc/rfc5246",
+        "Aug 2008",
+    ),
+    s(
+        "RFC5280",
+        "RFC 5280, X.509 certificate and CRL profile (§6: path validation, one signature per certificate)",
+        "https://datatracker.ietf.org/doc/rfc5280",
+        "May 2008",
+    ),
+    s(
+        "RFC6125",
+        "RFC 6125, service identity in TLS (§6.4.3: a wildcard matches one leftmost label)",
+        "https://datatracker.ietf.org/doc/rfc6125",
+        "Mar 2011",
+    ),
+    s(
+        "OPENSSL-8924",
+        "OpenSSL issue \"Performance regression b/w 1.0.2o and 1.0.2q\" (openssl speed: rsa 2048 bits 1378.8 sign/s, 47765.0 verify/s on one core)",
+        "https://github.com/openssl/openssl/issues/8924",
+        "2019-05-13",
+    ),
 ];
