@@ -9,7 +9,10 @@ use sim_core::{Dist, Serves, Station, Workload};
 use crate::azure::catalog::value;
 use crate::azure::components::CuMeter;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
-use crate::azure::tls::{Handshake, Segment, TlsVersion, handshake, segments, traversal_rules};
+use crate::azure::tls::{
+    Handshake, Segment, TlsVersion, handshake, initiator_at, inspects, segments, terminator_at,
+    traversal_rules,
+};
 use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::file::json::fmt_num;
 use crate::file::spec::RouteSpec;
@@ -285,8 +288,16 @@ pub(crate) fn plan(
         .map(|(j, name)| {
             let node = &nodes[name];
             let both = round_trip && j < last;
+            let inspected = node.inspection.as_ref().filter(|_| inspects(r, nodes, j));
             let connection = match (&node.terminator, node.kind, rules[j]) {
                 (_, Kind::Client, _) => "origin".to_string(),
+                _ if inspected.is_some() => {
+                    let i = inspected.expect("checked");
+                    format!(
+                        "inspects TLS (application rules, Premium): terminates the client's TCP+TLS with a certificate it generates from CA '{}' (issued by '{}') and opens its own TCP+TLS to the next terminator, SNAT",
+                        i.terminator.certificate_ca, i.root_ca
+                    )
+                }
                 (Some(t), _, _) => format!(
                     "terminates TCP+TLS (certificate from CA '{}', TLS {})",
                     t.certificate_ca,
@@ -307,14 +318,17 @@ pub(crate) fn plan(
                 (None, _, Some(FirewallRule::Application)) => {
                     "proxies TCP (application rules: a transparent proxy ends TCP and opens a new connection, SNAT: the next hop sees the firewall's address); passes TLS through (SNI)".to_string()
                 }
+                (None, _, Some(FirewallRule::Network)) if node.inspection.is_some() => {
+                    "passes TCP/TLS through (network rules: TLS inspection is an opt-in of application rules, so this traversal is not inspected)".to_string()
+                }
                 (None, _, Some(FirewallRule::Network)) => {
                     "passes TCP/TLS through (network rules)".to_string()
                 }
                 (None, _, None) => "passes TCP/TLS through".to_string(),
             };
             let new_connection = segs.iter().find(|s| s.initiator == j).map(|s| {
-                let init = node.initiator.as_ref().expect("initiator");
-                let term = nodes[&r.path[s.terminator]].terminator.as_ref().expect("terminator");
+                let init = initiator_at(r, nodes, j).expect("initiator");
+                let term = terminator_at(r, nodes, s.terminator).expect("terminator");
                 let h = handshake(r, nodes, links, *s, &rules);
                 format!(
                     "to {} ({}, + {:.3} ms CPU there) with probability {:.2}",
@@ -399,8 +413,8 @@ fn effective_capacity(
         .iter()
         .find(|s| s.terminator == j)
         .and_then(|s| {
-            let init = nodes[&r.path[s.initiator]].initiator.as_ref()?;
-            let term = node.terminator.as_ref()?;
+            let init = initiator_at(r, nodes, s.initiator)?;
+            let term = terminator_at(r, nodes, j)?;
             Some((1.0 - init.connection_reuse) * term.handshake_cpu_ms)
         })
         .unwrap_or(0.0);
@@ -428,7 +442,7 @@ fn meter(
     let new_conns: f64 = segs
         .iter()
         .filter(|s| r.path[s.terminator] == *name)
-        .filter_map(|s| nodes[&r.path[s.initiator]].initiator.as_ref())
+        .filter_map(|s| initiator_at(r, nodes, s.initiator))
         .map(|i| rate * (1.0 - i.connection_reuse))
         .sum();
     // Little's law: a request holds its connection from this hop until its

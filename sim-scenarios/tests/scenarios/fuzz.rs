@@ -158,6 +158,10 @@ const NODE_FIELDS: &[&str] = &[
     "custom_ca_support",
     "certificate_ca",
     "trusts",
+    "tls_inspection",
+    "inspection_ca",
+    "inspection_root_ca",
+    "service",
 ];
 
 /// One of [`NUMBERS`] as JSON (`1e999`, beyond a double, as the largest
