@@ -95,7 +95,7 @@ pub(crate) struct FirewallSpec {
     #[serde(default)]
     trusts: Option<Vec<String>>,
     /// Probability that the inspecting firewall's connection to the server
-    /// is warm (default: catalog, EST).
+    /// is warm (default: that of the client connection it terminates).
     #[serde(default)]
     connection_reuse: Option<f64>,
 }

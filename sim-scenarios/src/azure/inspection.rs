@@ -32,9 +32,15 @@ pub(crate) struct Inspection {
     /// Towards the client: certificates generated from the intermediate CA
     /// (`inspection_ca`), with the firewall's TLS CPU per handshake.
     pub terminator: Terminator,
-    /// Towards the server: the CAs the firewall trusts (`trusts`) and its
-    /// own connection reuse.
+    /// Towards the server: the CAs the firewall trusts (`trusts`) and the
+    /// `connection_reuse` the file gives (unused when
+    /// `reuse_follows_client`).
     pub initiator: Initiator,
+    /// Whether the firewall's connection to the server is new exactly as
+    /// often as the client's connection it terminates (no
+    /// `connection_reuse` in the file: a transparent proxy maps one to
+    /// one; see `tls::connection_reuse`).
+    pub reuse_follows_client: bool,
     /// The root that issued the intermediate (`inspection_root_ca`): a
     /// client may trust either (FW-PREMIUM-CERTS).
     pub root_ca: String,
@@ -99,9 +105,12 @@ pub(crate) fn inspection(
             s.trusts,
             &[PUBLIC_CA],
             s.connection_reuse,
-            value("azure_firewall.premium.inspection_connection_reuse"),
+            // Not read while `reuse_follows_client`: every inspected
+            // connection has a client connection in front of it.
+            1.0,
             path,
         )?,
+        reuse_follows_client: s.connection_reuse.is_none(),
         root_ca: s.inspection_root_ca.clone().unwrap_or_else(|| INSPECTION_ROOT_CA.to_string()),
     }))
 }

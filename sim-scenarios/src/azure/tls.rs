@@ -206,6 +206,34 @@ pub(crate) fn initiator_at<'a>(
     roles_at(r, nodes, j).1
 }
 
+/// Probability that the connection of `seg` (one of `segs`, the route's
+/// [`segments`]) is warm: its initiator's `connection_reuse`, except at an
+/// inspecting firewall without a `connection_reuse` of its own. A
+/// transparent proxy opens one server connection per client connection it
+/// terminates (FW-PREMIUM-FEATURES: it "re-encrypts the traffic which is
+/// sent to the original destination"), so its connection is new as often
+/// as the one it terminates: the reuse of the segment ending at it.
+pub(crate) fn connection_reuse(
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    segs: &[Segment],
+    seg: Segment,
+) -> f64 {
+    let follows = inspects(r, nodes, seg.initiator)
+        && nodes[&r.path[seg.initiator]]
+            .inspection
+            .as_ref()
+            .is_some_and(|i| i.reuse_follows_client);
+    match segs.iter().find(|s| s.terminator == seg.initiator).filter(|_| follows) {
+        Some(inner) => connection_reuse(r, nodes, segs, *inner),
+        None => {
+            initiator_at(r, nodes, seg.initiator)
+                .expect("segments start at initiators")
+                .connection_reuse
+        }
+    }
+}
+
 /// Static round trip between two hops of a path \[ms\]: link latencies both
 /// ways and the pipeline delays of the devices in between.
 pub(crate) fn rtt_ms(

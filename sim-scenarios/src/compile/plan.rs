@@ -10,7 +10,7 @@ use crate::azure::catalog::value;
 use crate::azure::components::CuMeter;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
 use crate::azure::tls::{
-    Handshake, Segment, TlsVersion, handshake, initiator_at, inspects, segments, terminator_at,
+    Handshake, Segment, TlsVersion, connection_reuse, handshake, inspects, segments, terminator_at,
     traversal_rules,
 };
 use crate::azure::{FirewallRule, Kind, NodeModel};
@@ -327,7 +327,7 @@ pub(crate) fn plan(
                 (None, _, None) => "passes TCP/TLS through".to_string(),
             };
             let new_connection = segs.iter().find(|s| s.initiator == j).map(|s| {
-                let init = initiator_at(r, nodes, j).expect("initiator");
+                let reuse = connection_reuse(r, nodes, &segs, *s);
                 let term = terminator_at(r, nodes, s.terminator).expect("terminator");
                 let h = handshake(r, nodes, links, *s, &rules);
                 format!(
@@ -335,7 +335,7 @@ pub(crate) fn plan(
                     r.path[s.terminator],
                     handshake_text(r, &h),
                     term.handshake_cpu_ms,
-                    1.0 - init.connection_reuse
+                    1.0 - reuse
                 )
             });
             let effective = effective_capacity(r, nodes, &segs, j, both);
@@ -413,9 +413,8 @@ fn effective_capacity(
         .iter()
         .find(|s| s.terminator == j)
         .and_then(|s| {
-            let init = initiator_at(r, nodes, s.initiator)?;
             let term = terminator_at(r, nodes, j)?;
-            Some((1.0 - init.connection_reuse) * term.handshake_cpu_ms)
+            Some((1.0 - connection_reuse(r, nodes, segs, *s)) * term.handshake_cpu_ms)
         })
         .unwrap_or(0.0);
     let response_ms = if both { mean_ms(Some(station.response_service_ns())) } else { 0.0 };
@@ -442,8 +441,7 @@ fn meter(
     let new_conns: f64 = segs
         .iter()
         .filter(|s| r.path[s.terminator] == *name)
-        .filter_map(|s| initiator_at(r, nodes, s.initiator))
-        .map(|i| rate * (1.0 - i.connection_reuse))
+        .map(|s| rate * (1.0 - connection_reuse(r, nodes, segs, *s)))
         .sum();
     // Little's law: a request holds its connection from this hop until its
     // response has left it, at least the floor from here on.

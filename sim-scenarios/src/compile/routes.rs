@@ -14,7 +14,7 @@ use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
 };
 use crate::azure::tls::{
-    handshake, initiator_at, inspects, segments, terminator_at, traversal_rules,
+    connection_reuse, handshake, inspects, segments, terminator_at, traversal_rules,
 };
 use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
@@ -453,16 +453,17 @@ pub(crate) fn add_route(
                 });
                 route = route.hold(id);
             }
-            let init = initiator_at(r, nodes, j).expect("segments start at initiators");
             let term =
                 terminator_at(r, nodes, seg.terminator).expect("segments end at terminators");
             let delay_ns = handshake(r, nodes, links, *seg, &rules).ms() * 1e6;
-            let setup =
-                Setup::new(1.0 - init.connection_reuse, Dist::constant(delay_ns).expect("finite"))
-                    .with_terminator_cpu(
-                        seg.terminator,
-                        Dist::constant(term.handshake_cpu_ms * 1e6).expect("finite"),
-                    );
+            let setup = Setup::new(
+                1.0 - connection_reuse(r, nodes, &segs, *seg),
+                Dist::constant(delay_ns).expect("finite"),
+            )
+            .with_terminator_cpu(
+                seg.terminator,
+                Dist::constant(term.handshake_cpu_ms * 1e6).expect("finite"),
+            );
             route = route.setup(setup);
         }
         if let Some(t) = node.timeout_ms {

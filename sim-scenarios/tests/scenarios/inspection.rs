@@ -374,3 +374,22 @@ fn issue_12_the_shipped_inspection_scenario_fails_as_its_description_says() {
         );
     }
 }
+
+#[test]
+fn issue_12_the_firewall_opens_a_server_connection_per_client_connection() {
+    // Without its own connection_reuse, the firewall's connection to APIM
+    // is new as often as the client's connection it terminates.
+    let mut v = inspected();
+    v["nodes"]["fw"].as_object_mut().unwrap().remove("connection_reuse");
+    let v = with(v, &[("nodes.client.connection_reuse", "0.75")]);
+    let s = load_inline(v.clone());
+    let plan = &s.routes()[0].hops;
+    for hop in [0, 1] {
+        let c = plan[hop].new_connection.as_deref().unwrap();
+        assert!(c.ends_with("with probability 0.25"), "hop {hop}: {c}");
+    }
+    // Given, it is the firewall's own.
+    let s = load_inline(with(v, &[("nodes.fw.connection_reuse", "0.5")]));
+    let c = s.routes()[0].hops[1].new_connection.clone().unwrap();
+    assert!(c.ends_with("with probability 0.50"), "{c}");
+}

@@ -1546,14 +1546,6 @@ pub(super) const LIST: &[Figure] = &[
         &["EST"],
         "share of inspected connections whose host name has no generated certificate cached yet, so the firewall generates one; an API path reaches few host names, so most are cached: nothing published",
     ).used_by("azure_firewall: TLS CPU per client handshake when tls_inspection is on (certificate generation share)"),
-    f(
-        "azure_firewall.premium.inspection_connection_reuse",
-        0.9,
-        "fraction",
-        Est,
-        &["EST"],
-        "probability that the firewall's own TLS connection to the server is warm: a transparent proxy opens about one server connection per client connection, so it is taken as the generic client figure (tls.connection_reuse); nothing published",
-    ).used_by("azure_firewall: connection_reuse to the server when tls_inspection is on"),
     // ---- Identity provider (Entra ID) ----
     f(
         "identity_provider.token_ms",

@@ -304,12 +304,6 @@ pub(super) const LIST: &[Range] = &[
         0.1,
         "from one in a thousand new connections (one host name, long-lived cache) to one in ten (many host names, short cache)",
     ),
-    r(
-        "azure_firewall.premium.inspection_connection_reuse",
-        0.5,
-        0.99,
-        "as the generic connection reuse: from a client that opens a connection every other request to a pooled one",
-    ),
 ];
 
 #[cfg(test)]
