@@ -6,7 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::azure::tls::{segments, traversal_rules};
+use crate::azure::inspection::{ServiceTrust, service_note};
+use crate::azure::tls::{initiator_at, inspects, segments, terminator_at, traversal_rules};
 use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::file::json::a_or_an;
 use crate::file::spec::RouteSpec;
@@ -38,9 +39,10 @@ pub struct Finding {
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
     /// `tls_name`, `tls_chain`, `tls_client_certificate`,
+    /// `tls_inspection_trust`, `tls_inspection_server_trust`,
     /// `asymmetric_path` (errors), `certificate_expiry` (an error when
     /// expired, a warning within the window; `validate` only), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
-    /// `snat_return`, `estimated_backend` (warnings).
+    /// `snat_return`, `estimated_backend`, `client_service` (warnings).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,
@@ -114,9 +116,14 @@ pub(crate) fn findings(
     }
     out.extend(ping_pong(r, path, nodes));
     for seg in segments(r, nodes) {
+        // An inspecting firewall's ends have their own checks
+        // (`inspection::findings`), which say its fixes.
+        if inspects(r, nodes, seg.initiator) || inspects(r, nodes, seg.terminator) {
+            continue;
+        }
         let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
-        let init = nodes[iname].initiator.as_ref().expect("initiator");
-        let term = nodes[tname].terminator.as_ref().expect("terminator");
+        let init = initiator_at(r, nodes, seg.initiator).expect("initiator");
+        let term = terminator_at(r, nodes, seg.terminator).expect("terminator");
         let ca = &term.certificate_ca;
         // Any CA of the chain will do here; whether the chain can be
         // built up to it is `tls_chain`'s question (certs.rs).
@@ -125,13 +132,14 @@ pub(crate) fn findings(
         }
         // What to trust: the chain's root (the CA itself without a chain).
         let root = term.certs.chain.last().unwrap_or(ca);
+        let service = service_note(&nodes[iname]);
         let fix = if init.custom_ca_support {
             format!(
-                "add \"{root}\" to nodes.{iname}.trusts, or put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate"
+                "add \"{root}\" to nodes.{iname}.trusts{service}, or put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate"
             )
         } else {
             format!(
-                "'{iname}' cannot be given a custom CA (custom_ca_support: false): put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate, so that '{iname}' only sees a certificate from a public CA"
+                "'{iname}' cannot be given a custom CA (custom_ca_support: false{service}): put an Application Gateway in front of '{tname}' with '{root}' as a trusted root certificate, so that '{iname}' only sees a certificate from a public CA"
             )
         };
         out.push(Finding {
@@ -143,6 +151,7 @@ pub(crate) fn findings(
             ),
         });
     }
+    out.extend(inspection_findings(r, path, nodes));
     // Inspection is only a question where the landing zone has a firewall.
     let has_firewall = nodes.values().any(|n| n.kind == Kind::AzureFirewall);
     let first = &nodes[&r.path[0]];
@@ -252,6 +261,111 @@ pub(crate) fn findings(
                 , r.name),
             });
         }
+    }
+    out
+}
+
+/// The inspection checks of route `r` (`path` its JSON path): every
+/// initiator in front of an inspected traversal trusts the inspection CA
+/// (`tls_inspection_trust`), the firewall trusts the CA of the server
+/// behind it (`tls_inspection_server_trust`), and a client's explicit
+/// `custom_ca_support` agrees with its service (`client_service`,
+/// warning).
+fn inspection_findings(
+    r: &RouteSpec,
+    path: &str,
+    nodes: &BTreeMap<String, NodeModel>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for seg in segments(r, nodes) {
+        let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
+        let init = initiator_at(r, nodes, seg.initiator).expect("segments start at initiators");
+        // The override that leaves this traversal (hop `k`) uninspected:
+        // one rule, or one per traversal in path order when the path
+        // crosses the firewall again.
+        let no_inspection = |k: usize| {
+            let fw = &r.path[k];
+            let hops: Vec<usize> = (0..r.path.len()).filter(|&h| r.path[h] == *fw).collect();
+            let rules = if hops.len() == 1 {
+                "\"network\"".to_string()
+            } else {
+                let each: Vec<&str> = hops
+                    .iter()
+                    .map(|&h| {
+                        if h == k || !inspects(r, nodes, h) {
+                            "\"network\""
+                        } else {
+                            "\"application\""
+                        }
+                    })
+                    .collect();
+                format!("[{}]", each.join(", "))
+            };
+            format!(
+                "match this traversal with network rules ({path}.firewall_rules: {{\"{fw}\": {rules}}}), which pass TLS through uninspected, or remove tls_inspection from nodes.{fw}"
+            )
+        };
+        if inspects(r, nodes, seg.terminator) {
+            let insp = nodes[tname].inspection.as_ref().expect("inspecting firewall");
+            let ca = &insp.terminator.certificate_ca;
+            let trusted = init.trusts.contains(ca) || init.trusts.contains(&insp.root_ca);
+            let fix = if init.custom_ca_support {
+                format!(
+                    "add \"{}\" (the root) or \"{ca}\" to nodes.{iname}.trusts{}; or {}",
+                    insp.root_ca,
+                    service_note(&nodes[iname.as_str()]),
+                    no_inspection(seg.terminator)
+                )
+            } else {
+                let why = nodes[iname.as_str()]
+                    .service
+                    .as_ref()
+                    .map_or_else(|| "custom_ca_support: false".to_string(), ServiceTrust::describe);
+                format!(
+                    "'{iname}' cannot be given a custom CA at all ({why}): {}",
+                    no_inspection(seg.terminator)
+                )
+            };
+            out.extend((!trusted).then(|| Finding {
+                severity: Severity::Error,
+                check: "tls_inspection_trust".into(),
+                message: format!(
+                    "route '{}', hop {} → {}: '{iname}' does not trust the inspection CA of Azure Firewall '{tname}', which terminates TLS here with certificates it generates from intermediate CA '{ca}' (issued by '{}'), so the client rejects them; fix: {fix}",
+                    r.name, seg.initiator, seg.terminator, insp.root_ca
+                ),
+            }));
+        }
+        if inspects(r, nodes, seg.initiator) {
+            let ca = &terminator_at(r, nodes, seg.terminator)
+                .expect("segments end at terminators")
+                .certificate_ca;
+            out.extend((!init.trusts.contains(ca)).then(|| Finding {
+                severity: Severity::Error,
+                check: "tls_inspection_server_trust".into(),
+                message: format!(
+                    "route '{}', hop {} → {}: Azure Firewall '{iname}' inspects TLS and opens its own connection to '{tname}', whose certificate is from CA '{ca}', which the firewall does not trust, so it drops the connection as if the server had closed it (FW-PREMIUM-CERTS); fix: add \"{ca}\" to nodes.{iname}.trusts (the CA certificates the firewall trusts; note the known issue that customer-signed certificates from intranet servers may not be trusted, FW-KNOWN-ISSUES), or {}",
+                    r.name,
+                    seg.initiator,
+                    seg.terminator,
+                    no_inspection(seg.initiator)
+                ),
+            }));
+        }
+    }
+    let client = &r.path[0];
+    if let Some(t) = &nodes[client].service
+        && let Some(given) = t.explicit.filter(|g| *g != t.supported)
+    {
+        out.push(Finding {
+            severity: Severity::Warning,
+            check: "client_service".into(),
+            message: format!(
+                "route '{}': client '{client}' sets custom_ca_support: {given}, but its {} says {}; the file's value is used: remove custom_ca_support to take the catalog's, or keep it if you know a way the catalog does not",
+                r.name,
+                t.describe(),
+                if t.supported { "it can" } else { "it cannot" }
+            ),
+        });
     }
     out
 }

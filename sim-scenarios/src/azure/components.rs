@@ -6,6 +6,7 @@ use sim_core::{Dist, RateLimit, Servers, SimDuration, Station};
 
 use crate::azure::catalog::value;
 use crate::azure::certs::{CertificateFields, ClientCertificateSpec, client as client_certs};
+use crate::azure::inspection::{InspectionSpec, ServiceTrust, inspection};
 use crate::azure::tls::{
     CertificateKey, TlsSpec, TlsVersion, initiator, initiator_with_default, terminator,
 };
@@ -86,6 +87,25 @@ pub(crate) struct FirewallSpec {
     /// per-instance throughput in full-size packets).
     #[serde(default)]
     packets_per_s_per_instance: Option<f64>,
+    /// Premium TLS inspection on its application-rule traversals: the
+    /// firewall terminates TLS with certificates from `inspection_ca` and
+    /// opens its own TLS to the server.
+    #[serde(default)]
+    tls_inspection: Option<bool>,
+    /// The intermediate CA of inspection (default `azfw-intermediate`).
+    #[serde(default)]
+    inspection_ca: Option<String>,
+    /// The root that issued `inspection_ca` (default `enterprise-root`).
+    #[serde(default)]
+    inspection_root_ca: Option<String>,
+    /// CAs the inspecting firewall trusts on its connections to servers
+    /// (default `["public"]`).
+    #[serde(default)]
+    trusts: Option<Vec<String>>,
+    /// Probability that the inspecting firewall's connection to the server
+    /// is warm (default: that of the client connection it terminates).
+    #[serde(default)]
+    connection_reuse: Option<f64>,
 }
 
 /// Which rule collection a firewall traversal matches (`rule-processing`:
@@ -729,19 +749,25 @@ fn bare(kind: Kind, capacity: String) -> NodeModel {
         firewall: None,
         meter: None,
         input: None,
+        inspection: None,
+        service: None,
     }
 }
 
 pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
-    let custom = s.custom_ca_support.unwrap_or(true);
+    let service = s.service.map(|sv| ServiceTrust::of(sv, s.custom_ca_support));
+    let custom =
+        service.as_ref().map_or(s.custom_ca_support.unwrap_or(true), |t| t.custom_ca_support());
     let init = initiator(&s.trusts, &[PUBLIC_CA], s.connection_reuse, path, custom)?;
     if !custom && let Some(ca) = init.trusts.iter().find(|c| *c != PUBLIC_CA) {
-        return Err(Invalid::new(
-            key_path(path, "trusts"),
-            format!(
-                "lists '{ca}', but custom_ca_support is false: this client cannot be given a custom CA; remove it from trusts"
+        let why = match (&service, s.custom_ca_support) {
+            (Some(t), None) => format!(
+                "its {} cannot be given one: remove it from trusts, or set custom_ca_support to true if you know a way the catalog does not",
+                t.describe()
             ),
-        ));
+            _ => "custom_ca_support is false: this client cannot be given a custom CA; remove it from trusts".to_string(),
+        };
+        return Err(Invalid::new(key_path(path, "trusts"), format!("lists '{ca}', but {why}")));
     }
     let certificate = match &s.client_certificate {
         Some(v) => Some(typed::<ClientCertificateSpec>(v, &key_path(path, "client_certificate"))?),
@@ -749,7 +775,11 @@ pub(crate) fn client(s: &ClientSpec, path: &str) -> Result<NodeModel, Invalid> {
     };
     let init =
         init.with_certs(client_certs(&s.target_host_name, "target_host_name", &certificate, path)?);
-    Ok(NodeModel { initiator: Some(init), ..bare(Kind::Client, "origin of requests".into()) })
+    Ok(NodeModel {
+        initiator: Some(init),
+        service,
+        ..bare(Kind::Client, "origin of requests".into())
+    })
 }
 
 pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeModel, Invalid> {
@@ -876,8 +906,20 @@ pub(crate) fn firewall(name: &str, s: &FirewallSpec, path: &str) -> Result<NodeM
             if s.packets_per_s_per_instance.is_some() { "" } else { " (EST)" },
         ),
     );
+    let spec = InspectionSpec {
+        tls_inspection: s.tls_inspection,
+        inspection_ca: &s.inspection_ca,
+        inspection_root_ca: &s.inspection_root_ca,
+        trusts: &s.trusts,
+        connection_reuse: s.connection_reuse,
+    };
+    model.inspection = inspection(spec, s.sku == FirewallSku::Premium, path)?;
+    // Inspection is an opt-in of application rules: an inspecting
+    // firewall's traversals match them unless the file says otherwise.
+    let default_rule =
+        if model.inspection.is_some() { FirewallRule::Application } else { FirewallRule::Network };
     model.firewall = Some(FirewallModel {
-        rule: s.rule.unwrap_or(FirewallRule::Network),
+        rule: s.rule.unwrap_or(default_rule),
         packets_per_s_published: s.packets_per_s_per_instance.is_some(),
     });
     Ok(model)
@@ -924,6 +966,7 @@ pub(crate) fn apim(
         key_path(path, "backend_connections_per_unit"),
         "backend connections per unit",
     )?;
+    apim_ca_certificates(s, path)?;
     let policies = s.policies.clone().unwrap_or_default();
     let ppath = key_path(path, "policies");
     let jwt_cpu_ms = match &policies.validate_jwt {
@@ -1024,6 +1067,41 @@ pub(crate) fn apim(
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
         ..bare(Kind::Apim, String::new())
     })
+}
+
+/// The custom CAs an APIM instance may trust: a classic tier installs at
+/// most `apim.max_ca_certificates` CA certificates per instance
+/// (APIM-CA-CERTS). The v2 tiers take CA details in a backend's
+/// credentials instead, with no per-instance CA count published, so they
+/// are not bounded here.
+///
+/// # Errors
+///
+/// A classic-tier node whose `trusts` lists more custom (non-public) CAs
+/// than the limit.
+fn apim_ca_certificates(s: &ApimSpec, path: &str) -> Result<(), Invalid> {
+    if matches!(s.tier, ApimTier::Basicv2 | ApimTier::Standardv2 | ApimTier::Premiumv2) {
+        return Ok(());
+    }
+    let max = value("apim.max_ca_certificates");
+    let mut custom: Vec<&str> =
+        s.trusts.iter().flatten().map(String::as_str).filter(|ca| *ca != PUBLIC_CA).collect();
+    custom.sort_unstable();
+    custom.dedup();
+    if custom.len() as f64 > max {
+        return Err(Invalid::new(
+            key_path(path, "trusts"),
+            format!(
+                "lists {} custom CAs ({}), but an API Management instance of the {} tier accepts at most {} CA certificates (catalog apim.max_ca_certificates, APIM-CA-CERTS): trust a common root instead of each issuing CA, or keep at most {} of them",
+                custom.len(),
+                custom.join(", "),
+                s.tier.key(),
+                fmt_num(max),
+                fmt_num(max)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What an Application Gateway's capacity-unit meter needs: the gateway's

@@ -17,11 +17,13 @@ pub(crate) mod cert_checks;
 pub(crate) mod certs;
 pub(crate) mod checks;
 pub(crate) mod components;
+pub(crate) mod inspection;
 pub(crate) mod network;
 pub(crate) mod tls;
 
 pub use cert_checks::DatedCertificate;
 pub use checks::{Finding, Severity};
+pub use inspection::{INSPECTION_CA, INSPECTION_ROOT_CA};
 
 use std::collections::BTreeMap;
 
@@ -179,6 +181,12 @@ pub(crate) struct NodeModel {
     /// Set for a node the user supplies (a backend: their API), whose
     /// figures are inputs rather than Azure's.
     pub input: Option<InputNote>,
+    /// For an Azure Firewall with `tls_inspection`, the TLS roles of its
+    /// inspected traversals; `None` for every other node.
+    pub inspection: Option<inspection::Inspection>,
+    /// For a client that names its `service`, that service's catalog row
+    /// and what the file said; `None` for every other node.
+    pub service: Option<inspection::ServiceTrust>,
 }
 
 /// What an Azure Firewall node adds to its station.

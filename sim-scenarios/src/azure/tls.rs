@@ -164,21 +164,100 @@ pub(crate) struct Segment {
 }
 
 /// TLS connections along a path: from each initiator (the client, then each
-/// proxy) to the next node that terminates TLS; L4 devices in between pass
-/// the connection through.
+/// proxy, and each Azure Firewall traversal that inspects TLS) to the next
+/// node that terminates TLS; L4 devices in between pass the connection
+/// through.
 pub(crate) fn segments(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<Segment> {
     let mut out = Vec::new();
-    let mut initiator = nodes[&r.path[0]].initiator.as_ref().map(|_| 0);
-    for (j, name) in r.path.iter().enumerate().skip(1) {
-        let node = &nodes[name];
-        if node.terminator.is_some() {
+    let mut initiator = initiator_at(r, nodes, 0).map(|_| 0);
+    for j in 1..r.path.len() {
+        if terminator_at(r, nodes, j).is_some() {
             if let Some(i) = initiator {
                 out.push(Segment { initiator: i, terminator: j });
             }
-            initiator = node.initiator.as_ref().map(|_| j);
+            initiator = initiator_at(r, nodes, j).map(|_| j);
         }
     }
     out
+}
+
+/// Whether hop `j` of `r` is a traversal of an Azure Firewall that
+/// inspects TLS: the firewall has `tls_inspection` and the traversal
+/// matches application rules. TLS inspection is an opt-in of application
+/// rules (FW-PREMIUM-FEATURES); a traversal that matches network rules
+/// passes TLS through uninspected.
+pub(crate) fn inspects(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>, j: usize) -> bool {
+    let node = &nodes[&r.path[j]];
+    if node.inspection.is_none() {
+        return false;
+    }
+    // An invalid `firewall_rules` is reported when the route compiles;
+    // until then the node's own rule stands.
+    let rule = traversal_rules(r, "", nodes)
+        .map_or_else(|_| node.firewall.map(|f| f.rule), |rules| rules[j]);
+    rule == Some(FirewallRule::Application)
+}
+
+/// The TLS roles at hop `j` of `r`, server side and client side: the
+/// node's own, or, where the hop is an inspecting firewall traversal
+/// ([`inspects`]), the firewall's generated certificate towards the client
+/// and its own connection to the server.
+fn roles_at<'a>(
+    r: &RouteSpec,
+    nodes: &'a BTreeMap<String, NodeModel>,
+    j: usize,
+) -> (Option<&'a Terminator>, Option<&'a Initiator>) {
+    let node = &nodes[&r.path[j]];
+    match node.inspection.as_ref().filter(|_| inspects(r, nodes, j)) {
+        Some(i) => (Some(&i.terminator), Some(&i.initiator)),
+        None => (node.terminator.as_ref(), node.initiator.as_ref()),
+    }
+}
+
+/// The server side of TLS at hop `j` of `r` (see [`roles_at`]).
+pub(crate) fn terminator_at<'a>(
+    r: &RouteSpec,
+    nodes: &'a BTreeMap<String, NodeModel>,
+    j: usize,
+) -> Option<&'a Terminator> {
+    roles_at(r, nodes, j).0
+}
+
+/// The client side of TLS at hop `j` of `r` (see [`roles_at`]).
+pub(crate) fn initiator_at<'a>(
+    r: &RouteSpec,
+    nodes: &'a BTreeMap<String, NodeModel>,
+    j: usize,
+) -> Option<&'a Initiator> {
+    roles_at(r, nodes, j).1
+}
+
+/// Probability that the connection of `seg` (one of `segs`, the route's
+/// [`segments`]) is warm: its initiator's `connection_reuse`, except at an
+/// inspecting firewall without a `connection_reuse` of its own. A
+/// transparent proxy opens one server connection per client connection it
+/// terminates (FW-PREMIUM-FEATURES: it "re-encrypts the traffic which is
+/// sent to the original destination"), so its connection is new as often
+/// as the one it terminates: the reuse of the segment ending at it.
+pub(crate) fn connection_reuse(
+    r: &RouteSpec,
+    nodes: &BTreeMap<String, NodeModel>,
+    segs: &[Segment],
+    seg: Segment,
+) -> f64 {
+    let follows = inspects(r, nodes, seg.initiator)
+        && nodes[&r.path[seg.initiator]]
+            .inspection
+            .as_ref()
+            .is_some_and(|i| i.reuse_follows_client);
+    match segs.iter().find(|s| s.terminator == seg.initiator).filter(|_| follows) {
+        Some(inner) => connection_reuse(r, nodes, segs, *inner),
+        None => {
+            initiator_at(r, nodes, seg.initiator)
+                .expect("segments start at initiators")
+                .connection_reuse
+        }
+    }
 }
 
 /// Static round trip between two hops of a path \[ms\]: link latencies both
@@ -336,8 +415,12 @@ pub(crate) fn handshake(
     // out, so each leg takes half of its round trip and the legs sum to
     // the end-to-end round trip (the proxy's own connection set-up, not
     // published, adds nothing here).
+    // An inspecting firewall that ends (or opens) the segment is the same
+    // path-through device: half of its traversal belongs to each of the
+    // two connections it joins, so the client's and the firewall's
+    // handshakes sum to the end-to-end round trips of the uninspected path.
     let half_through = |k: usize| -> f64 {
-        if k == seg.initiator || k == seg.terminator {
+        if (k == seg.initiator || k == seg.terminator) && !inspects(r, nodes, k) {
             return 0.0;
         }
         nodes[&r.path[k]]
@@ -353,7 +436,8 @@ pub(crate) fn handshake(
             (w[0], w[1], rtt)
         })
         .collect();
-    let term =
-        nodes[&r.path[seg.terminator]].terminator.as_ref().expect("segments end at terminators");
-    Handshake { tcp, tls_rtts: term.tls_rtts, rtt_ms: rtt_ms(r, nodes, links, seg) }
+    let term = terminator_at(r, nodes, seg.terminator).expect("segments end at terminators");
+    let rtt =
+        rtt_ms(r, nodes, links, seg) + half_through(seg.initiator) + half_through(seg.terminator);
+    Handshake { tcp, tls_rtts: term.tls_rtts, rtt_ms: rtt }
 }

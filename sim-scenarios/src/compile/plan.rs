@@ -10,7 +10,10 @@ use crate::azure::catalog::value;
 use crate::azure::cert_checks::mutual_tls;
 use crate::azure::components::CuMeter;
 use crate::azure::network::{LinkMap, link_mean_ms, mean_ms, path_serves, unordered};
-use crate::azure::tls::{Handshake, Segment, TlsVersion, handshake, segments, traversal_rules};
+use crate::azure::tls::{
+    Handshake, Segment, TlsVersion, connection_reuse, handshake, initiator_at, inspects, segments,
+    terminator_at, traversal_rules,
+};
 use crate::azure::{FirewallRule, Kind, NodeModel};
 use crate::file::json::fmt_num;
 use crate::file::spec::RouteSpec;
@@ -286,8 +289,16 @@ pub(crate) fn plan(
         .map(|(j, name)| {
             let node = &nodes[name];
             let both = round_trip && j < last;
+            let inspected = node.inspection.as_ref().filter(|_| inspects(r, nodes, j));
             let connection = match (&node.terminator, node.kind, rules[j]) {
                 (_, Kind::Client, _) => "origin".to_string(),
+                _ if inspected.is_some() => {
+                    let i = inspected.expect("checked");
+                    format!(
+                        "inspects TLS (application rules, Premium): terminates the client's TCP+TLS with a certificate it generates from CA '{}' (issued by '{}') and opens its own TCP+TLS to the next terminator, SNAT",
+                        i.terminator.certificate_ca, i.root_ca
+                    )
+                }
                 (Some(t), _, _) => format!(
                     "terminates TCP+TLS (certificate from CA '{}', TLS {})",
                     t.certificate_ca,
@@ -308,15 +319,19 @@ pub(crate) fn plan(
                 (None, _, Some(FirewallRule::Application)) => {
                     "proxies TCP (application rules: a transparent proxy ends TCP and opens a new connection, SNAT: the next hop sees the firewall's address); passes TLS through (SNI)".to_string()
                 }
+                (None, _, Some(FirewallRule::Network)) if node.inspection.is_some() => {
+                    "passes TCP/TLS through (network rules: TLS inspection is an opt-in of application rules, so this traversal is not inspected)".to_string()
+                }
                 (None, _, Some(FirewallRule::Network)) => {
                     "passes TCP/TLS through (network rules)".to_string()
                 }
                 (None, _, None) => "passes TCP/TLS through".to_string(),
             };
             let new_connection = segs.iter().find(|s| s.initiator == j).map(|s| {
-                let init = node.initiator.as_ref().expect("initiator");
-                let term = nodes[&r.path[s.terminator]].terminator.as_ref().expect("terminator");
+                let reuse = connection_reuse(r, nodes, &segs, *s);
+                let term = terminator_at(r, nodes, s.terminator).expect("terminator");
                 let h = handshake(r, nodes, links, *s, &rules);
+                let init = initiator_at(r, nodes, s.initiator).expect("initiator");
                 let mtls = mutual_tls(init, term).map_or(String::new(), |m| {
                     format!(
                         "; client certificate: + {:.3} ms to sign here ({} RTT more), + {:.3} ms CPU to verify there",
@@ -330,7 +345,7 @@ pub(crate) fn plan(
                     r.path[s.terminator],
                     handshake_text(r, &h),
                     term.handshake_cpu_ms,
-                    1.0 - init.connection_reuse
+                    1.0 - reuse
                 )
             });
             let effective = effective_capacity(r, nodes, &segs, j, both);
@@ -408,10 +423,10 @@ fn effective_capacity(
         .iter()
         .find(|s| s.terminator == j)
         .and_then(|s| {
-            let init = nodes[&r.path[s.initiator]].initiator.as_ref()?;
-            let term = node.terminator.as_ref()?;
+            let init = initiator_at(r, nodes, s.initiator)?;
+            let term = terminator_at(r, nodes, j)?;
             let verify_ms = mutual_tls(init, term).map_or(0.0, |m| m.verify_ms);
-            Some((1.0 - init.connection_reuse) * (term.handshake_cpu_ms + verify_ms))
+            Some((1.0 - connection_reuse(r, nodes, segs, *s)) * (term.handshake_cpu_ms + verify_ms))
         })
         .unwrap_or(0.0);
     let response_ms = if both { mean_ms(Some(station.response_service_ns())) } else { 0.0 };
@@ -438,8 +453,7 @@ fn meter(
     let new_conns: f64 = segs
         .iter()
         .filter(|s| r.path[s.terminator] == *name)
-        .filter_map(|s| nodes[&r.path[s.initiator]].initiator.as_ref())
-        .map(|i| rate * (1.0 - i.connection_reuse))
+        .map(|s| rate * (1.0 - connection_reuse(r, nodes, segs, *s)))
         .sum();
     // Little's law: a request holds its connection from this hop until its
     // response has left it, at least the floor from here on.

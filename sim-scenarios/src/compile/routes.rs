@@ -14,7 +14,9 @@ use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
 };
-use crate::azure::tls::{handshake, segments, traversal_rules};
+use crate::azure::tls::{
+    connection_reuse, handshake, initiator_at, inspects, segments, terminator_at, traversal_rules,
+};
 use crate::azure::{Call, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
@@ -451,8 +453,17 @@ pub(crate) fn add_route(
         if let Some(seg) = segs.iter().find(|s| s.initiator == j) {
             if let Some(tokens) = node.backend_connections {
                 // One pool per HTTP authority: this node's connections to
-                // the terminator, shared by every route that opens them.
-                let authority = &r.path[seg.terminator];
+                // the terminator, shared by every route that opens them. An
+                // inspecting firewall ends the connection but is not the
+                // authority: the server behind it is.
+                let mut end = seg.terminator;
+                while inspects(r, nodes, end) {
+                    match segs.iter().find(|s| s.initiator == end) {
+                        Some(next) => end = next.terminator,
+                        None => break,
+                    }
+                }
+                let authority = &r.path[end];
                 let key = (name.clone(), authority.clone());
                 let id = *pools.entry(key).or_insert_with(|| {
                     let tokens = std::num::NonZeroU32::new(tokens).expect("counts are at least 1");
@@ -460,23 +471,23 @@ pub(crate) fn add_route(
                 });
                 route = route.hold(id);
             }
-            let init = node.initiator.as_ref().expect("segments start at initiators");
-            let term = nodes[&r.path[seg.terminator]]
-                .terminator
-                .as_ref()
-                .expect("segments end at terminators");
+            let init = initiator_at(r, nodes, seg.initiator).expect("segments start at initiators");
+            let term =
+                terminator_at(r, nodes, seg.terminator).expect("segments end at terminators");
             let h = handshake(r, nodes, links, *seg, &rules);
             // A client certificate: the initiator's signature delays the
             // handshake, the terminator's verification is CPU there.
             let (sign_ms, verify_ms) = mutual_tls(init, term)
                 .map_or((0.0, 0.0), |m| (m.sign_ms + m.extra_rtts * h.rtt_ms, m.verify_ms));
             let delay_ns = (h.ms() + sign_ms) * 1e6;
-            let setup =
-                Setup::new(1.0 - init.connection_reuse, Dist::constant(delay_ns).expect("finite"))
-                    .with_terminator_cpu(
-                        seg.terminator,
-                        Dist::constant((term.handshake_cpu_ms + verify_ms) * 1e6).expect("finite"),
-                    );
+            let setup = Setup::new(
+                1.0 - connection_reuse(r, nodes, &segs, *seg),
+                Dist::constant(delay_ns).expect("finite"),
+            )
+            .with_terminator_cpu(
+                seg.terminator,
+                Dist::constant((term.handshake_cpu_ms + verify_ms) * 1e6).expect("finite"),
+            );
             route = route.setup(setup);
         }
         if let Some(t) = node.timeout_ms {

@@ -17,6 +17,7 @@ pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
 pub use names::{MAX_NAME_CHARS, is_valid_name, is_valid_node_name};
 pub use overrides::{OverrideError, parse_assignment, set_path};
 pub use spec::{
-    ArrivalKind, ArrivalSpec, CertificateAuthoritySpec, ClientSpec, DistKind, DistSpec, LawSpec,
-    LinkSpec, Mode, NetworkKind, RouteSpec, ScenarioSpec, StationSpec, Warmup, WorkloadSpec,
+    ArrivalKind, ArrivalSpec, CertificateAuthoritySpec, ClientService, ClientSpec, DistKind,
+    DistSpec, LawSpec, LinkSpec, Mode, NetworkKind, RouteSpec, ScenarioSpec, StationSpec, Warmup,
+    WorkloadSpec,
 };

@@ -119,12 +119,15 @@ pub(crate) fn check(spec: &ScenarioSpec) -> Result<(), Invalid> {
 }
 
 /// Checks the names inside a node's object, before it is read by kind:
-/// its CAs (`certificate_ca`, `trusts`) and the nodes its calls walk
+/// its CAs (`certificate_ca`, `inspection_ca`, `inspection_root_ca`,
+/// `trusts`) and the nodes its calls walk
 /// through (`via`, `jwks_via`).
 pub(crate) fn check_node_object(node_json: &serde_json::Value, path: &str) -> Result<(), Invalid> {
     use serde_json::Value;
-    if let Some(Value::String(ca)) = node_json.get("certificate_ca") {
-        name(ca, key_path(path, "certificate_ca"), "CA name")?;
+    for field in ["certificate_ca", "inspection_ca", "inspection_root_ca"] {
+        if let Some(Value::String(ca)) = node_json.get(field) {
+            name(ca, key_path(path, field), "CA name")?;
+        }
     }
     let lists = [
         ("trusts", "/trusts", false),

@@ -386,8 +386,9 @@ pub struct ClientSpec {
     /// CAs whose certificates the client accepts (default `["public"]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trusts: Option<Vec<String>>,
-    /// Whether a custom CA can be installed on it at all (default true;
-    /// false for Azure services that only trust public CAs).
+    /// Whether a custom CA can be installed on it at all (default: the
+    /// `service`'s catalog row, else true; false for Azure services that
+    /// only trust public CAs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_ca_support: Option<bool>,
     /// Probability that a request finds a warm connection (default: catalog).
@@ -402,6 +403,60 @@ pub struct ClientSpec {
     /// where the TLS kinds are known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_certificate: Option<Value>,
+    /// What the client runs on (`app_service_windows`, `aks_pod`, `vm`,
+    /// …): sets `custom_ca_support` from the catalog's
+    /// `client.<service>.custom_ca_support` row, whose note says how to
+    /// trust a CA there (or why it cannot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ClientService>,
+}
+
+/// The Azure (or other) service a client runs on, as files name it; each
+/// has a row `client.<name>.custom_ca_support` in the catalog.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::VariantNames,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ClientService {
+    /// Multitenant App Service, Windows.
+    AppServiceWindows,
+    /// Multitenant App Service, Linux.
+    AppServiceLinux,
+    /// An app in an App Service Environment (v3).
+    AppServiceEnvironment,
+    /// Azure Functions on Windows, .NET.
+    FunctionsWindowsDotnet,
+    /// Azure Functions on Linux, Python.
+    FunctionsLinuxPython,
+    /// Azure Functions on Linux, Node.js.
+    FunctionsLinuxNode,
+    /// Logic Apps Standard (single-tenant).
+    LogicAppsStandard,
+    /// Logic Apps Consumption (multitenant).
+    LogicAppsConsumption,
+    /// A pod in Azure Kubernetes Service.
+    AksPod,
+    /// A virtual machine (or a scale set).
+    Vm,
+    /// API Management in the Consumption tier, calling onwards.
+    ApimConsumption,
+}
+
+impl ClientService {
+    /// The service's name in scenario files and catalog keys.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
 }
 
 /// `warmup_requests`: a count, or `"auto"` (MSER-5 on a pilot run).

@@ -54,6 +54,11 @@ fn variants() -> Vec<(String, Value)> {
             out.push(with_node("apim-hub-proxy", "hub-fw", fw));
         }
     }
+    // Issue 12: every service a client may run on (the trusts it may hold).
+    for service in <sim_scenarios::file::ClientService as strum::VariantNames>::VARIANTS {
+        let client = json!({"kind": "client", "service": service});
+        out.push(with_node("apim-hub-proxy", "client", client));
+    }
     // Rule collections, spikes and a measured packet rate (issue 11 item 5).
     for extra in [
         json!({"rule": "application"}),

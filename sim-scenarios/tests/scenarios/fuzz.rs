@@ -171,6 +171,10 @@ const NODE_FIELDS: &[&str] = &[
     "backend_host_name",
     "target_host_name",
     "client_certificate",
+    "tls_inspection",
+    "inspection_ca",
+    "inspection_root_ca",
+    "service",
 ];
 
 /// One of [`NUMBERS`] as JSON (`1e999`, beyond a double, as the largest

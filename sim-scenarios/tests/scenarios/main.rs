@@ -15,6 +15,7 @@ mod firewall;
 mod fuzz;
 mod golden;
 mod honest;
+mod inspection;
 mod layers;
 mod load;
 mod messages;
@@ -46,8 +47,10 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 8] = [
+const AZURE_SCENARIOS: [&str; 10] = [
     "apim-hub-proxy",
+    "apim-hub-proxy-tls-inspection",
+    "apim-hub-proxy-tls-inspection-fixed",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",

@@ -286,6 +286,24 @@ pub(super) const LIST: &[Range] = &[
         1.2,
         "wide, as the anecdotes are: half to one and a half times the default shape",
     ),
+    r(
+        "azure_firewall.premium.inspection_handshake_cpu_ms",
+        0.5,
+        5.0,
+        "firewall CPU per inspected handshake: from a fast core's RSA-2048 sign (0.66 ms, the review's faster openssl runs) plus verification, to a few times the slow-core 1.4 ms for a busy shared instance",
+    ),
+    r(
+        "azure_firewall.premium.inspection_certificate_generation_ms",
+        10.0,
+        200.0,
+        "RSA-2048 key generation varies widely with the primes found: from about 10 ms on a fast core to a few hundred ms on a slow one",
+    ),
+    r(
+        "azure_firewall.premium.inspection_certificate_miss",
+        0.001,
+        0.1,
+        "from one in a thousand new connections (one host name, long-lived cache) to one in ten (many host names, short cache)",
+    ),
 ];
 
 #[cfg(test)]

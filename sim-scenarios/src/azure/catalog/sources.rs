@@ -484,4 +484,77 @@ pub(super) const LIST: &[Source] = &[
         "https://github.com/openssl/openssl/issues/8924",
         "2019-05-13",
     ),
+    // Issue 12 (TLS inspection, client services, APIM CA certificates).
+    s(
+        "FW-PREMIUM-CERTS",
+        "Azure Firewall Premium certificates: TLS inspection auto-generates server certificates from your intermediate CA, which clients (IaaS, PaaS and other workloads) must trust (root or intermediate); a server with an untrusted certificate: \"Azure Firewall will drop the connection\"",
+        "https://learn.microsoft.com/azure/firewall/premium-certificates",
+        "ms.date 03/07/2022 (azure-docs articles/firewall/premium-certificates.md)",
+    ),
+    s(
+        "FW-PREMIUM-FEATURES",
+        "Azure Firewall Premium features: TLS inspection terminates outbound and east-west TLS (inbound only with Application Gateway) and re-encrypts to the destination; it is an opt-in of application rules",
+        "https://learn.microsoft.com/azure/firewall/premium-features",
+        "ms.date 02/03/2021 (azure-docs articles/firewall/premium-features.md, the preview-era version read)",
+    ),
+    s(
+        "FW-KNOWN-ISSUES",
+        "What is Azure Firewall?, Premium known issues: \"Customer signed certificates are not trusted by the firewall once received from an intranet-based web server\"; client certificates cannot pass an inspecting firewall",
+        "https://learn.microsoft.com/azure/firewall/overview",
+        "ms.date 05/12/2022 (azure-docs articles/firewall/overview.md)",
+    ),
+    s(
+        "APPSVC-CERTS",
+        "Add and manage TLS/SSL certificates in Azure App Service, FAQ: \"You can't modify the list of trusted root certificates in App Service (multitenant)\"; App Service Environment v3 loads your own CA into the trusted root store",
+        "https://learn.microsoft.com/azure/app-service/configure-ssl-certificate",
+        "ms.date 02/14/2025 (azure-docs articles/app-service/configure-ssl-certificate.md)",
+    ),
+    s(
+        "APPSVC-CERTS-CODE",
+        "Use a TLS/SSL certificate in your code in Azure App Service: WEBSITE_LOAD_CERTIFICATES places certificates in the current user's store (Windows) or as files under /var/ssl/certs (Linux)",
+        "https://learn.microsoft.com/azure/app-service/configure-ssl-certificate-in-code",
+        "ms.date 11/04/2019 (azure-docs articles/app-service/configure-ssl-certificate-in-code.md)",
+    ),
+    s(
+        "ASE-CERTS",
+        "Certificates and the App Service Environment: a private CA's .cer uploaded to the app and the app setting WEBSITE_LOAD_ROOT_CERTIFICATES load it into the trusted root store of the plan's workers",
+        "https://learn.microsoft.com/azure/app-service/environment/certificates",
+        "ms.date 11/15/2021 (azure-docs articles/app-service/environment/certificates.md)",
+    ),
+    s(
+        "FUNC-PY-CA-BUNDLE",
+        "Azure Python runtime doesn't respect REQUESTS_CA_BUNDLE (custom CA bundle ignored when deployed; maintainers point to the App Service certificate pages)",
+        "https://github.com/Azure/azure-functions-python-worker/issues/1560",
+        "issue thread, 2024-08-09 to 2025-12-17",
+    ),
+    s(
+        "FUNC-LINUX-CERTS",
+        "Support WEBSITE_LOAD_CERTIFICATES app setting in Linux consumption (open feature request; \"in the backlog but no definite timelines\")",
+        "https://github.com/Azure/Azure-Functions/issues/1644",
+        "issue thread, open (comments 2021-03-01 to 2025-02-09)",
+    ),
+    s(
+        "LOGICAPPS-SETTINGS",
+        "Edit host and app settings for Standard logic apps: WEBSITE_LOAD_ROOT_CERTIFICATES \"sets the thumbprints for the root certificates to be trusted\"",
+        "https://learn.microsoft.com/azure/logic-apps/edit-app-settings-host-settings",
+        "ms.date 07/10/2023 (azure-docs articles/logic-apps/edit-app-settings-host-settings.md)",
+    ),
+    s(
+        "AKS-CUSTOM-CA",
+        "Custom certificate authority (CA) in Azure Kubernetes Service: up to 10 CAs added to Linux nodes' trust store (--enable-custom-ca-trust, --custom-ca-trust-certificates, or the custom-ca-trust-secret); not for Windows node pools",
+        "https://learn.microsoft.com/azure/aks/custom-certificate-authority",
+        "ms.date 04/25/2023 (azure-docs articles/aks/custom-certificate-authority.md, preview)",
+    ),
+    s(
+        "APIM-CA-CERTS",
+        "How to add a custom CA certificate in Azure API Management: applies to Developer, Basic, Standard and Premium; v2 tiers configure CA details only in a backend's authorization credentials; \"a limit of 10 CA certificates per instance\"",
+        "https://learn.microsoft.com/azure/api-management/api-management-howto-ca-certificates",
+        "ms.date 02/17/2026 (azure-docs articles/api-management/api-management-howto-ca-certificates.md)",
+    ),
+    s(
+        "APIM-LIMITS-CONSUMPTION",
+        "API Management service limits (include): \"CA certificates are not supported in the Consumption tier\" (footnote 7; the 03/15/2024 classic-tier table gives N/A for Consumption and 10 for the other tiers)",
+        "azure-docs includes/api-management-service-limits.md",
+        "ms.date 04/14/2020 (footnote) and 03/15/2024 (table)",
+    ),
 ];
