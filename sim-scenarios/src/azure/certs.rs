@@ -167,7 +167,8 @@ fn ca_list(list: &[String], path: &str) -> Result<(), Invalid> {
 }
 
 /// A terminator's certificate facts from its TLS fields (`path`: the
-/// node's JSON path). The chain is filled in by [`resolve`].
+/// node's JSON path). The chain is filled in by
+/// [`crate::azure::cert_checks::resolve`].
 ///
 /// # Errors
 ///

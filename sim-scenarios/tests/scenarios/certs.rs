@@ -9,7 +9,7 @@ use sim_scenarios::azure::Finding;
 use sim_scenarios::azure::catalog::value;
 use sim_scenarios::file::{Date, set_path};
 
-use super::tls::{APIM_GW, FW_DELAY, GW_BACKEND, GW_DELAY, scenario};
+use super::tls::{APIM_GW, GW_BACKEND, GW_DELAY, scenario};
 use super::{load_inline, run};
 
 /// The TLS scenario (client → fw → apim → gw → backend) with `sets`.
@@ -286,7 +286,6 @@ fn application_gateway_cannot_present_a_client_certificate() {
 #[test]
 fn a_client_certificate_costs_the_signature_and_the_verifications() {
     let rtt_apim_backend = 2.0 * (APIM_GW + GW_BACKEND) + GW_DELAY;
-    let _ = FW_DELAY;
     let hop = |r: &sim_scenarios::report::RouteReport, n: &str| {
         r.hops.iter().find(|h| h.node == n).unwrap().clone()
     };
