@@ -15,7 +15,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use aznetsim_benches::{SEED, chain_50, mix_100, own_stations_100, reference, topology_a};
+use aznetsim_benches::{SEED, timed_models};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use sim_core::Model;
 
@@ -28,13 +28,7 @@ fn events(models: &[Model]) -> u64 {
 }
 
 fn engine_models(c: &mut Criterion) {
-    let cases: Vec<(&str, Vec<Model>)> = vec![
-        ("reference_route_5_stations", vec![reference()]),
-        ("topology_a_as_shipped", topology_a()),
-        ("chain_50_stations", vec![chain_50(20_000)]),
-        ("mix_100_routes", vec![mix_100(200_000)]),
-        ("own_stations_100_routes_500_stations", vec![own_stations_100(2_000)]),
-    ];
+    let cases = timed_models();
     let mut group = c.benchmark_group("models");
     group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);

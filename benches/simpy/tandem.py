@@ -14,7 +14,9 @@ utilisation of the measured requests next to their M/M/c values, so one can
 see it simulates the same thing, then the throughput in simulated requests
 (warm-up included, as in the Rust bench) per wall-clock second.
 
-Usage: python3 benches/simpy/tandem.py [--runs N]
+Usage: python3 benches/simpy/tandem.py [--runs N] [--requests N]
+(--requests changes the replication's length, the first tenth warm-up; the
+smoke run of benches/benches/simpy_ratio.rs uses it).
 """
 
 import argparse
@@ -30,8 +32,7 @@ SERVERS = [2, 4, 8, 2, 4]
 LOAD = 0.7
 RATE_PER_S = 10_000.0
 LINK_S = 100e-6  # 0.1 ms
-REQUESTS = 200_000
-WARMUP = 20_000
+REQUESTS = 200_000  # the first tenth is warm-up
 SEED = 42
 
 
@@ -65,7 +66,7 @@ class Station:
         return area / (self.c * (end - self.window_start))
 
 
-def request(env, idx, stations, sojourns, expo):
+def request(env, idx, stations, sojourns, expo, warmup):
     t0 = env.now
     last = len(stations) - 1
     for i, st in enumerate(stations):
@@ -76,27 +77,27 @@ def request(env, idx, stations, sojourns, expo):
             st._touch(-1)
         if i < last:
             yield env.timeout(LINK_S)
-    if idx >= WARMUP:
+    if idx >= warmup:
         sojourns.append(env.now - t0)
 
 
-def source(env, stations, sojourns, expo):
-    for idx in range(REQUESTS):
-        if idx == WARMUP:
+def source(env, stations, sojourns, expo, requests, warmup):
+    for idx in range(requests):
+        if idx == warmup:
             for st in stations:
                 st.open_window()
-        env.process(request(env, idx, stations, sojourns, expo))
-        if idx + 1 < REQUESTS:
+        env.process(request(env, idx, stations, sojourns, expo, warmup))
+        if idx + 1 < requests:
             yield env.timeout(expo(RATE_PER_S))
 
 
-def replication(seed):
+def replication(seed, requests, warmup):
     rng = random.Random(seed)
     expo = rng.expovariate
     env = simpy.Environment()
     stations = [Station(env, c, LOAD * c / RATE_PER_S) for c in SERVERS]
     sojourns = []
-    env.process(source(env, stations, sojourns, expo))
+    env.process(source(env, stations, sojourns, expo, requests, warmup))
     env.run()
     end = env.now
     return sojourns, [st.utilisation(end) for st in stations]
@@ -115,7 +116,9 @@ def mmc_sojourn(c, lam, mean_s):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=REQUESTS)
     args = ap.parse_args()
+    requests, warmup = args.requests, args.requests // 10
 
     print(f"simpy {simpy.__version__}, Python {platform.python_version()} "
           f"({platform.python_implementation()})")
@@ -125,17 +128,17 @@ def main():
     rates = []
     for run in range(1, args.runs + 1):
         t0 = time.perf_counter()
-        sojourns, utils = replication(SEED)
+        sojourns, utils = replication(SEED, requests, warmup)
         wall = time.perf_counter() - t0
-        rate = REQUESTS / wall
+        rate = requests / wall
         rates.append(rate)
-        assert len(sojourns) == REQUESTS - WARMUP
+        assert len(sojourns) == requests - warmup
         mean = statistics.fmean(sojourns)
         print(f"run {run}: {wall:.3f} s wall, {rate:,.0f} simulated requests/s; "
               f"mean sojourn {mean * 1e3:.4f} ms (M/M/c value {expected * 1e3:.4f} ms); "
               "utilisation " + ", ".join(f"s{i}={u:.4f}" for i, u in enumerate(utils)))
     print(f"median: {statistics.median(rates):,.0f} simulated requests/s "
-          f"over {args.runs} runs of {REQUESTS:,} requests")
+          f"over {args.runs} runs of {requests:,} requests")
 
 
 if __name__ == "__main__":

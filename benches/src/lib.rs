@@ -129,3 +129,27 @@ pub fn topology_a() -> Vec<Model> {
         sim_scenarios::Scenario::from_value(&file, value).expect("the shipped scenario is valid");
     scenario.routes().iter().map(|r| r.model.clone()).collect()
 }
+
+/// The models `benches/benches/models.rs` times, by name, at the sizes it
+/// runs (one replication each); `examples/one_model.rs` runs one of them
+/// under a profiler.
+pub fn timed_models() -> Vec<(&'static str, Vec<Model>)> {
+    vec![
+        ("reference_route_5_stations", vec![reference()]),
+        ("topology_a_as_shipped", topology_a()),
+        ("chain_50_stations", vec![chain_50(20_000)]),
+        ("mix_100_routes", vec![mix_100(200_000)]),
+        ("own_stations_100_routes_500_stations", vec![own_stations_100(2_000)]),
+    ]
+}
+
+/// The median of `xs` (the mean of the middle two for an even count).
+///
+/// # Panics
+///
+/// Panics if `xs` is empty.
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+}

@@ -310,8 +310,11 @@ impl<'m> Engine<'m> {
                 measured_in_flight: 0,
                 first_measured_ns: None,
                 last_completion_ns: 0,
-                stats: RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone()))
-                    .with_calls(r.detours.iter().map(|(hop, d)| (d.name.as_str(), *hop))),
+                stats: {
+                    let stats = RouteStats::new(&r.name, r.hops.iter().map(|h| h.name.clone()))
+                        .with_calls(r.detours.iter().map(|(hop, d)| (d.name.as_str(), *hop)));
+                    if r.external_hops == 0 { stats } else { stats.with_platform() }
+                },
             })
             .collect();
         let mix = model.mix.as_ref().map(|weights| {
@@ -945,7 +948,9 @@ impl<'m> Engine<'m> {
                     + h.pool_wait;
                 crate::stats::record(&mut hop.time, total);
             }
-            st.stats.platform.record(latency.saturating_sub(external_ns));
+            if let Some(platform) = &mut st.stats.platform {
+                platform.record(latency.saturating_sub(external_ns));
+            }
         }
         self.leave(&msg);
         self.free.push(m);
@@ -1169,7 +1174,9 @@ impl<'m> Engine<'m> {
                 let first = r.first_measured_ns.unwrap_or(0);
                 r.stats.span_ns = u128::from(r.last_completion_ns.saturating_sub(first));
                 r.stats.latency.close_replication();
-                r.stats.platform.close_replication();
+                if let Some(platform) = &mut r.stats.platform {
+                    platform.close_replication();
+                }
                 for hop in &mut r.stats.hops {
                     let t = &hop.time;
                     hop.replication_quantiles_ns = vec![

@@ -417,8 +417,11 @@ pub struct RouteStats {
     pub(crate) overload_stops: u64,
     /// End-to-end latency.
     pub(crate) latency: LatencyStats,
-    /// End-to-end latency minus the time at external stations.
-    pub(crate) platform: LatencyStats,
+    /// End-to-end latency minus the time at external stations; `None` on
+    /// a route without external stations, whose platform latency is its
+    /// end-to-end latency value for value: one histogram recorded and kept
+    /// instead of two equal ones (issue 13).
+    pub(crate) platform: Option<LatencyStats>,
     /// Sum over replications of (last measured completion − first measured
     /// arrival) \[ns\].
     pub(crate) span_ns: u128,
@@ -440,7 +443,7 @@ impl RouteStats {
             unfinished: 0,
             overload_stops: 0,
             latency: LatencyStats::new(),
-            platform: LatencyStats::new(),
+            platform: None,
             span_ns: 0,
             hops: hop_names.map(|n| HopStats::new(&n)).collect(),
         }
@@ -496,6 +499,14 @@ impl RouteStats {
         &self.calls
     }
 
+    /// These statistics with a platform latency of their own (a route with
+    /// external stations); without, [`Self::platform`] is the end-to-end
+    /// latency.
+    pub(crate) fn with_platform(mut self) -> Self {
+        self.platform = Some(LatencyStats::new());
+        self
+    }
+
     /// These statistics with one (empty) [`CallStats`] per nested call
     /// `(name, hop)`.
     pub(crate) fn with_calls<'a>(mut self, calls: impl Iterator<Item = (&'a str, u16)>) -> Self {
@@ -526,7 +537,7 @@ impl RouteStats {
     /// route's external stations ([`crate::Station::with_external`]). Equal
     /// to [`Self::latency`] on a route without external stations.
     pub fn platform(&self) -> &LatencyStats {
-        &self.platform
+        self.platform.as_ref().unwrap_or(&self.latency)
     }
 
     /// Exact mean end-to-end latency \[ms\] (see [`LatencyStats::mean_ms`]).
@@ -619,8 +630,14 @@ impl RouteStats {
         }
         self.unfinished += other.unfinished;
         self.overload_stops += other.overload_stops;
+        // Before the end-to-end latency merges: a platform measure that
+        // only `other` keeps starts from this side's end-to-end latency,
+        // which it equals here.
+        if self.platform.is_some() || other.platform.is_some() {
+            let mine = self.platform.get_or_insert_with(|| self.latency.clone());
+            mine.merge(other.platform());
+        }
         self.latency.merge(&other.latency);
-        self.platform.merge(&other.platform);
         self.span_ns += other.span_ns;
         for (a, b) in self.hops.iter_mut().zip(&other.hops) {
             a.merge(b);
@@ -958,6 +975,33 @@ mod tests {
         assert!(r.latency.histogram.value_at_quantile(0.5) > v);
         assert_eq!(r.latency.quantile_ns(0.5), v);
         assert_eq!(r.quantile_ms(0.5), r.max_ms());
+    }
+
+    /// Issue 13: a route without external stations recorded every latency
+    /// into two equal histograms (end to end and platform). It keeps one,
+    /// `platform()` reads it, and a merge with a side that keeps its own
+    /// platform measure starts that measure from the end-to-end latency.
+    #[test]
+    fn issue_13_platform_latency_is_kept_once_without_external_stations() {
+        let mut plain = RouteStats::new("r", std::iter::empty());
+        for v in [1_000, 2_000] {
+            plain.latency.record(v);
+        }
+        assert!(plain.platform.is_none());
+        assert_eq!(plain.platform().sum_ns(), 3_000);
+        assert_eq!(plain.platform().histogram().len(), 2);
+        let mut external = RouteStats::new("r", std::iter::empty()).with_platform();
+        external.latency.record(5_000);
+        external.platform.as_mut().expect("its own measure").record(500);
+        let mut merged = plain.clone();
+        merged.merge(&external);
+        let p = merged.platform();
+        assert_eq!((p.sum_ns(), p.max_ns(), p.histogram().len()), (3_500, 2_000, 3));
+        assert_eq!(merged.latency().sum_ns(), 8_000);
+        // Two routes without: still one measure.
+        plain.merge(&plain.clone());
+        assert!(plain.platform.is_none());
+        assert_eq!(plain.platform().sum_ns(), 6_000);
     }
 
     /// Issue 13: every hop's histogram kept 3 digits (270 KB each, written
