@@ -37,6 +37,13 @@ pub struct ScenarioSpec {
     pub links: Vec<LinkSpec>,
     /// Routes: named paths through the nodes.
     pub routes: Vec<RouteSpec>,
+    /// Prices to take instead of the catalog's, by catalog key (`aznetsim
+    /// catalog --prices`), in USD in the key's unit: nested objects
+    /// (`{"azure_firewall": {"standard": {"data_price_usd_per_gb": 0.02}}}`,
+    /// what `--set prices.azure_firewall.standard.data_price_usd_per_gb=0.02`
+    /// writes) or dotted keys. They change the cost only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<serde_json::Map<String, Value>>,
 }
 
 fn default_seed() -> u64 {

@@ -9,6 +9,7 @@ mod bare_numbers;
 mod capacity;
 mod catalog_use;
 mod checks;
+mod cost;
 mod crn;
 mod firewall;
 mod fuzz;
