@@ -475,6 +475,11 @@ pub(crate) struct CatalogArgs {
     /// the known ones.
     #[arg(value_name = "COMPONENT")]
     pub(crate) component: Option<String>,
+    /// Only the prices (list prices, USD, US regions): what `run` charges
+    /// each route, with their sources; a scenario's `prices` (or `--set
+    /// prices.KEY=VALUE`) replaces any of them.
+    #[arg(long)]
+    pub(crate) prices: bool,
     /// Output format on stdout (table: Markdown).
     #[arg(long, value_enum, default_value_t = Format::Table, value_name = "FORMAT")]
     pub(crate) format: Format,

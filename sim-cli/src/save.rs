@@ -37,9 +37,10 @@ use sim_scenarios::text::escape;
 /// Version of the results-directory format, `format_version` in the
 /// manifest. 2: the manifest carries the overrides and the digests; 3: each
 /// saved state carries `failed`, `retries` and `throttled`, and the platform
-/// latency (`platform`). `merge` refuses any other format: re-run the
-/// command.
-pub(crate) const FORMAT_VERSION: u32 = 3;
+/// latency (`platform`); 4: each saved state carries its cost meters
+/// (`cost`: fixed charges and the charge per request). `merge` refuses any
+/// other format: re-run the command.
+pub(crate) const FORMAT_VERSION: u32 = 4;
 
 /// The context of an error at the end of a run: what the user still has.
 pub(crate) const NOT_SAVED: &str =

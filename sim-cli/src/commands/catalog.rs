@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use serde_json::json;
 use sim_scenarios::azure::catalog::{
-    FIGURES, Figure, SOURCES, Tag, components, markdown_table, markdown_table_for, range,
+    FIGURES, Figure, HOURS_PER_MONTH, PRICE_CURRENCY, PRICE_REGION, SOURCES, Tag, components,
+    markdown_table, markdown_table_for, prices_markdown_table, prices_markdown_table_of, range,
 };
 
 use crate::args::{CatalogArgs, Format};
@@ -25,6 +26,9 @@ pub(crate) fn run(args: &CatalogArgs) -> Result<ExitCode> {
         None => FIGURES.iter().collect(),
         Some(c) => FIGURES.iter().filter(|f| f.is_for(c)).collect(),
     };
+    // --prices: the price table only (of the component, if one is named).
+    let figures: Vec<&Figure> =
+        figures.into_iter().filter(|f| !args.prices || f.is_price()).collect();
     if let (Some(c), true) = (&args.component, figures.is_empty()) {
         bail!(
             "catalog COMPONENT '{}': no figure belongs to it; give one of {}, or none for the whole catalog",
@@ -35,9 +39,11 @@ pub(crate) fn run(args: &CatalogArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => {
-            let text = match &args.component {
-                None => markdown_table(),
-                Some(c) => markdown_table_for(c).unwrap_or_default(),
+            let text = match (&args.component, args.prices) {
+                (None, true) => prices_markdown_table(),
+                (Some(_), true) => prices_markdown_table_of(&figures),
+                (None, false) => markdown_table(),
+                (Some(c), false) => markdown_table_for(c).unwrap_or_default(),
             };
             out.write_all(text.as_bytes())?;
         }
@@ -48,6 +54,13 @@ pub(crate) fn run(args: &CatalogArgs) -> Result<ExitCode> {
                 "tool": sim_scenarios::report::TOOL,
                 "version": sim_scenarios::report::VERSION,
                 "component": args.component,
+                // --prices: what the prices are, where and in what currency.
+                "prices": args.prices.then(|| json!({
+                    "currency": PRICE_CURRENCY,
+                    "region": PRICE_REGION,
+                    "hours_per_month": HOURS_PER_MONTH,
+                    "note": "list prices, most second-hand (SEC) or estimated (EST): a cost computed from them is an estimate",
+                })),
                 "tags": Tag::ALL.iter().map(|t| json!({"tag": t.label(), "meaning": t.meaning()})).collect::<Vec<_>>(),
                 "figures": figures.iter().map(|f| json!({
                     "key": f.key,

@@ -139,7 +139,12 @@ fn report(
 /// Each route's saved state, as a sweep's point 0: what summary.csv and
 /// `--format csv` are made from.
 fn route_states(scenario: &Scenario, sims: &Simulated) -> Vec<RouteState> {
-    sims.routes(scenario).iter().map(|run| RouteState::from_run(0, &[], run, 0)).collect()
+    let costs = sim_scenarios::report::state_costs(scenario);
+    sims.routes(scenario)
+        .iter()
+        .zip(costs)
+        .map(|(run, cost)| RouteState::from_run(0, &[], run, 0, cost))
+        .collect()
 }
 
 /// The results directory of `--out`: the common files, `summary.json` and,

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use sim_core::stats::quantile_at_most_max_ns;
 use sim_scenarios::RunReport;
-use sim_scenarios::report::HopReport;
+use sim_scenarios::report::{HopReport, RouteReport};
 
 use crate::output::colour::{PALETTE, series_colours};
 
@@ -546,12 +546,7 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport, caption: &Caption) 
                         }
                         x += v;
                     }
-                    let style = TextStyle::from((FONT, LABEL_SIZE).into_font())
-                        .pos(Pos::new(HPos::Left, VPos::Center));
-                    chart.draw_series(std::iter::once(
-                        EmptyElement::at((x, y))
-                            + Text::new(format!("{} ms", number(x)), (6, 0), style),
-                    ))?;
+                    bar_total(&mut chart, (x, y), format!("{} ms", number(x)))?;
                 }
             }
         }
@@ -567,6 +562,103 @@ pub(crate) fn hop_breakdown(title: &str, report: &RunReport, caption: &Caption) 
             lower.draw(&Rectangle::new([(x, mid - 7), (x + 14, mid + 7)], comp.color.filled()))?;
             lower.draw(&Text::new(comp.name, (x + 20, mid), style.clone()))?;
             left += 20.0 + text_width(comp.name, LABEL_SIZE) + 28.0;
+        }
+        Ok(())
+    })
+}
+
+/// Writes `text` just right of the end of a stacked bar at `at`.
+fn bar_total(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, Ticked>>,
+    at: (f64, f64),
+    text: String,
+) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+    let style =
+        TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+    chart.draw_series(std::iter::once(EmptyElement::at(at) + Text::new(text, (6, 0), style)))?;
+    Ok(())
+}
+
+/// What each route costs per month at its measured throughput: one bar
+/// per route, stacked from its billing meters (a colour per component and
+/// kind of charge, fixed or data, the same for every route), labelled with
+/// the total; list prices, so the title says the figures are estimates.
+pub(crate) fn cost_breakdown(title: &str, report: &RunReport, caption: &Caption) -> String {
+    let routes: Vec<&RouteReport> = report.routes.iter().filter(|r| r.cost.is_some()).collect();
+    let n = routes.len().max(1);
+    // The stacking order: (component, fixed?) in order of first appearance.
+    let mut parts: Vec<(String, bool)> = Vec::new();
+    for r in &routes {
+        for l in &r.cost.as_ref().expect("filtered").lines {
+            let key = (l.component.clone(), l.share.is_some());
+            if !parts.contains(&key) {
+                parts.push(key);
+            }
+        }
+    }
+    let value = |r: &RouteReport, p: &(String, bool)| -> f64 {
+        let lines = &r.cost.as_ref().expect("filtered").lines;
+        lines
+            .iter()
+            .filter(|l| l.component == p.0 && l.share.is_some() == p.1)
+            .map(|l| l.per_month)
+            .sum()
+    };
+    let top =
+        routes.iter().map(|r| r.cost.as_ref().map_or(0.0, |c| c.per_month)).fold(0.0, f64::max);
+    let x_max = if top > 0.0 { top * 1.25 } else { 1.0 };
+    let labels: Vec<String> = routes.iter().map(|r| short_name(&r.name)).collect();
+    let name_width = labels.iter().map(|s| text_width(s, LABEL_SIZE)).fold(0.0, f64::max);
+    let y_label_area = (name_width + 24.0).clamp(60.0, 360.0) as u32;
+    let legend_rows = parts.len().div_ceil(3).max(1) as u32;
+    let legend_height = 26 * legend_rows + 18;
+    let height = (150 + 60 * n as u32).max(300) + legend_height;
+    let currency =
+        routes.first().and_then(|r| r.cost.as_ref()).map_or("USD", |c| c.currency.as_str());
+    render((1000, height + CAPTION_HEIGHT), caption, |root| {
+        let (upper, lower) = root.split_vertically(height - legend_height);
+        let y_of = |k: usize| (n - 1 - k) as f64;
+        let label = |k: usize| labels.get(k).cloned().unwrap_or_default();
+        let mut chart = row_chart(
+            &upper,
+            title,
+            0.0..x_max,
+            (n, &label),
+            y_label_area,
+            &format!(
+                "cost per month at the measured throughput [{currency}, list prices: an estimate]"
+            ),
+        )?;
+        let half = 0.32;
+        for (k, r) in routes.iter().enumerate() {
+            let y = y_of(k);
+            let mut x = 0.0;
+            for (c, p) in parts.iter().enumerate() {
+                let v = value(r, p);
+                if v <= 0.0 {
+                    continue;
+                }
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x, y - half), (x + v, y + half)],
+                    PALETTE[c % PALETTE.len()].filled(),
+                )))?;
+                x += v;
+            }
+            bar_total(&mut chart, (x, y), format!("{} {currency}", number(x)))?;
+        }
+        let style =
+            TextStyle::from((FONT, LABEL_SIZE).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+        for (c, (component, fixed)) in parts.iter().enumerate() {
+            let (row, col) = ((c / 3) as i32, (c % 3) as i32);
+            let (x, mid) =
+                (i32::try_from(y_label_area).unwrap_or(60) + 16 + col * 300, 16 + row * 26);
+            let name =
+                format!("{} {}", short_name(component), if *fixed { "fixed" } else { "data" });
+            lower.draw(&Rectangle::new(
+                [(x, mid - 7), (x + 14, mid + 7)],
+                PALETTE[c % PALETTE.len()].filled(),
+            ))?;
+            lower.draw(&Text::new(name, (x + 20, mid), style.clone()))?;
         }
         Ok(())
     })

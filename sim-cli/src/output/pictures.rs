@@ -13,8 +13,8 @@ use crate::output::topology;
 use crate::save::Files;
 
 /// `run --report`: every route's latency distribution on one chart, where
-/// the time goes, and the topology with each hop's mean time and
-/// utilisation.
+/// the time goes, what each route costs, and the topology with each hop's
+/// mean time and utilisation.
 pub(crate) fn run_charts(
     files: &mut Files,
     report: &RunReport,
@@ -44,6 +44,17 @@ pub(crate) fn run_charts(
             &caption,
         )),
     );
+    // Generic stations have no price: no cost chart.
+    if report.routes.iter().any(|r| r.cost.as_ref().is_some_and(|c| !c.lines.is_empty())) {
+        files.add(
+            "cost.svg",
+            charts::safe_text(charts::cost_breakdown(
+                &format!("{}: what each route costs per month", report.scenario),
+                report,
+                &caption,
+            )),
+        );
+    }
     files.add("topology.svg", topology::svg(topology, Some(report)));
     Ok(())
 }

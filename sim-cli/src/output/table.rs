@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use sim_scenarios::experiment::{RouteCapacity, Slo};
 use sim_scenarios::file::{ArrivalKind, ScenarioSpec};
-use sim_scenarios::report::{PrecisionOn, RouteReport};
+use sim_scenarios::report::{CostReport, PrecisionOn, RouteReport};
 use sim_scenarios::text::{Shown, escape};
 use sim_scenarios::{RunReport, Scenario};
 
@@ -226,7 +226,7 @@ pub(crate) fn write(
             "difference from {} (paired by replication, {demand}; 95 % interval of the paired difference)",
             report.baseline
         )?;
-        let header = [
+        let mut header = vec![
             "route",
             "Δ mean ms",
             "95% interval",
@@ -235,6 +235,12 @@ pub(crate) fn write(
             "Δ platform mean",
             "95% interval  ",
         ];
+        // A cost column where a route has something to pay for (generic
+        // stations have no price).
+        let priced = is_priced(report);
+        if priced {
+            header.push("Δ USD/month");
+        }
         let interval = |e: &sim_scenarios::report::Estimate| {
             e.ci95.map_or_else(|| "-".to_string(), |[l, h]| format!("[{}, {}]", ms(l), ms(h)))
         };
@@ -243,7 +249,7 @@ pub(crate) fn write(
             .filter_map(|r| {
                 let d = r.vs_baseline.as_ref()?;
                 let mark = if d.comparable { "" } else { " *" };
-                Some(vec![
+                let mut row = vec![
                     format!("{}{mark}", r.name),
                     ms(d.mean.estimate),
                     interval(&d.mean),
@@ -251,7 +257,15 @@ pub(crate) fn write(
                     interval(&d.p99),
                     ms(d.platform_mean.estimate),
                     interval(&d.platform_mean),
-                ])
+                ];
+                if priced {
+                    row.push(
+                        d.cost
+                            .as_ref()
+                            .map_or_else(|| "-".to_string(), |c| usd_signed(c.per_month)),
+                    );
+                }
+                Some(row)
             })
             .collect();
         write_grid(out, &header, &rows)?;
@@ -262,6 +276,8 @@ pub(crate) fn write(
             )?;
         }
     }
+
+    write_costs(out, report)?;
 
     if report.routes.iter().any(|r| r.auth_added_ms.is_some()) {
         writeln!(out)?;
@@ -314,6 +330,74 @@ pub(crate) fn write(
                 }
                 row.extend([ms(h.subcall_ms_mean), opt_pct(h.utilization), h.rejected.to_string()]);
                 row
+            })
+            .collect();
+        write_grid(out, &header, &rows)?;
+    }
+    Ok(())
+}
+
+/// Whether a route of the report has a billing meter (generic stations
+/// have none: their scenarios show no cost).
+fn is_priced(report: &RunReport) -> bool {
+    report.routes.iter().any(|r| r.cost.as_ref().is_some_and(|c| !c.lines.is_empty()))
+}
+
+/// An amount of money, to the cent.
+fn usd(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+/// A difference of money, signed, to the cent.
+fn usd_signed(v: f64) -> String {
+    format!("{v:+.2}")
+}
+
+/// The cost section: each route's cost per month and per million requests
+/// at its measured throughput, then each route's meters.
+fn write_costs(out: &mut impl Write, report: &RunReport) -> io::Result<()> {
+    let costed: Vec<(&RouteReport, &CostReport)> =
+        report.routes.iter().filter_map(|r| Some((r, r.cost.as_ref()?))).collect();
+    let Some((_, first)) = costed.first().filter(|_| is_priced(report)) else { return Ok(()) };
+    writeln!(out)?;
+    let split = if report.mode == "mix" {
+        "; mode mix: a shared component's fixed charge is split between the routes by the bytes each sends through it"
+    } else {
+        "; each route pays the whole fixed charge of every component it uses"
+    };
+    writeln!(
+        out,
+        "cost at the measured throughput, {} (US list prices: estimates, `aznetsim catalog --prices` says which and where from; a month is {} h; no interval: exact given the counts){split}",
+        first.currency, first.hours_per_month
+    )?;
+    let header = ["route", "per month", "per million req", "fixed/month", "data/month"];
+    let rows: Vec<Vec<String>> = costed
+        .iter()
+        .map(|(r, c)| {
+            vec![
+                r.name.clone(),
+                usd(c.per_month),
+                c.per_million_requests.map_or_else(|| "-".to_string(), usd),
+                usd(c.fixed_per_month),
+                usd(c.data_per_month),
+            ]
+        })
+        .collect();
+    write_grid(out, &header, &rows)?;
+    for (r, c) in &costed {
+        writeln!(out)?;
+        writeln!(out, "route {}: what it costs ({} per month)", Shown(&r.name), c.currency)?;
+        let header = ["component", "per month", "share", "meter"];
+        let rows: Vec<Vec<String>> = c
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    l.component.clone(),
+                    usd(l.per_month),
+                    l.share.map_or_else(|| "-".to_string(), |s| format!("{:.0}%", s * 100.0)),
+                    l.meter.clone(),
+                ]
             })
             .collect();
         write_grid(out, &header, &rows)?;

@@ -197,7 +197,12 @@ fn catalog_says_what_each_figure_feeds_and_what_the_tags_mean() {
         row("azure_firewall.latency_sigma"),
         "azure_firewall: latency_ms (σ of the default law)"
     );
-    assert_eq!(row("azure_firewall.standard.price_usd_per_h"), "not modelled yet");
+    // Issue 16: the prices feed each route's cost.
+    assert_eq!(
+        row("azure_firewall.standard.price_usd_per_h"),
+        "azure_firewall: cost, deployment hours (sku standard)"
+    );
+    assert_eq!(row("azure_firewall.snat_ports_per_ip_per_instance"), "not modelled yet");
     // Issue 11 item 8: an estimate's range and why, in the last column.
     let last = |key: &str| {
         let row = stdout.lines().find(|l| l.starts_with(&format!("| `{key}` |"))).unwrap();

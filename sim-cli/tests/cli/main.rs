@@ -8,6 +8,7 @@ mod azure_bad_input;
 mod bad_input;
 mod bounds;
 mod capacity;
+mod cost;
 mod determinism;
 mod docs;
 mod draw;

@@ -49,6 +49,7 @@ fn run_report_draws_the_latency_distribution_and_where_the_time_goes() {
     );
     let mut want = vec![
         "breakdown.svg",
+        "cost.svg",
         "green.hlog",
         "latency.svg",
         "manifest.json",
@@ -96,6 +97,26 @@ fn run_report_draws_the_latency_distribution_and_where_the_time_goes() {
             CAPTION,
         ],
     );
+    // Issue 16: what each route costs, stacked by meter, the total at the
+    // end of each bar.
+    let texts = check_svg(
+        &dir,
+        "cost.svg",
+        &[
+            "apim-hub-proxy: what each route costs per month",
+            "green",
+            "red",
+            "cost per month at the measured throughput [USD, list prices: an estimate]",
+            "hub-fw fixed",
+            "hub-fw data",
+            "apim fixed",
+            "client<->hub-fw data",
+            " USD",
+            CAPTION,
+        ],
+    );
+    let totals = texts.iter().filter(|t| t.ends_with(" USD")).count();
+    assert_eq!(totals, 2, "{texts:?}");
 }
 
 #[test]

@@ -52,6 +52,7 @@ struct Warning {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct Difference {
     baseline: String,
     mean: Estimate,
@@ -59,6 +60,45 @@ struct Difference {
     platform_mean: Estimate,
     platform_p99: Estimate,
     comparable: bool,
+    #[serde(deserialize_with = "nullable")]
+    cost: Option<CostDifference>,
+}
+
+/// Issue 16: a route's cost minus the baseline's, without an interval.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CostDifference {
+    per_month: f64,
+    #[serde(deserialize_with = "nullable")]
+    per_million_requests: Option<f64>,
+}
+
+/// Issue 16: what a route costs at its throughput.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct Cost {
+    currency: String,
+    hours_per_month: f64,
+    per_month: f64,
+    #[serde(deserialize_with = "nullable")]
+    per_million_requests: Option<f64>,
+    fixed_per_month: f64,
+    data_per_month: f64,
+    lines: Vec<CostLine>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct CostLine {
+    component: String,
+    meter: String,
+    prices: Vec<String>,
+    per_month: f64,
+    #[serde(deserialize_with = "nullable")]
+    share: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +111,7 @@ struct Estimate {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct Route {
     name: String,
     offered: u64,
@@ -103,6 +144,8 @@ struct Route {
     #[serde(deserialize_with = "nullable")]
     auth_added_ms: Option<AuthCost>,
     findings: Vec<Finding>,
+    #[serde(deserialize_with = "nullable")]
+    cost: Option<Cost>,
     calls: Vec<Call>,
     hops: Vec<Hop>,
 }

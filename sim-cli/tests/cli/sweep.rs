@@ -13,7 +13,7 @@ use super::{
 /// The fixed columns after `point`, the varied paths and `route`
 /// (`ROW_COLUMNS` in sim-scenarios/src/sweep.rs): the documented interface,
 /// spelled out so that a renamed or reordered column fails here.
-const COLUMNS: [&str; 20] = [
+const COLUMNS: [&str; 22] = [
     "offered",
     "completed",
     "rejected",
@@ -34,6 +34,9 @@ const COLUMNS: [&str; 20] = [
     "bottleneck",
     "bottleneck_utilization",
     "stable",
+    // Issue 16: what the route costs at its throughput (list prices).
+    "cost_per_month_usd",
+    "cost_per_million_usd",
 ];
 
 /// The routes of apim-hub-proxy.json, in file order.
@@ -98,8 +101,15 @@ fn csv_has_the_documented_header_and_a_row_per_point_and_route_in_point_order() 
             let before = num(&rows[i - ROUTES.len()], head, "throughput_per_s");
             assert!(throughput > before, "row {i}: {throughput}/s, {before}/s at a lower rate");
         }
-        assert!(!row[head.len() - 3].is_empty(), "row {i}: no bottleneck");
-        assert_eq!(row[head.len() - 1], "true", "row {i}: light load is stable");
+        let at = |c: &str| head.iter().position(|h| h == c).unwrap();
+        assert!(!row[at("bottleneck")].is_empty(), "row {i}: no bottleneck");
+        assert_eq!(row[at("stable")], "true", "row {i}: light load is stable");
+        // Issue 16: a cost, growing with the load (the data charges).
+        let cost = num(row, head, "cost_per_month_usd");
+        if point > 0 {
+            let before = num(&rows[i - ROUTES.len()], head, "cost_per_month_usd");
+            assert!(cost > before, "row {i}: {cost} USD/month, {before} at a lower rate");
+        }
         let u = num(row, head, "bottleneck_utilization");
         assert!(u > 0.0 && u <= 1.0, "row {i}: utilisation {u}");
     }

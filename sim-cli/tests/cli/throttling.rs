@@ -82,7 +82,7 @@ fn issue_11_a_merge_of_runs_with_failures_keeps_them() {
         let manifest: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
                 .unwrap();
-        assert_eq!(manifest["format_version"], 3);
+        assert_eq!(manifest["format_version"], 4);
     }
     let merged = stdout_of(aznetsim().arg("merge").args(&dirs));
     assert_eq!(merged, whole);

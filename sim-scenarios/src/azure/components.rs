@@ -395,6 +395,23 @@ pub(crate) struct VnetGatewaySpec {
     /// route's site one of them (default 1).
     #[serde(default)]
     site_connections: Option<u32>,
+    /// ExpressRoute: the circuit's data plan, which decides whether its
+    /// egress is charged (default unlimited: cost only, see
+    /// `compile/cost.rs`).
+    #[serde(default)]
+    data_plan: Option<DataPlan>,
+}
+
+/// An ExpressRoute circuit's data plan (ER-DATA-PLANS): metered circuits
+/// pay for egress (VNet to on-premises) per GB, unlimited ones do not;
+/// ingress is free on both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum DataPlan {
+    /// Egress charged per GB.
+    Metered,
+    /// No data charge (a higher monthly port fee, not modelled).
+    Unlimited,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -1391,6 +1408,7 @@ pub(crate) fn vnet_gateway(
     only(!is_vpn && s.site_connections.is_some(), "site_connections", vpn_only)?;
     only(is_vpn && s.fastpath.is_some(), "fastpath", er_only)?;
     only(is_vpn && s.circuit.is_some(), "circuit", er_only)?;
+    only(is_vpn && s.data_plan.is_some(), "data_plan", er_only)?;
     let fastpath = s.fastpath.unwrap_or(false);
     let (mbps, pps, servers, mtu, lat_key, detail) = match s.gateway {
         GatewayType::Vpn => vpn_capacity(key, s, path)?,

@@ -4,11 +4,13 @@
 //! error carries the JSON path of the offending value and says what would be
 //! valid.
 
+pub(crate) mod cost;
 pub(crate) mod horizon;
 pub(crate) mod plan;
 pub(crate) mod routes;
 pub(crate) mod topology;
 
+pub use cost::{CostLine, CostPlan};
 pub use plan::{HopPlan, MeterPlan, limit_note};
 pub use routes::CompiledRoute;
 pub use topology::{Place, Topology, TopologyCall, TopologyLink, TopologyNode, TopologyRoute};
@@ -239,7 +241,11 @@ fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
         } else {
             workload.clone()
         };
-    let routes = routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)?;
+    // The file's prices replace the catalog's for the cost meters only.
+    let prices = cost::overrides(&spec)?;
+    let routes = crate::azure::catalog::with_values(&prices, || {
+        routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)
+    })?;
     let models: Vec<(&str, &sim_core::Model)> =
         routes.iter().map(|r| (r.name.as_str(), &r.model)).collect();
     horizon::check(&models)?;

@@ -42,6 +42,9 @@ pub struct CompiledRoute {
     pub model_without_auth: Option<Model>,
     /// Each hop, for explanations.
     pub hops: Vec<HopPlan>,
+    /// Its billing meters at the catalog's prices (and the file's
+    /// `prices`).
+    pub cost: super::cost::CostPlan,
     /// What the checks found.
     pub findings: Vec<Finding>,
     /// The certificates with an expiry date its connections present, for
@@ -140,11 +143,13 @@ pub(crate) fn routes(
         } else {
             None
         };
+        let hops = plan(r, nodes, links, workload);
         out.push(CompiledRoute {
             name: r.name.clone(),
             model,
             model_without_auth,
-            hops: plan(r, nodes, links, workload),
+            cost: super::cost::plan(spec, r, nodes, links, workload, &hops),
+            hops,
             findings: {
                 let mut f = findings(r, &path, nodes);
                 f.extend(fastpath_findings(r, &path, nodes, links));

@@ -209,7 +209,7 @@ pub fn plan(scenario: &Scenario) -> Result<Plan, SensitivityError> {
     let fingerprint = |s: &Scenario| format!("{:?}{:?}", s.routes(), s.mix_model());
     let at_base = fingerprint(&base);
     let mut plan = Plan { figures: Vec::new(), skipped: Vec::new() };
-    for f in FIGURES.iter().filter(|f| f.tag == Tag::Est && keys.contains(f.key)) {
+    for f in FIGURES.iter().filter(|f| f.tag == Tag::Est && !f.is_price() && keys.contains(f.key)) {
         let skip = |reason: &str| Skipped { key: f.key.to_string(), reason: reason.to_string() };
         if scenario.catalog_values().iter().any(|(k, _)| *k == f.key) {
             plan.skipped.push(skip("given a value for this run"));
@@ -463,6 +463,7 @@ mod tests {
                 platform_mean: Estimate { estimate: d, ci95: None },
                 platform_p99: Estimate { estimate: d, ci95: None },
                 comparable: true,
+                cost: None,
             });
             base.routes.push(r);
         }

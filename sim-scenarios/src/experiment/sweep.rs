@@ -297,10 +297,12 @@ pub(crate) fn run_point(
     // Rows carry no authorisation cost: the twins are not run.
     let sims = crate::run::simulate(&scenario, &opts, Twins::Skip, on_replication_done)
         .map_err(|e| fail(Box::new(e)))?;
+    let costs = crate::report::state_costs(&scenario);
     Ok(sims
         .routes(&scenario)
         .iter()
-        .map(|run| RouteState::from_run(point, values, run, opts.first_replication))
+        .zip(costs)
+        .map(|(run, cost)| RouteState::from_run(point, values, run, opts.first_replication, cost))
         .collect())
 }
 

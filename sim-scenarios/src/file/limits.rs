@@ -144,6 +144,10 @@ pub const NS_PER_BYTE: Limit = range(0.0, 1e9, "ns per byte", "");
 pub const LIFETIME_MIN: Limit =
     range(1e-3, MAX_DURATION_MS / 60_000.0, "min", "60 ms, shorter than one token exchange");
 
+/// A price \[USD per hour, GB, unit-month or CU-hour\]: 0 (free) to a
+/// million.
+pub const PRICE_USD: Limit = range(0.0, 1e6, "USD", "");
+
 /// A gamma law's shape: below 0.01 its tail reaches past the clock.
 pub const GAMMA_SHAPE: Limit =
     range(0.01, 1e6, "", "a coefficient of variation of 10, beyond which the tail is unbounded");

@@ -30,8 +30,10 @@ pub fn parse_assignment(s: &str) -> Result<(String, String), OverrideError> {
 /// Sets the value at a dotted JSON path (`routes.0.name` or `routes[0].name`
 /// index arrays). `raw` is read as JSON when it parses (numbers, booleans,
 /// objects), otherwise as a string. Intermediate objects and arrays must
-/// exist; the last key may be new (an optional field), and the scenario's
-/// validation then checks that it is a real field.
+/// exist, except under `prices` (`prices.azure_firewall.standard.…`: a
+/// price's catalog key), where missing objects are made; the last key may
+/// be new (an optional field), and the scenario's validation then checks
+/// that it is a real field.
 ///
 /// # Errors
 ///
@@ -72,6 +74,11 @@ pub fn set_path(doc: &mut Value, path: &str, raw: &str) -> Result<(), OverrideEr
                 if last {
                     map.insert(key.clone(), new_value);
                     return Ok(());
+                }
+                // A price is keyed by its catalog key, whose dots make
+                // nested objects: under `prices` they are made as needed.
+                if keys[0] == "prices" && !map.contains_key(key) {
+                    map.insert(key.clone(), Value::Object(serde_json::Map::new()));
                 }
                 if !map.contains_key(key) {
                     let keys: Vec<&str> = map.keys().map(String::as_str).collect();
@@ -129,6 +136,17 @@ fn kind_of(v: &Value) -> &'static str {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_price_makes_the_objects_of_its_key() {
+        let mut v = json!({"name": "s"});
+        set_path(&mut v, "prices.azure_firewall.standard.data_price_usd_per_gb", "0.02").unwrap();
+        set_path(&mut v, "prices.azure_firewall.premium.price_usd_per_h", "2").unwrap();
+        assert_eq!(v["prices"]["azure_firewall"]["standard"]["data_price_usd_per_gb"], json!(0.02));
+        assert_eq!(v["prices"]["azure_firewall"]["premium"]["price_usd_per_h"], json!(2));
+        // Elsewhere a missing object is still an error.
+        assert!(set_path(&mut v, "workload.arrival.rate_per_s", "1").is_err());
+    }
 
     #[test]
     fn sets_numbers_strings_and_indices() {

@@ -42,6 +42,13 @@ pub struct ScenarioSpec {
     /// without `issued_by`, is a root (it issues itself).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub certificate_authorities: BTreeMap<String, CertificateAuthoritySpec>,
+    /// Prices to take instead of the catalog's, by catalog key (`aznetsim
+    /// catalog --prices`), in USD in the key's unit: nested objects
+    /// (`{"azure_firewall": {"standard": {"data_price_usd_per_gb": 0.02}}}`,
+    /// what `--set prices.azure_firewall.standard.data_price_usd_per_gb=0.02`
+    /// writes) or dotted keys. They change the cost only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices: Option<serde_json::Map<String, Value>>,
 }
 
 /// One certificate authority of `certificate_authorities`.

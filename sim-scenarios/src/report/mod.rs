@@ -30,6 +30,9 @@
 //! | `warnings[k].{kind, message, …}` | typed warnings with advice: `too_few_samples`, `saturated`, `unstable`, `short_warmup`, `one_replication`, `analytic_mismatch`, `incomplete` (over 0.1 % of the measured requests timed out or were rejected), `nothing_completed`, `not_comparable`, `precision_not_reached`, `firewall_limit_unpublished` (an Azure Firewall's per-request limit is the catalog's estimate: where it would saturate) |
 //! | `routes[i].latency_ms.{p50,p90,p99,p999}_ci95` | `[low, high]`: 95 % interval of each percentile: each replication's sample percentile is one observation, Student t across replications (independent replications, Law 2015 §9.4); `null` with one replication |
 //! | `routes[i].vs_baseline.{baseline, mean, p99, platform_mean, platform_p99, comparable}` | this route minus the baseline (`platform_*`: of the platform latency), replication by replication (with `common_random_numbers`, both saw the same demand): `{estimate, ci95}`; `comparable` is false when the two routes' shares of completed requests differ by more than 1 % (the difference then compares different requests); `null` for the baseline itself and when either route completed nothing |
+//! | `routes[i].cost.{currency,hours_per_month,per_month,per_million_requests,fixed_per_month,data_per_month}` | what the route costs at its measured throughput, at list prices (the catalog's, or the file's `prices`): an estimate; a month is 730 h; `per_million_requests` is `null` when nothing completed. In mode `mix` shared components' fixed charges are split by bytes (`report/cost.rs`) |
+//! | `routes[i].cost.lines[k].{component,meter,prices,per_month,share}` | one line per billing meter: the node or link (`a<->b`), what is metered, the catalog keys of its prices, its cost per month and the share of the component's fixed charge the route pays (`null` for a data meter) |
+//! | `routes[i].vs_baseline.cost.{per_month,per_million_requests}` | this route's cost minus the baseline's; no interval (the charge per request is exact for the model, the fixed charges constant) |
 //! | `routes[i].analytic_mean_ms` | queueing-theory estimate of the mean (`sim_core::analytic`: product form, M/G/1 Pollaczek–Khinchine, M/M/c/K, Allen–Cunneen); `null` when a station without a queue limit or a link is overloaded, and in mode mix |
 //! | `routes[i].analytic_class` | `"exact"` when that formula is the model's true mean (Poisson arrivals into exponential FIFO stations, one last single-server or finite exponential queue; the simulation should agree within its interval plus 1 %), `"approximation"` otherwise (stated tolerance 15 % at low load); `null` when there is no estimate |
 //! | `routes[i].latency_ms.mean_ci95` | `[low, high]`: 95 % Student-t interval of the mean across replications; `null` with one replication |
@@ -49,12 +52,16 @@
 //! | `routes[i].hops[j].rejected` | measured requests rejected at this node |
 //! | `routes[i].hops[j].{time_p50_ms,time_p99_ms}` and `…_ci95` | percentiles of the time a request spends at this hop (all six components, both directions), to 2 significant digits (within 1 % above the exact sample percentile; a route's own percentiles keep 3, within 0.1 %), with their 95 % intervals across replications |
 
+pub(crate) mod cost;
 pub(crate) mod rows;
 pub(crate) mod state;
 pub(crate) mod summary;
 pub(crate) mod verdict;
 pub(crate) mod warnings;
 
+pub use cost::{
+    CostDifference, CostReport, CostReportLine, StateCost, costs, fixed_shares, state_costs,
+};
 pub use rows::{ROW_COLUMNS, Row, csv_header};
 pub use state::{
     HistogramError, MergeError, ResourceState, RouteState, StateError, decode_histogram,
@@ -161,6 +168,10 @@ pub struct RouteReport {
     #[serde(default)]
     pub analytic_class: Option<AnalyticClass>,
     pub findings: Vec<Finding>,
+    /// What the route costs at the measured throughput (list prices:
+    /// an estimate), with a line per billing meter.
+    #[serde(default)]
+    pub cost: Option<CostReport>,
     /// Per nested call: its attempts and how they ended.
     #[serde(default)]
     pub calls: Vec<CallReport>,
@@ -317,6 +328,10 @@ pub struct Difference {
     /// comparison.
     #[serde(default = "comparable_by_default")]
     pub comparable: bool,
+    /// This route's cost minus the baseline's (exact given the counts: no
+    /// interval).
+    #[serde(default)]
+    pub cost: Option<CostDifference>,
 }
 
 /// Largest difference between two routes' shares of completed requests
@@ -480,8 +495,16 @@ pub fn report_against(
             })
             .collect(),
     };
+    let plans: Vec<&crate::compile::CostPlan> = scenario.routes().iter().map(|r| &r.cost).collect();
+    let throughputs: Vec<f64> = report.routes.iter().map(|r| r.throughput_per_s).collect();
+    let weights: Vec<f64> = (0..plans.len()).map(|i| scenario.offered_per_s(i)).collect();
+    let mix = scenario.mix_model().is_some();
+    for (r, c) in report.routes.iter_mut().zip(costs(&plans, &throughputs, &weights, mix)) {
+        r.cost = Some(c);
+    }
     let completed_share =
         |r: &RouteReport| (r.offered > 0).then(|| r.completed as f64 / r.offered as f64);
+    let base_cost = report.routes[base].cost.clone();
     let base_share = completed_share(&report.routes[base]);
     for (k, r) in report.routes.iter_mut().enumerate() {
         // No difference with a route that completed nothing: there is no
@@ -497,6 +520,7 @@ pub fn report_against(
             platform_mean: Estimate::of(&per_rep[k][1].0, &per_rep[base][1].0),
             platform_p99: Estimate::of(&per_rep[k][1].1, &per_rep[base][1].1),
             comparable: (share - base_share).abs() <= COMPARABLE_SHARES,
+            cost: r.cost.as_ref().zip(base_cost.as_ref()).map(|(a, b)| CostDifference::of(a, b)),
         });
     }
     report.warnings = warnings::check(&report);
@@ -582,6 +606,7 @@ fn route_report(run: &RouteRun<'_>) -> RouteReport {
         analytic_mean_ms: None,
         analytic_class: None,
         findings: Vec::new(),
+        cost: None,
         calls: stats
             .calls()
             .iter()

@@ -35,6 +35,12 @@ pub struct Row {
     pub bottleneck: Option<String>,
     pub bottleneck_utilization: Option<f64>,
     pub stable: bool,
+    /// Cost per month at the throughput \[USD\] (list prices: an
+    /// estimate); `None` for a row made without the route's cost meters.
+    pub cost_per_month_usd: Option<f64>,
+    /// Cost per million completed requests \[USD\]; `None` when none
+    /// completed.
+    pub cost_per_million_usd: Option<f64>,
 }
 
 /// The fixed columns of sweep CSV, after `point`, the varied paths and
@@ -60,6 +66,8 @@ pub const ROW_COLUMNS: &[&str] = &[
     "bottleneck",
     "bottleneck_utilization",
     "stable",
+    "cost_per_month_usd",
+    "cost_per_million_usd",
 ];
 
 /// A CSV field, quoted when it needs to be (RFC 4180).
@@ -114,6 +122,8 @@ impl Row {
             bottleneck: summary.busiest.as_ref().map(|b| b.0.clone()),
             bottleneck_utilization: summary.busiest.as_ref().map(|b| b.1),
             stable: summary.is_stable(),
+            cost_per_month_usd: None,
+            cost_per_million_usd: None,
         }
     }
 
@@ -144,6 +154,8 @@ impl Row {
             csv_field(self.bottleneck.as_deref().unwrap_or("")),
             opt(self.bottleneck_utilization),
             self.stable.to_string(),
+            opt(self.cost_per_month_usd),
+            opt(self.cost_per_million_usd),
         ]);
         cols.join(",")
     }
@@ -194,6 +206,11 @@ impl Row {
             self.bottleneck_utilization.map_or(Value::Null, Value::from),
         );
         m.insert("stable", Value::from(self.stable));
+        m.insert("cost_per_month_usd", self.cost_per_month_usd.map_or(Value::Null, Value::from));
+        m.insert(
+            "cost_per_million_usd",
+            self.cost_per_million_usd.map_or(Value::Null, Value::from),
+        );
         serde_json::to_value(m).expect("a map of JSON values serialises")
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use std::borrow::Cow;
 
+use crate::report::cost::StateCost;
 use crate::report::rows::Row;
 use crate::report::summary::{Accumulators, LatencyAccumulators, Resource, RouteSummary};
 use crate::run::RouteRun;
@@ -51,6 +52,18 @@ pub enum MergeError {
     /// A histogram does not decode.
     #[error(transparent)]
     Histogram(#[from] HistogramError),
+    /// Two states of one point and route price it differently (results of
+    /// different prices).
+    #[error(
+        "point {point} route '{}': the states' cost meters differ (run with other prices); merge results of one scenario",
+        Shown(route)
+    )]
+    CostDiffers {
+        /// The point.
+        point: usize,
+        /// The route.
+        route: String,
+    },
     /// Two histograms do not add up (different ranges or precisions).
     #[error("histograms do not merge: {0}")]
     HistogramsDiffer(String),
@@ -161,6 +174,9 @@ pub struct RouteState {
     /// The platform latency (each completed request's latency minus its
     /// time at the route's backends), kept as the end-to-end latency is.
     pub platform: LatencyState,
+    /// The route's cost meters at this point: its fixed charges and its
+    /// charge per request (results format 4), which price the throughput.
+    pub cost: StateCost,
 }
 
 /// One latency measure besides the end-to-end one (the platform
@@ -329,7 +345,8 @@ impl RouteState {
     /// exactly `0..replications`, each mean finite and between 0 and the
     /// maximum; the platform latency's sum, maximum and replication means
     /// are at most the latency's; every resource was busy at most its capacity, each named
-    /// once; the varied values are `values`.
+    /// once; the cost meters are finite and not negative; the varied
+    /// values are `values`.
     ///
     /// # Errors
     ///
@@ -381,6 +398,14 @@ impl RouteState {
                 "replication {r} has the platform mean {p} ms, above its mean latency {m} ms"
             ));
         }
+        for (field, v) in [
+            ("cost.usd_per_h", self.cost.usd_per_h),
+            ("cost.usd_per_request", self.cost.usd_per_request),
+        ] {
+            if !v.is_finite() || v < 0.0 {
+                return bad(format!("{field} is {v}, not a price (finite and >= 0)"));
+            }
+        }
         for (i, r) in self.resources.iter().enumerate() {
             let busy = parse_decimal(&format!("resources[{i}].busy_ns"), &r.busy_ns)?;
             let capacity = parse_decimal(&format!("resources[{i}].capacity_ns"), &r.capacity_ns)?;
@@ -397,12 +422,14 @@ impl RouteState {
         Ok(())
     }
 
-    /// Captures route `run` of a live run at sweep point `point`.
+    /// Captures route `run` of a live run at sweep point `point`, with its
+    /// cost meters (`report::state_costs`).
     pub fn from_run(
         point: usize,
         values: &[String],
         run: &RouteRun<'_>,
         first_replication: u64,
+        cost: StateCost,
     ) -> Self {
         let stats = run.stats();
         RouteState {
@@ -431,6 +458,7 @@ impl RouteState {
                 .collect(),
             histogram: encode_histogram(stats.histogram()),
             platform: LatencyState::of(stats.platform(), first_replication),
+            cost,
         }
     }
 
@@ -458,6 +486,9 @@ impl RouteState {
                 other_point: other.point,
                 other_route: other.route.clone(),
             });
+        }
+        if self.cost != other.cost {
+            return Err(MergeError::CostDiffers { point: self.point, route: self.route.clone() });
         }
         if let Some((rep, _)) = other
             .replication_means_ms
@@ -538,7 +569,10 @@ impl RouteState {
     ///
     /// Fails when the histogram does not decode.
     pub fn row(&self) -> Result<Row, MergeError> {
-        Ok(Row::of(self.point, &self.values, &self.summary()?))
+        let mut row = Row::of(self.point, &self.values, &self.summary()?);
+        row.cost_per_month_usd = Some(self.cost.per_month(row.throughput_per_s));
+        row.cost_per_million_usd = self.cost.per_million(row.throughput_per_s);
+        Ok(row)
     }
 }
 

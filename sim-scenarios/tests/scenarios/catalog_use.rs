@@ -123,6 +123,11 @@ fn variants() -> Vec<(String, Value)> {
         gw.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         out.push(with_node("apim-hub-proxy", "er-gw", gw));
     }
+    // Issue 16: an ExpressRoute circuit on a metered data plan (egress is
+    // charged per GB).
+    let gw = json!({"kind": "vnet_gateway", "gateway": "expressroute", "sku": "ErGw2AZ",
+        "data_plan": "metered"});
+    out.push(with_node("apim-hub-proxy", "er-gw", gw));
     // A VPN gateway shared by several sites, active-active.
     let gw = json!({"kind": "vnet_gateway", "gateway": "vpn", "sku": "VpnGw2AZ",
         "active_active": true, "site_connections": 3});

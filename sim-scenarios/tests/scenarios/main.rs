@@ -10,6 +10,7 @@ mod capacity;
 mod catalog_use;
 mod certs;
 mod checks;
+mod cost;
 mod crn;
 mod firewall;
 mod fuzz;

@@ -17,7 +17,12 @@ fn states(first: u64, n: u64) -> Vec<RouteState> {
     let scenario = load_with("apim-hub-proxy", &SMALL);
     let opts = RunOptions { first_replication: first, ..RunOptions::new(42, n) };
     let sims = simulate(&scenario, &opts, Twins::Skip, &|| {}).unwrap();
-    sims.routes(&scenario).iter().map(|r| RouteState::from_run(0, &[], r, first)).collect()
+    let costs = sim_scenarios::report::state_costs(&scenario);
+    sims.routes(&scenario)
+        .iter()
+        .zip(costs)
+        .map(|(r, c)| RouteState::from_run(0, &[], r, first, c))
+        .collect()
 }
 
 #[test]

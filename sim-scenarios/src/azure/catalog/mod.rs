@@ -159,7 +159,25 @@ impl Figure {
     pub fn is_for(&self, component: &str) -> bool {
         self.key_component() == component || self.used_by_component() == Some(component)
     }
+
+    /// Whether the figure is a price (its unit is in [`PRICE_CURRENCY`]):
+    /// it feeds a route's cost, never its latency, so `aznetsim
+    /// sensitivity` does not vary it.
+    pub fn is_price(&self) -> bool {
+        self.unit.starts_with(PRICE_CURRENCY)
+    }
 }
+
+/// The currency of every price in the catalog.
+pub const PRICE_CURRENCY: &str = "USD";
+
+/// Where the catalog's prices apply: one region and currency for the whole
+/// table, and what kind of price they are.
+pub const PRICE_REGION: &str = "US list prices (East US where a page names a region), pay as you go: no reservation, savings plan, discount or tax; prices differ by region";
+
+/// Hours in the month a cost per month is taken over: 8,760 h / 12, the
+/// month Azure's pricing pages and calculator use (S30's examples).
+pub const HOURS_PER_MONTH: f64 = 730.0;
 
 /// Every source a figure may cite: `S1`..`S57` of `azure-figures.md`, then
 /// `EST` ("estimate, no published figure") and `RFC9293`, then pages cited
@@ -304,6 +322,25 @@ pub fn markdown_table_for(component: &str) -> Option<String> {
     let cited =
         SOURCES.iter().filter(|s| figures.iter().any(|f| f.sources.contains(&s.id))).collect();
     if figures.is_empty() { None } else { Some(tables(&figures, cited)) }
+}
+
+/// The price table: every price figure ([`Figure::is_price`]) and the
+/// sources it cites, as [`markdown_table`], under a line saying the
+/// region, the currency and that they are list prices and estimates.
+pub fn prices_markdown_table() -> String {
+    prices_markdown_table_of(&FIGURES.iter().filter(|f| f.is_price()).collect::<Vec<_>>())
+}
+
+/// As [`prices_markdown_table`], for the prices among `figures` (one
+/// component's, say).
+pub fn prices_markdown_table_of(figures: &[&Figure]) -> String {
+    let figures: Vec<&Figure> = figures.iter().copied().filter(|f| f.is_price()).collect();
+    let cited =
+        SOURCES.iter().filter(|s| figures.iter().any(|f| f.sources.contains(&s.id))).collect();
+    format!(
+        "Prices in {PRICE_CURRENCY}: {PRICE_REGION}. They are list prices, most quoted second-hand (SEC) or estimated (EST): a cost computed from them is an estimate; give a price of your agreement with --set prices.KEY=VALUE. A month is {HOURS_PER_MONTH} h.\n\n{}",
+        tables(&figures, cited)
+    )
 }
 
 /// The figures table, the legend, then the table of `sources`.

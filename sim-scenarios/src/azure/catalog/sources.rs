@@ -557,4 +557,28 @@ pub(super) const LIST: &[Source] = &[
         "azure-docs includes/api-management-service-limits.md",
         "ms.date 04/14/2020 (footnote) and 03/15/2024 (table)",
     ),
+    s(
+        "PEERING-OVERVIEW",
+        "Azure virtual network peering overview, Pricing: a charge on ingress and egress traffic that uses the peering",
+        "azure-docs articles/virtual-network/virtual-network-peering-overview.md (https://learn.microsoft.com/azure/virtual-network/virtual-network-peering-overview)",
+        "ms.date 10/17/2016 (the version in the store; OLD: the price itself is on the pricing page, not read)",
+    ),
+    s(
+        "PEERING-PRICE-SEC",
+        "Third-party articles on VNet peering cost quoting $0.01/GB inbound and $0.01/GB outbound in one region (c3x.dev, caleta.io; cited by azure-review.md, missing feature 2)",
+        "https://c3x.dev/blog/azure-vnet-peering-cost/ ; https://caleta.io/blog/vnet-peering-costs-at-scale/",
+        "undated (read 2026, via the review)",
+    ),
+    s(
+        "ER-DATA-PLANS",
+        "Azure VMware Solution data charges: ExpressRoute metered billing charges egress, the unlimited billing model charges no egress; ExpressRoute SKUs (Learn module): all ingress is free",
+        "azure-docs articles/azure-vmware/includes/data-charges.md; MicrosoftDocs/learn learn-pr/wwl-azure/design-implement-azure-expressroute/includes/3-design-expressroute-deployment.md",
+        "ms.date 1/03/2024 (data-charges.md); the Learn module undated",
+    ),
+    s(
+        "VPNGW-PRICING",
+        "VPN Gateway pricing include: an hourly compute cost by gateway SKU plus egress data transfer (to on-premises at the Internet egress rate)",
+        "azure-docs includes/vpn-gateway-about-pricing-include.md",
+        "commit 0ce8272a (an include without ms.date)",
+    ),
 ];
