@@ -13,8 +13,16 @@ const EXIT_VALIDATE_FOUND_A_PROBLEM: i32 = EXIT_INVALID;
 /// given the on-premises CA, and route red needs it.
 const FAILS_BY_DESIGN: &str = "onprem-gateway-paas-client.json";
 
+/// Every shipped scenario that fails `validate` by design, with the check
+/// its description names (issue 12 item 4: one per family of finding).
+pub(super) const ALL_FAILING_BY_DESIGN: &[(&str, &str)] = &[
+    ("onprem-gateway-paas-client.json", "tls_trust"),
+    ("apim-hub-proxy-forced-tunnel.json", "apim_management_forced_tunnel"),
+    ("apim-hub-proxy-asymmetric.json", "asymmetric_route"),
+];
+
 fn fails_by_design(f: &std::path::Path) -> bool {
-    f.file_name().is_some_and(|n| n == FAILS_BY_DESIGN)
+    f.file_name().is_some_and(|n| ALL_FAILING_BY_DESIGN.iter().any(|(name, _)| n == *name))
 }
 
 /// Every shipped scenario but the one that fails a check by design.
@@ -33,7 +41,11 @@ const BAD: &str = r#"{
 #[test]
 fn every_shipped_scenario_is_valid() {
     let files = passing_scenarios();
-    assert!(files.len() + 1 == shipped_scenarios().len(), "{FAILS_BY_DESIGN} is shipped");
+    assert_eq!(
+        files.len() + ALL_FAILING_BY_DESIGN.len(),
+        shipped_scenarios().len(),
+        "every scenario failing by design is shipped"
+    );
     let stdout = stdout_of(aznetsim().arg("validate").args(&files));
     for f in &files {
         let line = format!("{}: ok", f.display());
@@ -47,7 +59,10 @@ fn every_shipped_scenario_is_valid() {
 
 #[test]
 fn the_paas_client_scenario_fails_its_tls_check_with_exit_1() {
-    let file = shipped_scenarios().into_iter().find(|f| fails_by_design(f)).unwrap();
+    let file = shipped_scenarios()
+        .into_iter()
+        .find(|f| f.file_name().is_some_and(|n| n == FAILS_BY_DESIGN))
+        .unwrap();
     let out = aznetsim().arg("validate").arg(&file).output().unwrap();
     let (stdout, stderr) =
         (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -188,4 +203,24 @@ fn set_a_law_to_a_number_is_the_constant_law() {
     let bare = run("0.5");
     assert_eq!(bare, run(r#"{"kind":"constant","value":0.5}"#));
     assert_ne!(bare, run("0.25"), "the override is applied");
+}
+
+/// Issue 12 item 3: the routing scenarios that fail by design exit 1 and
+/// name their check, with the fix their description gives.
+#[test]
+fn the_routing_scenarios_fail_their_checks_with_exit_1() {
+    for (name, check) in &ALL_FAILING_BY_DESIGN[1..] {
+        let file = shipped_scenarios()
+            .into_iter()
+            .find(|f| f.file_name().is_some_and(|n| n == *name))
+            .unwrap_or_else(|| panic!("{name} is shipped"));
+        let out = aznetsim().arg("validate").arg(&file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{stdout}");
+        assert!(stdout.contains(&format!("error [{check}]: route 'green'")), "{stdout}");
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let description = spec["description"].as_str().unwrap();
+        assert!(description.contains(check) && description.contains("Fix:"), "{description}");
+    }
 }

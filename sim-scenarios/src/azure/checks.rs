@@ -38,7 +38,10 @@ pub struct Finding {
     pub severity: Severity,
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
     /// `asymmetric_path` (errors), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
-    /// `snat_return`, `estimated_backend` (warnings).
+    /// `snat_return`, `estimated_backend` (warnings); with a `routing`
+    /// section also `route_mismatch`, `asymmetric_route`,
+    /// `apim_management_forced_tunnel`, `fastpath_udr`, `peering_transit`
+    /// (errors).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,

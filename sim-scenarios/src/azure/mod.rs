@@ -16,9 +16,11 @@ pub mod catalog;
 pub(crate) mod checks;
 pub(crate) mod components;
 pub(crate) mod network;
+pub(crate) mod routing;
 pub(crate) mod tls;
 
 pub use checks::{Finding, Severity};
+pub use routing::{DerivedCall, DerivedHop, DerivedPath, DerivedRoute};
 
 use std::collections::BTreeMap;
 

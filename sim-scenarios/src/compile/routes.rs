@@ -13,8 +13,9 @@ use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
 };
+use crate::azure::routing::Routing;
 use crate::azure::tls::{handshake, segments, traversal_rules};
-use crate::azure::{Call, Kind, NodeModel};
+use crate::azure::{Call, DerivedRoute, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
 use crate::file::json::{a_or_an, fmt_num, index_path, key_path};
@@ -40,6 +41,9 @@ pub struct CompiledRoute {
     pub hops: Vec<HopPlan>,
     /// What the checks found.
     pub findings: Vec<Finding>,
+    /// The route's paths as the scenario's `routing` section derives them,
+    /// next to the written ones; `None` without a `routing` section.
+    pub derived: Option<DerivedRoute>,
 }
 
 /// The one model of a `mix` scenario: every route, sharing stations and
@@ -62,6 +66,7 @@ pub(crate) fn routes(
     nodes_without_auth: &BTreeMap<String, NodeModel>,
     links: &LinkMap,
     workload: &Workload,
+    routing: Option<&Routing>,
 ) -> Result<Vec<CompiledRoute>, Invalid> {
     if spec.routes.is_empty() {
         return Err(Invalid::new("routes", "a scenario needs at least one route"));
@@ -122,16 +127,21 @@ pub(crate) fn routes(
         } else {
             None
         };
+        let mut found = findings(r, &path, nodes);
+        found.extend(fastpath_findings(r, &path, nodes, links));
+        let derived = routing.map(|routing| {
+            let mut transit = Vec::new();
+            let d = routing.route(r, nodes, &mut transit);
+            found.extend(crate::azure::routing::findings(routing, &d, &transit, r, &path, nodes));
+            d
+        });
         out.push(CompiledRoute {
             name: r.name.clone(),
             model,
             model_without_auth,
             hops: plan(r, nodes, links, workload),
-            findings: {
-                let mut f = findings(r, &path, nodes);
-                f.extend(fastpath_findings(r, &path, nodes, links));
-                f
-            },
+            findings: found,
+            derived,
         });
     }
     Ok(out)

@@ -37,6 +37,11 @@ pub struct ScenarioSpec {
     pub links: Vec<LinkSpec>,
     /// Routes: named paths through the nodes.
     pub routes: Vec<RouteSpec>,
+    /// The routing as configured (VNets, route tables, peerings): when
+    /// given, `validate` derives each route's path from it and checks the
+    /// written one against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<crate::file::routing::RoutingSpec>,
 }
 
 fn default_seed() -> u64 {

@@ -20,6 +20,7 @@ mod messages;
 mod mix;
 mod platform;
 mod precision;
+mod routing;
 mod sensitivity;
 mod silent_models;
 mod throttling;
@@ -45,8 +46,11 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 6] = [
+const AZURE_SCENARIOS: [&str; 9] = [
     "apim-hub-proxy",
+    "apim-hub-proxy-routing",
+    "apim-hub-proxy-forced-tunnel",
+    "apim-hub-proxy-asymmetric",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",

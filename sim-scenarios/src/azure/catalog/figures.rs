@@ -1611,4 +1611,13 @@ pub(super) const LIST: &[Figure] = &[
         &["APIM-RETRY"],
         "most retries APIM's retry policy allows (count 1 to 50)",
     ).used_by("apim: policies.*.retry.count (upper bound; also onprem_api_gateway.protocol_transition)"),
+    // ---- Routing as configured (issue 12 item 3) ----
+    f(
+        "routing.service_tag_routes_per_table_max",
+        25.0,
+        "routes",
+        Off,
+        &["UDR-OVERVIEW"],
+        "most routes with a service tag as their prefix in one route table (\"You can currently create 25 or less routes with service tags in each route table\")",
+    ).used_by("routing: route_tables (service-tag routes per table)"),
 ];
