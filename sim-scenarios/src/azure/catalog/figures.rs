@@ -1619,5 +1619,5 @@ pub(super) const LIST: &[Figure] = &[
         Off,
         &["UDR-OVERVIEW"],
         "most routes with a service tag as their prefix in one route table (\"You can currently create 25 or less routes with service tags in each route table\")",
-    ).used_by("routing: route_tables (service-tag routes per table)"),
+    ).used_by("route: routing.route_tables (service-tag routes per table)"),
 ];
