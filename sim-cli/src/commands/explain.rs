@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde::Serialize;
 use sim_scenarios::Scenario;
-use sim_scenarios::azure::Finding;
+use sim_scenarios::azure::{DerivedRoute, Finding};
 use sim_scenarios::compile::HopPlan;
 
 use super::shared;
@@ -39,6 +39,10 @@ struct ExplainRoute<'a> {
     /// `"exact"` or `"approximation"`.
     analytic_class: Option<String>,
     hops: &'a [HopPlan],
+    /// The paths the scenario's `routing` section derives, next to the
+    /// written ones; absent without a `routing` section.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derived: Option<&'a DerivedRoute>,
     findings: &'a [Finding],
 }
 
@@ -78,6 +82,7 @@ fn doc(scenario: &Scenario) -> ExplainDoc<'_> {
                     analytic_mean_ms: estimate.as_ref().map(|e| e.mean_ms),
                     analytic_class: estimate.map(|e| e.class.to_string()),
                     hops: &r.hops,
+                    derived: r.derived.as_ref(),
                     findings: &r.findings,
                 }
             })

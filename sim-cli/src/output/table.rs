@@ -478,9 +478,44 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
                 writeln!(out, "  hop {j} {}: {}", Shown(&h.node), Shown(&m.note))?;
             }
         }
+        if let Some(d) = &r.derived {
+            write_derived(out, d)?;
+        }
         for f in &r.findings {
             writeln!(out, "  {} [{}]: {}", f.severity, f.check, Shown(&f.message))?;
         }
+    }
+    Ok(())
+}
+
+/// The paths the `routing` section derives, next to the written ones, with
+/// the route that decided each hop.
+fn write_derived(out: &mut impl Write, d: &sim_scenarios::azure::DerivedRoute) -> io::Result<()> {
+    let one = |out: &mut dyn Write,
+               what: &str,
+               written: &[String],
+               p: &sim_scenarios::azure::DerivedPath|
+     -> io::Result<()> {
+        let same = p.stopped.is_none() && p.nodes() == written;
+        let verdict =
+            if same { "equal to the written path" } else { "differs from the written path" };
+        writeln!(out, "  {what} as written: {}", Shown(&written.join(" → ")))?;
+        writeln!(out, "  {what} as routed:  {} ({verdict})", Shown(&p.nodes().join(" → ")))?;
+        for h in &p.hops {
+            if let Some(by) = &h.decided_by {
+                writeln!(out, "    → {}: {}", Shown(&h.node), Shown(by))?;
+            }
+        }
+        if let Some(why) = &p.stopped {
+            writeln!(out, "    stops: {}", Shown(why))?;
+        }
+        Ok(())
+    };
+    writeln!(out, "  derived from routing (route tables, peerings, BGP):")?;
+    one(out, "request ", &d.written, &d.request)?;
+    one(out, "response", &d.written_return, &d.response)?;
+    for c in &d.calls {
+        one(out, &format!("call {}", c.call), &c.written, &c.derived)?;
     }
     Ok(())
 }

@@ -285,3 +285,42 @@ fn issue_11_explain_shows_firewall_limits_and_proxied_handshakes() {
         .collect();
     assert_eq!(kinds, ["hub-fw", "hub-fw"], "{json}");
 }
+
+/// Issue 12 item 3: with a `routing` section, `explain` shows each route's
+/// derived path next to the written one and the route that decided each
+/// hop, in the table and in JSON; without one, neither appears.
+#[test]
+fn explain_shows_the_derived_path_next_to_the_written_one() {
+    let file = root().join("scenarios/apim-hub-proxy-routing.json");
+    let table = stdout_of(aznetsim().arg("explain").arg(&file));
+    for line in [
+        "  request  as written: client → hub-fw → apim → hub-fw → er-gw → backend",
+        "  request  as routed:  client → hub-fw → apim → hub-fw → er-gw → backend (equal to the written path)",
+        "    → hub-fw: routing.route_tables.gateway-rt[0]: 10.0.2.0/27 → virtual_appliance 'hub-fw'",
+        "    → apim: system route 10.0.0.0/16 → VNet peering 'hub'",
+    ] {
+        assert!(table.lines().any(|l| l == line), "no {line:?} in:\n{table}");
+    }
+    let json: Value = serde_json::from_str(&stdout_of(
+        aznetsim().arg("explain").arg(&file).args(["--format", "json"]),
+    ))
+    .unwrap();
+    let green = &json["routes"][0]["derived"];
+    assert_eq!(green["request"]["hops"][1]["node"], "hub-fw");
+    assert_eq!(
+        green["written"],
+        green["request"]["hops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["node"].clone())
+            .collect::<Value>()
+    );
+    let plain = root().join("scenarios/apim-hub-proxy.json");
+    assert!(!stdout_of(aznetsim().arg("explain").arg(&plain)).contains("as routed"));
+    let json: Value = serde_json::from_str(&stdout_of(
+        aznetsim().arg("explain").arg(&plain).args(["--format", "json"]),
+    ))
+    .unwrap();
+    assert!(json["routes"][0].get("derived").is_none());
+}

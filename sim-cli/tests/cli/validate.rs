@@ -14,9 +14,7 @@ const EXIT_VALIDATE_FOUND_A_PROBLEM: i32 = EXIT_INVALID;
 const PAAS_CLIENT: &str = "onprem-gateway-paas-client.json";
 
 /// The shipped scenarios that fail a check by design (issue 12 item 4: one
-/// per family of finding): the paas client (tls_trust), Application
-/// Gateway's host name override (tls_name), a backend that requires client
-/// certificates from Application Gateway (tls_client_certificate).
+/// per family of finding).
 const FAILS_BY_DESIGN: [&str; 3] =
     [PAAS_CLIENT, "onprem-gateway-tls-name.json", "onprem-gateway-mtls.json"];
 
@@ -24,12 +22,25 @@ const FAILS_BY_DESIGN: [&str; 3] =
 /// inspection CA and it does not trust the on-premises CA.
 const INSPECTION_FAILS_BY_DESIGN: &str = "apim-hub-proxy-tls-inspection.json";
 
-/// Every shipped scenario that fails a check by design.
-const ALL_FAILING_BY_DESIGN: [&str; 4] =
-    [FAILS_BY_DESIGN[0], FAILS_BY_DESIGN[1], FAILS_BY_DESIGN[2], INSPECTION_FAILS_BY_DESIGN];
+/// The routing scenarios that fail by design (issue 12 item 3).
+const ROUTING_FAILS_BY_DESIGN: [(&str, &str); 2] = [
+    ("apim-hub-proxy-forced-tunnel.json", "apim_management_forced_tunnel"),
+    ("apim-hub-proxy-asymmetric.json", "asymmetric_route"),
+];
+
+/// Every shipped scenario that fails `validate` by design, with the check
+/// it fails (issue 12 item 4: one per family of finding).
+pub(super) const ALL_FAILING_BY_DESIGN: &[(&str, &str)] = &[
+    (FAILS_BY_DESIGN[0], "tls_trust"),
+    (FAILS_BY_DESIGN[1], "tls_name"),
+    (FAILS_BY_DESIGN[2], "tls_client_certificate"),
+    (INSPECTION_FAILS_BY_DESIGN, "tls_inspection_trust"),
+    ROUTING_FAILS_BY_DESIGN[0],
+    ROUTING_FAILS_BY_DESIGN[1],
+];
 
 fn fails_any_by_design(f: &std::path::Path) -> bool {
-    f.file_name().is_some_and(|n| ALL_FAILING_BY_DESIGN.iter().any(|x| n == *x))
+    f.file_name().is_some_and(|n| ALL_FAILING_BY_DESIGN.iter().any(|(name, _)| n == *name))
 }
 
 /// Every shipped scenario but the one that fails a check by design.
@@ -48,9 +59,10 @@ const BAD: &str = r#"{
 #[test]
 fn every_shipped_scenario_is_valid() {
     let files = passing_scenarios();
-    assert!(
-        files.len() + ALL_FAILING_BY_DESIGN.len() == shipped_scenarios().len(),
-        "{ALL_FAILING_BY_DESIGN:?} are shipped"
+    assert_eq!(
+        files.len() + ALL_FAILING_BY_DESIGN.len(),
+        shipped_scenarios().len(),
+        "every scenario failing by design is shipped"
     );
     let stdout = stdout_of(aznetsim().arg("validate").args(&files));
     for f in &files {
@@ -312,4 +324,24 @@ fn certificate_expiry_follows_today_and_the_warning_window() {
     }
     // A run does not look at the date (nor fail on it).
     stdout_of(aznetsim().arg("run").arg(tmp.path()).args(super::SMALL));
+}
+
+/// Issue 12 item 3: the routing scenarios that fail by design exit 1 and
+/// name their check, with the fix their description gives.
+#[test]
+fn the_routing_scenarios_fail_their_checks_with_exit_1() {
+    for (name, check) in &ROUTING_FAILS_BY_DESIGN {
+        let file = shipped_scenarios()
+            .into_iter()
+            .find(|f| f.file_name().is_some_and(|n| n == *name))
+            .unwrap_or_else(|| panic!("{name} is shipped"));
+        let out = aznetsim().arg("validate").arg(&file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{stdout}");
+        assert!(stdout.contains(&format!("error [{check}]: route 'green'")), "{stdout}");
+        let spec: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let description = spec["description"].as_str().unwrap();
+        assert!(description.contains(check) && description.contains("Fix:"), "{description}");
+    }
 }

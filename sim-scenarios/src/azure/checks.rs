@@ -42,7 +42,10 @@ pub struct Finding {
     /// `tls_inspection_trust`, `tls_inspection_server_trust`,
     /// `asymmetric_path` (errors), `certificate_expiry` (an error when
     /// expired, a warning within the window; `validate` only), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
-    /// `snat_return`, `estimated_backend`, `client_service` (warnings).
+    /// `snat_return`, `estimated_backend`, `client_service` (warnings); with a `routing`
+    /// section also `route_mismatch`, `asymmetric_route`,
+    /// `apim_management_forced_tunnel`, `fastpath_udr`, `peering_transit`
+    /// (errors).
     pub check: String,
     /// What is wrong and how to fix it.
     pub message: String,

@@ -19,11 +19,13 @@ pub(crate) mod checks;
 pub(crate) mod components;
 pub(crate) mod inspection;
 pub(crate) mod network;
+pub(crate) mod routing;
 pub(crate) mod tls;
 
 pub use cert_checks::DatedCertificate;
 pub use checks::{Finding, Severity};
 pub use inspection::{INSPECTION_CA, INSPECTION_ROOT_CA};
+pub use routing::{DerivedCall, DerivedHop, DerivedPath, DerivedRoute};
 
 use std::collections::BTreeMap;
 

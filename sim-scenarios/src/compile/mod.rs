@@ -231,6 +231,7 @@ fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
     let without_auth = nodes(&spec, rate, false)?;
     let links = links(&spec, &with_auth)?;
     check_gateways(&with_auth, &links)?;
+    let routing = crate::azure::routing::compile(&spec, &with_auth)?;
     // Compare mode: every route's model draws its arrivals and sizes from
     // the same named streams, so all routes see the same demand in each
     // replication (common random numbers; their differences are then due
@@ -244,7 +245,7 @@ fn compile_spec(spec: ScenarioSpec) -> Result<Compiled, Invalid> {
     // The file's prices replace the catalog's for the cost meters only.
     let prices = cost::overrides(&spec)?;
     let routes = crate::azure::catalog::with_values(&prices, || {
-        routes::routes(&spec, &with_auth, &without_auth, &links, &per_route)
+        routes::routes(&spec, &with_auth, &without_auth, &links, &per_route, routing.as_ref())
     })?;
     let models: Vec<(&str, &sim_core::Model)> =
         routes.iter().map(|r| (r.name.as_str(), &r.model)).collect();

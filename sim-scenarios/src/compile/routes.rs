@@ -14,10 +14,11 @@ use crate::azure::checks::{Finding, findings};
 use crate::azure::network::{
     LinkMap, fastpath_findings, gateway_serves_message, known, path_serves, unordered,
 };
+use crate::azure::routing::Routing;
 use crate::azure::tls::{
     connection_reuse, handshake, initiator_at, inspects, segments, terminator_at, traversal_rules,
 };
-use crate::azure::{Call, Kind, NodeModel};
+use crate::azure::{Call, DerivedRoute, Kind, NodeModel};
 use crate::compile::plan::{HopPlan, plan};
 use crate::error::Invalid;
 use crate::file::dates::Date;
@@ -51,6 +52,9 @@ pub struct CompiledRoute {
     /// [`CompiledRoute::expiry_findings`] (dates are checked on demand,
     /// never in a run).
     pub certificates: Vec<DatedCertificate>,
+    /// The route's paths as the scenario's `routing` section derives them,
+    /// next to the written ones; `None` without a `routing` section.
+    pub derived: Option<DerivedRoute>,
 }
 
 impl CompiledRoute {
@@ -83,6 +87,7 @@ pub(crate) fn routes(
     nodes_without_auth: &BTreeMap<String, NodeModel>,
     links: &LinkMap,
     workload: &Workload,
+    routing: Option<&Routing>,
 ) -> Result<Vec<CompiledRoute>, Invalid> {
     if spec.routes.is_empty() {
         return Err(Invalid::new("routes", "a scenario needs at least one route"));
@@ -144,19 +149,24 @@ pub(crate) fn routes(
             None
         };
         let hops = plan(r, nodes, links, workload);
+        let mut found = findings(r, &path, nodes);
+        found.extend(fastpath_findings(r, &path, nodes, links));
+        found.extend(crate::azure::cert_checks::findings(r, &path, nodes));
+        let derived = routing.map(|routing| {
+            let mut transit = Vec::new();
+            let d = routing.route(r, nodes, &mut transit);
+            found.extend(crate::azure::routing::findings(routing, &d, &transit, r, &path, nodes));
+            d
+        });
         out.push(CompiledRoute {
             name: r.name.clone(),
             model,
             model_without_auth,
             cost: super::cost::plan(spec, r, nodes, links, workload, &hops),
             hops,
-            findings: {
-                let mut f = findings(r, &path, nodes);
-                f.extend(fastpath_findings(r, &path, nodes, links));
-                f.extend(crate::azure::cert_checks::findings(r, &path, nodes));
-                f
-            },
+            findings: found,
             certificates: dated(r, nodes),
+            derived,
         });
     }
     Ok(out)

@@ -67,6 +67,24 @@ pub const MAX_CHAIN_DEPTH: usize = 8;
 /// (`validate --cert-warning-days`) \[days\].
 pub const MAX_CERT_WARNING_DAYS: u32 = 3650;
 
+/// Most entries one list or map of the `routing` section may hold (VNets,
+/// address ranges, subnets, nodes of a subnet, routes of a table,
+/// peerings, prefixes): far above any landing zone (Azure allows 400
+/// routes in a route table), low enough that deriving every route stays
+/// instant.
+pub const MAX_ROUTING_ENTRIES: usize = 1_000;
+
+/// `len` entries at `path` if there are at most [`MAX_ROUTING_ENTRIES`].
+pub(crate) fn count_entries(len: usize, path: &str) -> Result<(), Invalid> {
+    if len > MAX_ROUTING_ENTRIES {
+        return Err(Invalid::new(
+            path,
+            format!("holds {len} entries; at most {MAX_ROUTING_ENTRIES} are allowed here"),
+        ));
+    }
+    Ok(())
+}
+
 /// How far into a law's tail a single draw is allowed to reach: the law's
 /// quantile at 1 − 10⁻⁹ must be at most [`MAX_TAIL_MS`] (10¹² ms, about 32
 /// years). A draw beyond the engine's clock would stop the run.

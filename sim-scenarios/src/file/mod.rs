@@ -9,6 +9,7 @@ pub(crate) mod laws;
 pub mod limits;
 pub(crate) mod names;
 pub(crate) mod overrides;
+pub(crate) mod routing;
 pub(crate) mod spec;
 
 pub use dates::Date;
@@ -16,6 +17,9 @@ pub use json::parse_json;
 pub use limits::{MAX_BYTES, MAX_DURATION_MS, MAX_REPLICATIONS};
 pub use names::{MAX_NAME_CHARS, is_valid_name, is_valid_node_name};
 pub use overrides::{OverrideError, parse_assignment, set_path};
+pub use routing::{
+    NextHopKind, OnpremSpec, PeeringSpec, RoutingSpec, SubnetSpec, UdrSpec, VnetSpec,
+};
 pub use spec::{
     ArrivalKind, ArrivalSpec, CertificateAuthoritySpec, ClientService, ClientSpec, DistKind,
     DistSpec, LawSpec, LinkSpec, Mode, NetworkKind, RouteSpec, ScenarioSpec, StationSpec, Warmup,

@@ -49,6 +49,11 @@ pub struct ScenarioSpec {
     /// writes) or dotted keys. They change the cost only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prices: Option<serde_json::Map<String, Value>>,
+    /// The routing as configured (VNets, route tables, peerings): when
+    /// given, `validate` derives each route's path from it and checks the
+    /// written one against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<crate::file::routing::RoutingSpec>,
 }
 
 /// One certificate authority of `certificate_authorities`.

@@ -23,6 +23,7 @@ mod messages;
 mod mix;
 mod platform;
 mod precision;
+mod routing;
 mod sensitivity;
 mod silent_models;
 mod throttling;
@@ -48,10 +49,13 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 10] = [
+const AZURE_SCENARIOS: [&str; 13] = [
     "apim-hub-proxy",
     "apim-hub-proxy-tls-inspection",
     "apim-hub-proxy-tls-inspection-fixed",
+    "apim-hub-proxy-routing",
+    "apim-hub-proxy-forced-tunnel",
+    "apim-hub-proxy-asymmetric",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",

@@ -1971,4 +1971,13 @@ pub(super) const LIST: &[Figure] = &[
         &["EST", "PEERING-OVERVIEW"],
         "global VNet peering, egress per GB, Zone 1; EST: the author's reading of the US list price, not checked; charged at each end like regional peering",
     ).used_by("link: cost, global peering egress (network global_peering)"),
+    // ---- Routing as configured (issue 12 item 3) ----
+    f(
+        "routing.service_tag_routes_per_table_max",
+        25.0,
+        "routes",
+        Off,
+        &["UDR-OVERVIEW"],
+        "most routes with a service tag as their prefix in one route table (\"You can currently create 25 or less routes with service tags in each route table\")",
+    ).used_by("route: routing.route_tables (service-tag routes per table)"),
 ];

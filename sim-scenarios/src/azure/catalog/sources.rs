@@ -581,4 +581,35 @@ pub(super) const LIST: &[Source] = &[
         "azure-docs includes/vpn-gateway-about-pricing-include.md",
         "commit 0ce8272a (an include without ms.date)",
     ),
+    // Routing as configured (issue 12 item 3); not in azure-figures.md.
+    s(
+        "UDR-OVERVIEW",
+        "Virtual network traffic routing: system routes (VNet, peering, 0.0.0.0/0 Internet, private ranges none), routes from the gateway over BGP, UDR next hop types, service tags in UDRs (at most 25 per table), longest prefix match, UDR over BGP over system route on equal prefixes, VNet and peering system routes preferred over more specific BGP routes",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-networks-udr-overview (azure-docs articles/virtual-network/virtual-networks-udr-overview.md)",
+        "ms.date 05/27/2023",
+    ),
+    s(
+        "VNET-PEERING-MANAGE",
+        "Create, change, or delete a virtual network peering: allow forwarded traffic (traffic an appliance forwards from outside the peer VNet), allow gateway transit, use remote gateways (both needed; a VNet with its own gateway cannot use a remote one)",
+        "https://learn.microsoft.com/azure/virtual-network/virtual-network-manage-peering (azure-docs articles/virtual-network/virtual-network-manage-peering.md)",
+        "ms.date 02/09/2018",
+    ),
+    s(
+        "VPN-GW-TRANSIT",
+        "Configure VPN gateway transit for virtual network peering: \"Use remote gateways\" on the spoke, \"Allow gateway transit\" on the hub; on-premises routes propagate to the spoke",
+        "https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-peering-gateway-transit (azure-docs articles/vpn-gateway/vpn-gateway-peering-gateway-transit.md)",
+        "ms.date 03/25/2018",
+    ),
+    s(
+        "APIM-FORCE-TUNNEL",
+        "API Management in a VNet, \"Force tunnel traffic to on-premises firewall using ExpressRoute or network virtual appliance\": a 0.0.0.0/0 route through a firewall breaks the management endpoint unless the ApiManagement service tag has a UDR with next hop Internet",
+        "azure-docs include of articles/api-management/api-management-using-with-internal-vnet.md and api-management-using-with-vnet.md (section force-tunnel-traffic-to-on-premises-firewall-using-expressroute-or-network-virtual-appliance)",
+        "include ms.date 06/01/2022",
+    ),
+    s(
+        "HYBRID-MD",
+        "S. Eyskens, API Management hybrid setup (the article's sibling page): GatewaySubnet routes everything to the firewall; \"make sure NOT to route traffic destined to the ApiManagement service tag to the firewall as this would break APIM\"",
+        "https://github.com/stephaneey/azure-and-k8s-architecture/blob/main/IPaaS/api%20management/hybrid.md",
+        "as of 2026 (commit 298fb87)",
+    ),
 ];
