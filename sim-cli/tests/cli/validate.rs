@@ -13,8 +13,13 @@ const EXIT_VALIDATE_FOUND_A_PROBLEM: i32 = EXIT_INVALID;
 /// given the on-premises CA, and route red needs it.
 const FAILS_BY_DESIGN: &str = "onprem-gateway-paas-client.json";
 
+/// Every shipped scenario that fails a check by design, with its check:
+/// the one above, and issue 12's, one per family of finding.
+const ALL_FAILING_BY_DESIGN: [(&str, &str); 2] =
+    [(FAILS_BY_DESIGN, "tls_trust"), ("onprem-gateway-header-limit.json", "header_size")];
+
 fn fails_by_design(f: &std::path::Path) -> bool {
-    f.file_name().is_some_and(|n| n == FAILS_BY_DESIGN)
+    f.file_name().is_some_and(|n| ALL_FAILING_BY_DESIGN.iter().any(|(d, _)| n == *d))
 }
 
 /// Every shipped scenario but the one that fails a check by design.
@@ -33,7 +38,10 @@ const BAD: &str = r#"{
 #[test]
 fn every_shipped_scenario_is_valid() {
     let files = passing_scenarios();
-    assert!(files.len() + 1 == shipped_scenarios().len(), "{FAILS_BY_DESIGN} is shipped");
+    assert!(
+        files.len() + ALL_FAILING_BY_DESIGN.len() == shipped_scenarios().len(),
+        "{ALL_FAILING_BY_DESIGN:?} are shipped"
+    );
     let stdout = stdout_of(aznetsim().arg("validate").args(&files));
     for f in &files {
         let line = format!("{}: ok", f.display());
@@ -47,7 +55,10 @@ fn every_shipped_scenario_is_valid() {
 
 #[test]
 fn the_paas_client_scenario_fails_its_tls_check_with_exit_1() {
-    let file = shipped_scenarios().into_iter().find(|f| fails_by_design(f)).unwrap();
+    let file = shipped_scenarios()
+        .into_iter()
+        .find(|f| f.file_name().is_some_and(|n| n == FAILS_BY_DESIGN))
+        .unwrap();
     let out = aznetsim().arg("validate").arg(&file).output().unwrap();
     let (stdout, stderr) =
         (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -188,4 +199,26 @@ fn set_a_law_to_a_number_is_the_constant_law() {
     let bare = run("0.5");
     assert_eq!(bare, run(r#"{"kind":"constant","value":0.5}"#));
     assert_ne!(bare, run("0.25"), "the override is applied");
+}
+
+/// Issue 12 item 2: the header-limit scenario fails its one check with
+/// exit 1 and says the fix; the fix it names makes it pass.
+#[test]
+fn issue_12_the_header_limit_scenario_fails_header_size_with_exit_1_and_its_fix_passes() {
+    for (name, check) in ALL_FAILING_BY_DESIGN {
+        let file = super::root().join("scenarios").join(name);
+        let out = aznetsim().arg("validate").arg(&file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{name}: {stdout}");
+        assert!(stdout.contains(&format!("error [{check}]: ")), "{name}: {stdout}");
+        assert_eq!(stdout.matches("error [").count(), 1, "{name}: {stdout}");
+    }
+    let file = super::root().join("scenarios/onprem-gateway-header-limit.json");
+    let stdout = stdout_of(
+        aznetsim()
+            .arg("validate")
+            .arg(&file)
+            .args(["--set", "nodes.onprem-apigw.max_header_bytes=16384"]),
+    );
+    assert!(stdout.starts_with(&format!("{}: ok (1 route, 0 errors", file.display())), "{stdout}");
 }

@@ -76,6 +76,12 @@ pub enum Kind {
     Backend,
     /// An identity provider's token endpoint (terminates TLS).
     IdentityProvider,
+    /// Microsoft Graph, where an application looks up the groups of a
+    /// user whose token has a group overage claim (terminates TLS).
+    MicrosoftGraph,
+    /// An on-premises Active Directory domain controller: the KDC a
+    /// gateway asks for delegated Kerberos tickets.
+    DomainController,
 }
 
 impl Kind {
@@ -96,7 +102,10 @@ impl Kind {
 
     /// Lives on-premises (reached from Azure through a VNet gateway).
     pub fn is_onprem(self) -> bool {
-        matches!(self, Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend)
+        matches!(
+            self,
+            Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend | Kind::DomainController
+        )
     }
 }
 
@@ -127,6 +136,11 @@ pub(crate) struct Call {
     pub failure_probability: f64,
     /// The caller stops waiting for an attempt after this long \[ms\].
     pub timeout_ms: Option<f64>,
+    /// The kind of node that answers it (the last of `via`).
+    pub callee: Kind,
+    /// What `explain` adds about its probability (a cache's misses split
+    /// into lifetimes and flushes, the share of users in group overage).
+    pub note: Option<String>,
 }
 
 /// A node compiled from the scenario.
@@ -176,6 +190,16 @@ pub(crate) struct NodeModel {
     /// Set for a node the user supplies (a backend: their API), whose
     /// figures are inputs rather than Azure's.
     pub input: Option<InputNote>,
+    /// For APIM with `policies.user_token`: the end user's token (its
+    /// size is added to the requests it passes on when forwarded).
+    pub user_token: Option<components::identity::UserToken>,
+    /// The largest request header the node accepts \[bytes\] and where
+    /// the figure comes from; `None`: not checked.
+    pub max_header_bytes: Option<(u64, String)>,
+    /// Whether the node replaces the bearer token with a Kerberos ticket
+    /// (an on-premises gateway doing constrained delegation), so nodes
+    /// after it never see the token.
+    pub swaps_token: bool,
 }
 
 /// What an Azure Firewall node adds to its station.

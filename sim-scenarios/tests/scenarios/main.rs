@@ -14,6 +14,7 @@ mod firewall;
 mod fuzz;
 mod golden;
 mod honest;
+mod identity;
 mod layers;
 mod load;
 mod messages;
@@ -45,8 +46,10 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 6] = [
+const AZURE_SCENARIOS: [&str; 8] = [
     "apim-hub-proxy",
+    "apim-hub-proxy-group-overage",
+    "onprem-gateway-header-limit",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",
