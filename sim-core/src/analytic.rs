@@ -255,6 +255,11 @@ impl Size {
     fn constant(bytes: u64) -> Self {
         Size { mean: bytes as f64, var: 0.0 }
     }
+
+    /// The same size `bytes` larger (a header added on the way).
+    fn plus(self, bytes: u64) -> Self {
+        Size { mean: self.mean + bytes as f64, ..self }
+    }
 }
 
 /// Something requests queue for.
@@ -408,7 +413,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
     let lambda = w.arrivals().mean_rate_per_s() / 1e9; // per ns
     let gap_scv = w.arrivals().gap_scv();
     let ca2 = gap_scv.unwrap_or(1.0);
-    let (req, resp) = (Size::of(w.request_bytes())?, Size::of(w.response_bytes())?);
+    let (mut req, resp) = (Size::of(w.request_bytes())?, Size::of(w.response_bytes())?);
     let hops = route.hops();
     // Handshake CPU a terminator owes per request (probability × moments).
     let mut cpu_at: BTreeMap<usize, (f64, f64)> = BTreeMap::new();
@@ -450,6 +455,7 @@ pub fn estimate(model: &Model, index: usize) -> Option<TheoryEstimate> {
         if let Some(s) = h.setup() {
             walk.fixed_ns += s.probability() * s.delay_ns().mean()?;
         }
+        req = req.plus(h.added_request_bytes());
         if let Some((l, dir)) = h.link() {
             walk.link(l.index(), dir, 1.0, req)?;
         }

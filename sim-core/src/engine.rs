@@ -654,6 +654,12 @@ impl<'m> Engine<'m> {
                 }
                 self.enter_step(m);
             }
+            Step::AddRequestBytes { bytes, .. } => {
+                let w = &mut self.messages[m as usize];
+                w.request_bytes = w.request_bytes.saturating_add(bytes);
+                w.step += 1;
+                self.enter_step(m);
+            }
             Step::Branch { index, skip, .. } => {
                 let route = msg.route as usize;
                 let p = self.model.routes[route].detours[usize::from(index)].1.probability;
@@ -799,6 +805,7 @@ impl<'m> Engine<'m> {
             Step::Visit { hop, .. } | Step::Cross { hop, .. } => hop,
             Step::Setup { hop, .. } | Step::Branch { hop, .. } => hop,
             Step::Acquire { hop, .. } | Step::Release { hop } => hop,
+            Step::AddRequestBytes { hop, .. } => hop,
         };
         let now = self.now;
         self.hop_times(m, hop).subcall += now - msg.detour_start_ns;
@@ -1207,6 +1214,7 @@ fn step_detour(step: Step) -> u16 {
         Step::Visit { detour, .. } | Step::Cross { detour, .. } => detour,
         Step::Setup { .. } | Step::Branch { .. } => NO_DETOUR,
         Step::Acquire { .. } | Step::Release { .. } => NO_DETOUR,
+        Step::AddRequestBytes { .. } => NO_DETOUR,
     }
 }
 

@@ -296,6 +296,9 @@ pub enum RouteProblem {
     /// A pool hold comes before any hop.
     #[error("a token pool must be held by a hop; add the hop before the hold")]
     HoldBeforeHop,
+    /// Added request bytes come before any hop.
+    #[error("bytes are added to requests by a hop; add the hop before add_request_bytes")]
+    AddedBytesBeforeHop,
     /// One hop holds two token pools.
     #[error("hop {hop} holds two token pools; a hop holds at most one")]
     TwoHolds {

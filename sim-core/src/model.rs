@@ -584,6 +584,7 @@ pub struct Hop {
     pub(crate) setup: Option<Setup>,
     pub(crate) detours: Vec<Detour>,
     pub(crate) pool: Option<PoolId>,
+    pub(crate) added_request_bytes: u64,
 }
 
 impl Hop {
@@ -623,6 +624,12 @@ impl Hop {
     /// response is back (see [`RouteBuilder::hold`]).
     pub fn pool(&self) -> Option<PoolId> {
         self.pool
+    }
+
+    /// Bytes the hop adds to every request it passes on (a header a proxy
+    /// inserts): requests are this much larger from its link on.
+    pub fn added_request_bytes(&self) -> u64 {
+        self.added_request_bytes
     }
 }
 
@@ -868,6 +875,7 @@ enum PendingHop {
     Setup(Setup),
     Detour(Detour),
     Hold(PoolId),
+    AddRequestBytes(u64),
 }
 
 impl RouteBuilder {
@@ -929,6 +937,16 @@ impl RouteBuilder {
         self
     }
 
+    /// The hop added last adds `bytes` to every request it passes on (e.g.
+    /// a proxy inserting an `Authorization` header): from its link on, the
+    /// request is that much larger on every link and station that charges
+    /// per byte or per packet. Responses keep their size. Given twice, the
+    /// amounts add up.
+    pub fn add_request_bytes(mut self, bytes: u64) -> Self {
+        self.hops.push(PendingHop::AddRequestBytes(bytes));
+        self
+    }
+
     /// Responses (of a round trip) return along `legs` instead of the
     /// reversed path: links and stations from the destination back to the
     /// origin, e.g. through another firewall. Time on a return station is
@@ -951,7 +969,13 @@ impl RouteBuilder {
     /// Crosses `link` in `direction` to reach the next hop.
     pub fn link(mut self, link: LinkId, direction: Direction) -> Self {
         let last_hop_or_link = self.hops.iter().rev().find(|p| {
-            !matches!(p, PendingHop::Setup(_) | PendingHop::Detour(_) | PendingHop::Hold(_))
+            !matches!(
+                p,
+                PendingHop::Setup(_)
+                    | PendingHop::Detour(_)
+                    | PendingHop::Hold(_)
+                    | PendingHop::AddRequestBytes(_)
+            )
         });
         if !matches!(last_hop_or_link, Some(PendingHop::Origin(_) | PendingHop::Station(..))) {
             self.misplaced_link = true;
@@ -979,6 +1003,8 @@ pub(crate) enum Step {
     Acquire { hop: u16, pool: u32 },
     /// Give back the token taken at hop `hop`, if the message holds it.
     Release { hop: u16 },
+    /// The request grows by `bytes` as hop `hop` passes it on.
+    AddRequestBytes { hop: u16, bytes: u64 },
 }
 
 /// `detour` value of a step on the main path.
@@ -1307,6 +1333,7 @@ impl ModelBuilder {
             setup: None,
             detours: Vec::new(),
             pool: None,
+            added_request_bytes: 0,
         };
         for p in &r.hops {
             match p {
@@ -1382,6 +1409,12 @@ impl ModelBuilder {
                         }));
                     }
                     hops[at].detours.push(d.clone());
+                }
+                PendingHop::AddRequestBytes(bytes) => {
+                    let last = hops
+                        .last_mut()
+                        .ok_or_else(|| invalid(RouteProblem::AddedBytesBeforeHop))?;
+                    last.added_request_bytes = last.added_request_bytes.saturating_add(*bytes);
                 }
                 PendingHop::Hold(pool) => {
                     if pool.index() >= self.pools.len() {
@@ -1551,6 +1584,9 @@ fn compile_steps(hops: &[Hop], round_trip: bool, return_legs: Option<&[Leg]>) ->
         if h.setup.is_some() {
             steps.push(Step::Setup { hop, index: n_setup });
             n_setup += 1;
+        }
+        if h.added_request_bytes > 0 {
+            steps.push(Step::AddRequestBytes { hop, bytes: h.added_request_bytes });
         }
         if let Some(l) = h.link {
             steps.push(Step::Cross { tx: tx_index(l), hop, response: false, detour: NO_DETOUR });

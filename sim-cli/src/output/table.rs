@@ -466,6 +466,12 @@ pub(crate) fn write_explain(out: &mut impl Write, scenario: &Scenario) -> io::Re
             if let Some(c) = &h.new_connection {
                 writeln!(out, "  hop {j} {} opens a new connection {}", Shown(&h.node), Shown(c))?;
             }
+            if let Some(t) = &h.token {
+                writeln!(out, "  hop {j} {} receives the {}", Shown(&h.node), Shown(t))?;
+            }
+            if let Some(m) = &h.max_header {
+                writeln!(out, "  hop {j} {} accepts {}", Shown(&h.node), Shown(m))?;
+            }
             for c in &h.calls {
                 writeln!(out, "  hop {j} {} calls {}", Shown(&h.node), Shown(c))?;
             }

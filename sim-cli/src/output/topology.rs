@@ -96,6 +96,8 @@ fn kind_label(kind: Kind) -> (&'static str, &'static str) {
         Kind::OnpremApiGateway => ("on-premises API gateway", "API"),
         Kind::Backend => ("backend", "APP"),
         Kind::IdentityProvider => ("identity provider", "IdP"),
+        Kind::MicrosoftGraph => ("Microsoft Graph", "MSG"),
+        Kind::DomainController => ("domain controller", "DC"),
     }
 }
 

@@ -257,7 +257,7 @@ fn catalog_unknown_component_is_a_usage_error_listing_the_known_ones() {
 #[test]
 fn issue_11_explain_shows_firewall_limits_and_proxied_handshakes() {
     let out = stdout_of(aznetsim().arg("explain").arg(super::apim()));
-    for (route, rate) in [("green", "9595"), ("red", "19149")] {
+    for (route, rate) in [("green", "9594"), ("red", "19147")] {
         let s = section(&out, route);
         let notes: Vec<&str> = s.lines().filter(|l| l.starts_with("  note: ")).collect();
         assert_eq!(notes.len(), 1, "{route}: {s}");

@@ -8,7 +8,12 @@ use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
 /// The shipped scenarios that fail `validate` by design, with how many
 /// errors and the first: each runs, prints its results, names the failed
 /// checks on stderr, and exits 1.
-const FAILS_VALIDATE: [(&str, usize, &str); 4] = [
+const FAILS_VALIDATE: [(&str, usize, &str); 5] = [
+    (
+        "onprem-gateway-header-limit.json",
+        1,
+        "aznetsim: error [header_size]: route 'red' (routes[0].path[4]): ",
+    ),
     ("onprem-gateway-paas-client.json", 1, "aznetsim: error [tls_trust]: route 'red', hop 0 → 4: "),
     (
         "onprem-gateway-tls-name.json",
@@ -26,6 +31,7 @@ const FAILS_VALIDATE: [(&str, usize, &str); 4] = [
         "aznetsim: error [tls_inspection_trust]: route 'green', hop 0 → 1: ",
     ),
 ];
+
 
 #[test]
 fn every_shipped_scenario_runs() {

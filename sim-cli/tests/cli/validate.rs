@@ -37,6 +37,7 @@ pub(super) const ALL_FAILING_BY_DESIGN: &[(&str, &str)] = &[
     (INSPECTION_FAILS_BY_DESIGN, "tls_inspection_trust"),
     ROUTING_FAILS_BY_DESIGN[0],
     ROUTING_FAILS_BY_DESIGN[1],
+    ("onprem-gateway-header-limit.json", "header_size"),
 ];
 
 fn fails_any_by_design(f: &std::path::Path) -> bool {
@@ -344,4 +345,26 @@ fn the_routing_scenarios_fail_their_checks_with_exit_1() {
         let description = spec["description"].as_str().unwrap();
         assert!(description.contains(check) && description.contains("Fix:"), "{description}");
     }
+}
+
+/// Issue 12 item 2: the header-limit scenario fails its one check with
+/// exit 1 and says the fix; the fix it names makes it pass.
+#[test]
+fn issue_12_the_header_limit_scenario_fails_header_size_with_exit_1_and_its_fix_passes() {
+    for (name, check) in [ALL_FAILING_BY_DESIGN[0], ALL_FAILING_BY_DESIGN[6]] {
+        let file = super::root().join("scenarios").join(name);
+        let out = aznetsim().arg("validate").arg(&file).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(EXIT_CHECK_FAILED), "{name}: {stdout}");
+        assert!(stdout.contains(&format!("error [{check}]: ")), "{name}: {stdout}");
+        assert_eq!(stdout.matches("error [").count(), 1, "{name}: {stdout}");
+    }
+    let file = super::root().join("scenarios/onprem-gateway-header-limit.json");
+    let stdout = stdout_of(
+        aznetsim()
+            .arg("validate")
+            .arg(&file)
+            .args(["--set", "nodes.onprem-apigw.max_header_bytes=16384"]),
+    );
+    assert!(stdout.starts_with(&format!("{}: ok (1 route, 0 errors", file.display())), "{stdout}");
 }

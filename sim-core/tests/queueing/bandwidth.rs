@@ -121,3 +121,66 @@ fn loaded_transmitter_is_md1() {
     // Nothing travels backward on a one-way route.
     assert_eq!(results.transmitters()[2 * wire.index() + 1].utilization(), Some(0.0));
 }
+
+/// A hop that adds bytes to the request it passes on (a proxy inserting a
+/// header): the request before it keeps its size, the link after it
+/// serialises the larger one, and responses keep theirs. Constant arrivals
+/// every 1 ms, nobody waits: 1250 bytes on the first wire (0.1 ms), 1250
+/// plus 3750 = 5000 bytes on the second (0.4 ms), 6250 bytes back on each
+/// (0.5 ms), 1 ms propagation per crossing, zero-time stations: 0.1, 0.4,
+/// 1.0 and 4 × 1 ms make 5.5 ms exactly. The analytic estimate (an
+/// approximation here: its links see Poisson-like departures) grows by at
+/// least the 0.3 ms the added bytes take on the second wire.
+#[test]
+fn added_request_bytes_grow_the_request_from_the_hop_on() {
+    let estimate = |added: u64| {
+        let model = grown(added);
+        sim_core::analytic::mean_latency_ms(&model, 0).unwrap()
+    };
+    assert!(estimate(3750) - estimate(0) >= 0.3 - 1e-9, "{} vs {}", estimate(3750), estimate(0));
+    let model = grown(3750);
+    assert_eq!(model.routes()[0].hops()[1].added_request_bytes(), 3750);
+    let results = sim_core::run(&model, &RunOptions::new(SEED, 1)).expect("the run completes");
+    let route = &results.routes()[0];
+    check_conserved(route, SEED);
+    assert_eq!(route.mean_ms(), 5.5);
+    assert_eq!(route.hops()[0].serialization_ms_mean(), 0.1 + 0.5);
+    assert_eq!(route.hops()[1].serialization_ms_mean(), 0.4 + 0.5);
+}
+
+/// The route of the test above with `added` bytes added at the proxy (in
+/// two parts, which add up).
+fn grown(added: u64) -> Model {
+    let mut b = Model::builder();
+    let proxy = b.station(Station::new("proxy", servers(1), const_ms(0.0)));
+    let sink = b.station(Station::new("sink", servers(1), const_ms(0.0)));
+    let first = b.link(Link::new("first", const_ms(1.0)).with_bandwidth_bps(BPS));
+    let second = b.link(Link::new("second", const_ms(1.0)).with_bandwidth_bps(BPS));
+    let work = Workload::new(Arrivals::constant(1000.0).unwrap(), 10_000)
+        .with_warmup(500)
+        .with_request_bytes(Dist::constant(1250.0).unwrap())
+        .with_response_bytes(Dist::constant(6250.0).unwrap())
+        .with_round_trip(true);
+    b.route(
+        RouteBuilder::new("grown", work)
+            .origin("client")
+            .link(first, Direction::Forward)
+            .station(proxy)
+            .add_request_bytes(added / 3)
+            .add_request_bytes(added - added / 3)
+            .link(second, Direction::Forward)
+            .station(sink),
+    );
+    b.build().unwrap()
+}
+
+/// Bytes added before any hop are refused with a typed error.
+#[test]
+fn added_request_bytes_need_a_hop() {
+    let mut b = Model::builder();
+    let sink = b.station(Station::new("sink", servers(1), const_ms(0.5)));
+    let work = Workload::new(Arrivals::constant(1000.0).unwrap(), 100);
+    b.route(RouteBuilder::new("early", work).add_request_bytes(10).station(sink));
+    let err = b.build().unwrap_err().to_string();
+    assert!(err.contains("add the hop before add_request_bytes"), "{err}");
+}

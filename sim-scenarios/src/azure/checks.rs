@@ -40,7 +40,7 @@ pub struct Finding {
     /// Which check: `tls_termination`, `ping_pong`, `tls_trust`,
     /// `tls_name`, `tls_chain`, `tls_client_certificate`,
     /// `tls_inspection_trust`, `tls_inspection_server_trust`,
-    /// `asymmetric_path` (errors), `certificate_expiry` (an error when
+    /// `asymmetric_path`, `header_size` (errors), `certificate_expiry` (an error when
     /// expired, a warning within the window; `validate` only), `firewall_bypass`, `fastpath_limits`, `apim_egress`,
     /// `snat_return`, `estimated_backend`, `client_service` (warnings); with a `routing`
     /// section also `route_mismatch`, `asymmetric_route`,
@@ -224,6 +224,7 @@ pub(crate) fn findings(
             });
         }
     }
+    out.extend(header_size(r, path, nodes));
     if let Some(back) = &r.return_path {
         let firewalls = |p: &[String]| -> BTreeSet<String> {
             p.iter().filter(|n| nodes[n.as_str()].kind.is_stateful_firewall()).cloned().collect()
@@ -369,6 +370,40 @@ fn inspection_findings(
                 if t.supported { "it can" } else { "it cannot" }
             ),
         });
+    }
+    out
+}
+
+/// The end user's token that APIM forwards, against the header limit of
+/// every node after it that receives it: up to and including a gateway
+/// that swaps it for a Kerberos ticket (the nodes after that one never see
+/// it). A token larger than the limit is refused with HTTP 400.
+fn header_size(r: &RouteSpec, path: &str, nodes: &BTreeMap<String, NodeModel>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let max_groups = crate::azure::catalog::value("entra.jwt_max_groups");
+    for (j, name) in r.path.iter().enumerate() {
+        let Some(t) = nodes[name].user_token.as_ref().filter(|t| t.forwarded) else { continue };
+        for (k, later) in r.path.iter().enumerate().skip(j + 1) {
+            let n = &nodes[later];
+            if let Some((limit, source)) = &n.max_header_bytes
+                && t.max_bytes > *limit
+            {
+                out.push(Finding {
+                    severity: Severity::Error,
+                    check: "header_size".into(),
+                    message: format!(
+                        "route '{}' ({path}.path[{k}]): APIM '{name}' forwards the end user's token, {} bytes in its Authorization header with {} groups, but '{later}' accepts at most {limit} ({source}), so it answers 400 Bad Request (request header too long); fix: raise nodes.{later}.max_header_bytes to the server's real limit and configure the server to match, emit fewer groups (filter the groups claim to the application's groups, or use app roles; above {} groups the token carries an overage claim and APIM asks Microsoft Graph), or stop forwarding the token (policies.user_token.forwarded: false, with a set-header policy that removes it)",
+                        r.name,
+                        t.max_bytes,
+                        t.groups,
+                        crate::file::json::fmt_num(max_groups)
+                    ),
+                });
+            }
+            if n.swaps_token {
+                break;
+            }
+        }
     }
     out
 }

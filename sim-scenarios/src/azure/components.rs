@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use sim_core::{Dist, RateLimit, Servers, SimDuration, Station};
+use sim_core::{Dist, Servers, SimDuration, Station};
 
 use crate::azure::catalog::value;
 use crate::azure::certs::{CertificateFields, ClientCertificateSpec, client as client_certs};
@@ -17,11 +17,15 @@ use crate::error::Invalid;
 use crate::file::json::{fmt_num, key_path, typed};
 use crate::file::laws::{Unit, dist, exp_ms, lognormal_median, queue_limit};
 use crate::file::limits::{
-    BYTES, CAPACITY_PER_S, CAPACITY_UNITS, DURATION_S, LIFETIME_MIN,
-    MAX_BACKEND_CONNECTIONS_PER_UNIT, MAX_BURST, MAX_CORES_PER_UNIT, MAX_USERS, PACKETS_PER_S,
-    POSITIVE_DURATION_MS, SPIKE_FACTOR, THROUGHPUT_GBPS, count, fraction,
+    CAPACITY_PER_S, CAPACITY_UNITS, DURATION_S, FLUSHES_PER_DAY, MAX_BACKEND_CONNECTIONS_PER_UNIT,
+    MAX_CORES_PER_UNIT, MAX_REGIONS, PACKETS_PER_S, POSITIVE_DURATION_MS, SPIKE_FACTOR,
+    THROUGHPUT_GBPS, count, fraction,
 };
 use crate::file::spec::{ClientSpec, LawSpec, NetworkKind, StationSpec};
+use identity::{
+    CacheKind, KerberosSpec, UserTokenSpec, exchange, graph_call, kerberos_call, max_header_bytes,
+    miss_probability, misses_note, user_token,
+};
 
 macro_rules! tls_of {
     ($s:expr) => {
@@ -39,6 +43,9 @@ macro_rules! tls_of {
         }
     };
 }
+
+// After the macro, so that identity's kinds use it too.
+pub(crate) mod identity;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,7 +169,9 @@ impl ApimTier {
     }
 }
 
-/// A nested call to an identity provider with a token cache.
+/// A nested call through `via` with a cache in front of it: a token
+/// exchange with an identity provider (or, as `graph_call`, APIM's group
+/// lookup at Microsoft Graph).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenCallSpec {
@@ -191,6 +200,16 @@ pub(crate) struct TokenCallSpec {
     /// The caller stops waiting for one exchange after this long \[ms\].
     #[serde(default)]
     timeout_ms: Option<f64>,
+    /// Where APIM keeps the tokens: `built_in` (default: volatile, one
+    /// per region) or `external` (Redis-compatible: survives updates and
+    /// scale events, one for every region). APIM only.
+    #[serde(default)]
+    cache: Option<CacheKind>,
+    /// Events a day that empty the cache (updates, scale events,
+    /// restarts); each cached user then misses once. Default: the
+    /// catalog's for the cache kind (APIM), 0 elsewhere.
+    #[serde(default)]
+    cache_flushes_per_day: Option<f64>,
 }
 
 /// A caller's retry policy, as APIM's `retry` policy states it (fixed
@@ -231,6 +250,14 @@ pub(crate) struct ApimPolicies {
     /// Timeout of the nested calls APIM makes (send-request) \[ms\].
     #[serde(default)]
     send_request_timeout_ms: Option<f64>,
+    /// The end user's token: its groups, size and whether it is
+    /// forwarded.
+    #[serde(default)]
+    user_token: Option<UserTokenSpec>,
+    /// The Graph lookup for users in group overage (`via`,
+    /// `cache_hit_ratio`, sizes, retry, failure probability, timeout).
+    #[serde(default)]
+    graph_call: Option<TokenCallSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -240,6 +267,10 @@ pub(crate) struct ApimSpec {
     tier: ApimTier,
     #[serde(default)]
     units: Option<u32>,
+    /// Regions the instance is deployed in (Premium: multi-region); each
+    /// region has its own built-in cache.
+    #[serde(default)]
+    regions: Option<u32>,
     #[serde(default)]
     capacity_per_unit_per_s: Option<f64>,
     /// Cores of one unit (EST default per tier).
@@ -471,6 +502,14 @@ pub(crate) struct OnpremApiGatewaySpec {
     /// Exchange the end user's token for an on-premises one.
     #[serde(default)]
     protocol_transition: Option<TokenCallSpec>,
+    /// Kerberos constrained delegation with protocol transition at a
+    /// domain controller.
+    #[serde(default)]
+    kerberos: Option<KerberosSpec>,
+    /// The largest request header it accepts \[bytes\], or "nginx" /
+    /// "http_sys" for their defaults.
+    #[serde(default)]
+    max_header_bytes: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -509,6 +548,10 @@ pub(crate) struct BackendSpec {
     /// When its certificate expires, `YYYY-MM-DD`.
     #[serde(default)]
     certificate_expires: Option<String>,
+    /// The largest request header it accepts \[bytes\], or "nginx" /
+    /// "http_sys" for their defaults.
+    #[serde(default)]
+    max_header_bytes: Option<Value>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -577,15 +620,16 @@ impl Tenant {
 pub(crate) struct RateLimitSpec {
     /// Sustained requests per second.
     #[serde(default)]
-    per_s: Option<f64>,
+    pub(crate) per_s: Option<f64>,
     /// Requests the bucket holds.
     #[serde(default)]
-    burst: Option<u32>,
+    pub(crate) burst: Option<u32>,
     /// The `Retry-After` of a 429 \[s\].
     #[serde(default)]
-    retry_after_s: Option<f64>,
+    pub(crate) retry_after_s: Option<f64>,
 }
 
+/// A latency law from the file at `path.field`, or `default`.
 pub(crate) fn latency(
     spec: &Option<LawSpec>,
     path: &str,
@@ -598,88 +642,85 @@ pub(crate) fn latency(
     }
 }
 
+/// Where a token call's cache lives, as the caller knows it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CacheContext {
+    /// Regions of the caller (each with its own built-in cache).
+    pub(crate) regions: u32,
+    /// Whether the caller is APIM (whose cache kind and flush defaults
+    /// the catalog has).
+    pub(crate) apim: bool,
+}
+
 /// Miss probability of a token cache: given directly, or derived from the
 /// number of users and the token lifetime (each user misses once per
-/// lifetime: misses/s = users / lifetime, requests/s = rate).
+/// lifetime and once after each flush: see [`identity::CacheMisses`]), times the
+/// regions of a built-in cache.
 pub(crate) fn token_call(
     name: &str,
     spec: &TokenCallSpec,
     path: &str,
     ctx: &Context,
+    cache: CacheContext,
 ) -> Result<Call, Invalid> {
     let cpath = |f: &str| key_path(path, f);
-    if spec.via.is_empty() {
+    if !cache.apim && spec.cache.is_some() {
         return Err(Invalid::new(
-            cpath("via"),
-            "name the nodes the call walks through, the identity provider last",
+            cpath("cache"),
+            "the cache kind is APIM's (built_in or external); this gateway's cache is its own: remove it",
         ));
     }
-    let probability = match (spec.cache_hit_ratio, spec.users) {
-        (Some(_), Some(_)) => {
-            return Err(Invalid::new(
-                cpath("users"),
-                "give either cache_hit_ratio or users (with token_lifetime_min), not both",
-            ));
-        }
-        (Some(h), None) => 1.0 - fraction(Some(h), 0.0, cpath("cache_hit_ratio"))?,
-        (None, Some(users)) => {
-            let mean_lifetime = (value("identity_provider.token_lifetime_min_min")
-                + value("identity_provider.token_lifetime_max_min"))
-                / 2.0;
-            let lifetime_min = LIFETIME_MIN.or(
-                spec.token_lifetime_min,
-                mean_lifetime,
-                cpath("token_lifetime_min"),
-            )?;
-            let users = count(Some(users), 1, MAX_USERS, cpath("users"), "users")?;
-            (users as f64 / (lifetime_min * 60.0) / ctx.rate_per_s).min(1.0)
-        }
-        (None, None) => 1.0,
+    let kind = spec.cache.unwrap_or(CacheKind::BuiltIn);
+    let (flush_key, copies) = match kind {
+        CacheKind::BuiltIn => ("apim.cache_flushes_per_day", cache.regions),
+        CacheKind::External => ("apim.external_cache_flushes_per_day", 1),
     };
-    if spec.token_lifetime_min.is_some() && spec.users.is_none() {
+    let flushes_per_day = match (spec.cache_flushes_per_day, cache.apim) {
+        (Some(f), _) => FLUSHES_PER_DAY.check(f, cpath("cache_flushes_per_day"))?,
+        (None, true) if spec.users.is_some() => value(flush_key),
+        (None, _) => 0.0,
+    };
+    if spec.cache_flushes_per_day.is_some() && spec.users.is_none() {
         return Err(Invalid::new(
-            cpath("token_lifetime_min"),
-            "only used with users (to derive the cache hit ratio); give users or remove it",
+            cpath("cache_flushes_per_day"),
+            "flushes add one miss per cached user, so they need users (with token_lifetime_min); give users, or fold the flushes into cache_hit_ratio",
         ));
     }
-    let size = |v: Option<u64>, default: u64, f: &str| -> Result<u64, Invalid> {
-        let b = v.unwrap_or(default);
-        // u64 → f64 only to compare with the limit: exact below 2⁵³.
-        BYTES.check(b as f64, cpath(f))?;
-        Ok(b)
-    };
-    let retry = match &spec.retry {
-        Some(r) => Some(retry(r, &cpath("retry"))?),
-        None => None,
-    };
-    let failure_probability = fraction(
-        spec.failure_probability,
-        value("identity_provider.failure_probability"),
-        cpath("failure_probability"),
+    let mean_lifetime = (value("identity_provider.token_lifetime_min_min")
+        + value("identity_provider.token_lifetime_max_min"))
+        / 2.0;
+    let (probability, misses) = miss_probability(
+        (spec.cache_hit_ratio, "cache_hit_ratio"),
+        spec.users,
+        (spec.token_lifetime_min, mean_lifetime, "token_lifetime_min"),
+        flushes_per_day / 86_400.0,
+        copies,
+        ctx.rate_per_s,
+        path,
     )?;
-    let timeout_ms = match spec.timeout_ms {
-        Some(t) => Some(POSITIVE_DURATION_MS.check(t, cpath("timeout_ms"))?),
-        None => None,
+    let source = match (spec.cache_flushes_per_day.is_some(), kind) {
+        (true, _) => "from the file",
+        (false, CacheKind::BuiltIn) if cache.apim => {
+            "EST: built-in cache, lost on updates and scale events"
+        }
+        (false, CacheKind::External) => "EST: external cache, kept through APIM's events",
+        (false, _) => "none given",
     };
-    Ok(Call {
-        name: name.to_string(),
-        via: spec.via.clone(),
-        via_path: cpath("via"),
+    let mut call = exchange(
+        name,
+        Kind::IdentityProvider,
+        spec,
         probability,
-        bytes: (
-            size(spec.request_bytes, 2048, "request_bytes")?,
-            size(spec.response_bytes, 4096, "response_bytes")?,
-        ),
-        is_auth: true,
-        callee_service_ms: None,
-        retry,
-        failure_probability,
-        timeout_ms,
-    })
+        (2048.0, 4096.0),
+        value("identity_provider.failure_probability"),
+        path,
+    )?;
+    call.note = misses.map(|m| misses_note(&m, flushes_per_day, source));
+    Ok(call)
 }
 
 /// A retry policy, bounded as APIM's `retry` policy is.
-fn retry(r: &RetrySpec, path: &str) -> Result<sim_core::Retry, Invalid> {
+pub(crate) fn retry(r: &RetrySpec, path: &str) -> Result<sim_core::Retry, Invalid> {
     let max = value("apim.retry_max_count") as u32;
     let count = count(Some(r.count), 1, max, key_path(path, "count"), "retries")?;
     let interval_s = DURATION_S.check(r.interval_s, key_path(path, "interval_s"))?;
@@ -723,11 +764,15 @@ pub(crate) fn compile_node(
         Kind::OnpremApiGateway => onprem_api_gateway(name, &typed(value_json, path)?, path, ctx)?,
         Kind::Backend => backend(name, &typed(value_json, path)?, path)?,
         Kind::IdentityProvider => identity_provider(name, &typed(value_json, path)?, path)?,
+        Kind::MicrosoftGraph => identity::microsoft_graph(name, &typed(value_json, path)?, path)?,
+        Kind::DomainController => {
+            identity::domain_controller(name, &typed(value_json, path)?, path)?
+        }
     })
 }
 
 /// The law "always 0 ns".
-fn zero() -> Dist {
+pub(crate) fn zero() -> Dist {
     // Infallible: 0 is a valid constant.
     Dist::constant(0.0).expect("0 is a valid constant")
 }
@@ -768,6 +813,9 @@ fn bare(kind: Kind, capacity: String) -> NodeModel {
         input: None,
         inspection: None,
         service: None,
+        user_token: None,
+        max_header_bytes: None,
+        swaps_token: false,
     }
 }
 
@@ -958,6 +1006,15 @@ pub(crate) fn apim(
     let tier = s.tier.key();
     let max_units = value(&format!("apim.{tier}.max_units")) as u32;
     let units = count(s.units, 1, max_units, key_path(path, "units"), &format!("{tier} units"))?;
+    let regions = count(s.regions, 1, MAX_REGIONS, key_path(path, "regions"), "regions")?;
+    if regions > 1 && s.tier != ApimTier::Premium {
+        return Err(Invalid::new(
+            key_path(path, "regions"),
+            format!(
+                "a {tier} instance is deployed in one region (multi-region deployment is a Premium feature): set tier to premium or regions to 1"
+            ),
+        ));
+    }
     let per_unit_path = key_path(path, "capacity_per_unit_per_s");
     let per_unit = CAPACITY_PER_S.or(
         s.capacity_per_unit_per_s,
@@ -1016,7 +1073,9 @@ pub(crate) fn apim(
     )?;
     let mut calls = Vec::new();
     if let Some(t) = &policies.token_exchange {
-        let mut call = token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx)?;
+        let cache = CacheContext { regions, apim: true };
+        let mut call =
+            token_call("token_exchange", t, &key_path(&ppath, "token_exchange"), ctx, cache)?;
         // The call's own timeout (the send-request policy's `timeout`
         // attribute) wins over the policies' default for send-request.
         call.timeout_ms = Some(call.timeout_ms.unwrap_or(send_timeout));
@@ -1039,7 +1098,33 @@ pub(crate) fn apim(
             retry: None,
             failure_probability: 0.0,
             timeout_ms: None,
+            callee: Kind::IdentityProvider,
+            note: None,
         });
+    }
+    let token = match &policies.user_token {
+        Some(u) => Some(user_token(u, &key_path(&ppath, "user_token"))?),
+        None => None,
+    };
+    let gpath = key_path(&ppath, "graph_call");
+    match (&policies.graph_call, &token) {
+        (Some(g), Some(t)) => calls.push(graph_call(g, t, &gpath, send_timeout)?),
+        (Some(_), None) => {
+            return Err(Invalid::new(
+                gpath,
+                "APIM calls Graph for the users whose token has a group overage claim: describe the token in policies.user_token (groups_per_user or group_overage_share)",
+            ));
+        }
+        (None, Some(t)) if t.overage_share > 0.0 => {
+            return Err(Invalid::new(
+                key_path(&ppath, "user_token"),
+                format!(
+                    "{} of users' tokens have a group overage claim instead of groups, so an authorisation that needs their groups must ask Microsoft Graph: add policies.graph_call (via the firewall to a microsoft_graph node), or use app roles instead of groups",
+                    crate::file::json::fmt_num(t.overage_share * 100.0) + " %"
+                ),
+            ));
+        }
+        (None, _) => {}
     }
     let timeout = POSITIVE_DURATION_MS.or(
         policies.forward_request_timeout_ms,
@@ -1082,6 +1167,7 @@ pub(crate) fn apim(
         ),
         backend_connections: Some(units * connections),
         nominal_per_s: Some((f64::from(units) * per_unit, busy)),
+        user_token: token,
         ..bare(Kind::Apim, String::new())
     })
 }
@@ -1619,7 +1705,19 @@ pub(crate) fn onprem_api_gateway(
             t,
             &key_path(path, "protocol_transition"),
             ctx,
+            CacheContext { regions: 1, apim: false },
         )?);
+    }
+    if let Some(k) = &s.kerberos {
+        // Checked in the twin without authorisation too; made only with it.
+        let call = kerberos_call(k, &key_path(path, "kerberos"), ctx.rate_per_s)?;
+        if ctx.with_auth {
+            model.calls.push(call);
+        }
+        model.swaps_token = true;
+    }
+    if let Some(v) = &s.max_header_bytes {
+        model.max_header_bytes = Some(max_header_bytes(v, &key_path(path, "max_header_bytes"))?);
     }
     Ok(model)
 }
@@ -1660,6 +1758,9 @@ pub(crate) fn backend(name: &str, s: &BackendSpec, path: &str) -> Result<NodeMod
     };
     let mut model = plain(Kind::Backend, st, capacity);
     model.terminator = Some(terminator(&tls_of!(s), ONPREM_CA, None, path)?);
+    if let Some(v) = &s.max_header_bytes {
+        model.max_header_bytes = Some(max_header_bytes(v, &key_path(path, "max_header_bytes"))?);
+    }
     model.input = Some(InputNote { description: s.description.clone(), estimated });
     Ok(model)
 }
@@ -1676,29 +1777,14 @@ pub(crate) fn identity_provider(
         )
     })?;
     let tenant = s.tenant.unwrap_or(Tenant::EntraId);
-    let lpath = key_path(path, "rate_limit");
-    let l = s.rate_limit.clone().unwrap_or_default();
-    let per_s = CAPACITY_PER_S.or(l.per_s, value(tenant.rate_key()), key_path(&lpath, "per_s"))?;
     // One second of the rate by default (EST), at least one request.
-    let default_burst = (per_s * value("identity_provider.rate_limit_burst_s")).round().max(1.0);
-    let burst = count(
-        l.burst,
-        default_burst.min(f64::from(MAX_BURST)) as u32,
-        MAX_BURST,
-        key_path(&lpath, "burst"),
-        "the burst",
-    )?;
-    let retry_after_s = DURATION_S.or(
-        l.retry_after_s,
+    let (limit, per_s, burst, retry_after_s) = identity::rate_limit(
+        &s.rate_limit,
+        path,
+        value(tenant.rate_key()),
+        |per_s| per_s * value("identity_provider.rate_limit_burst_s"),
         value("identity_provider.retry_after_s"),
-        key_path(&lpath, "retry_after_s"),
     )?;
-    let retry_after = SimDuration::from_millis_f64(retry_after_s * 1000.0)
-        .ok_or_else(|| Invalid::new(key_path(&lpath, "retry_after_s"), "not a duration"))?;
-    let limit = RateLimit::new(per_s, burst).with_retry_after(retry_after);
-    let st = Station::new(name, Servers::Unbounded, service)
-        .with_response_service(zero())
-        .with_rate_limit(limit);
     // The catalog's figure is an estimate for Entra ID, published for
     // External ID; another rate is the file's own.
     let estimate = if per_s != value(tenant.rate_key()) {
@@ -1713,9 +1799,15 @@ pub(crate) fn identity_provider(
         fmt_num(per_s),
         fmt_num(retry_after_s)
     );
-    let mut model = plain(Kind::IdentityProvider, st, capacity);
-    model.terminator = Some(terminator(&tls_of!(s), PUBLIC_CA, None, path)?);
-    Ok(model)
+    identity::limited_endpoint(
+        Kind::IdentityProvider,
+        name,
+        service,
+        limit,
+        capacity,
+        &tls_of!(s),
+        path,
+    )
 }
 
 #[cfg(test)]
@@ -1729,7 +1821,7 @@ mod tests {
             assert_eq!(kind.name(), *name);
             assert_eq!(kind.to_string(), *name);
         }
-        assert_eq!(NODE_KINDS.len(), 10);
+        assert_eq!(NODE_KINDS.len(), 12);
         for tier in ["developer", "basic", "standard", "premium", "basicv2", "premiumv2"] {
             let t: ApimTier = serde_json::from_value(Value::from(tier)).unwrap();
             assert_eq!(t.key(), tier);

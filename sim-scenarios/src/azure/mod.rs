@@ -83,6 +83,12 @@ pub enum Kind {
     Backend,
     /// An identity provider's token endpoint (terminates TLS).
     IdentityProvider,
+    /// Microsoft Graph, where an application looks up the groups of a
+    /// user whose token has a group overage claim (terminates TLS).
+    MicrosoftGraph,
+    /// An on-premises Active Directory domain controller: the KDC a
+    /// gateway asks for delegated Kerberos tickets.
+    DomainController,
 }
 
 impl Kind {
@@ -103,7 +109,10 @@ impl Kind {
 
     /// Lives on-premises (reached from Azure through a VNet gateway).
     pub fn is_onprem(self) -> bool {
-        matches!(self, Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend)
+        matches!(
+            self,
+            Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend | Kind::DomainController
+        )
     }
 }
 
@@ -134,6 +143,11 @@ pub(crate) struct Call {
     pub failure_probability: f64,
     /// The caller stops waiting for an attempt after this long \[ms\].
     pub timeout_ms: Option<f64>,
+    /// The kind of node that answers it (the last of `via`).
+    pub callee: Kind,
+    /// What `explain` adds about its probability (a cache's misses split
+    /// into lifetimes and flushes, the share of users in group overage).
+    pub note: Option<String>,
 }
 
 /// A node compiled from the scenario.
@@ -189,6 +203,16 @@ pub(crate) struct NodeModel {
     /// For a client that names its `service`, that service's catalog row
     /// and what the file said; `None` for every other node.
     pub service: Option<inspection::ServiceTrust>,
+    /// For APIM with `policies.user_token`: the end user's token (its
+    /// size is added to the requests it passes on when forwarded).
+    pub user_token: Option<components::identity::UserToken>,
+    /// The largest request header the node accepts \[bytes\] and where
+    /// the figure comes from; `None`: not checked.
+    pub max_header_bytes: Option<(u64, String)>,
+    /// Whether the node replaces the bearer token with a Kerberos ticket
+    /// (an on-premises gateway doing constrained delegation), so nodes
+    /// after it never see the token.
+    pub swaps_token: bool,
 }
 
 /// What an Azure Firewall node adds to its station.

@@ -47,6 +47,14 @@ pub struct HopPlan {
     pub new_connection: Option<String>,
     /// Nested calls it makes.
     pub calls: Vec<String>,
+    /// For APIM with `policies.user_token`: the end user's token (its
+    /// size, groups, group overage and whether it is forwarded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// The largest request header the node accepts and where the figure
+    /// comes from; `None` when not given (not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_header: Option<String>,
     /// For an Azure Firewall whose packet rate is the catalog's estimate
     /// (no packets/s or connections/s limit is published), at its first
     /// traversal: the request rate \[1/s\] at which it saturates on this
@@ -254,11 +262,22 @@ pub(crate) fn plan(
     let serves = path_serves(r, nodes, links);
     let rules = traversal_rules(r, "", nodes).expect("checked when the route compiled");
     let last = r.path.len() - 1;
+    // Bytes the request carries past hop j beyond its own: the token each
+    // APIM before it (itself included) forwards.
+    let added = |j: usize| -> f64 {
+        r.path[..=j]
+            .iter()
+            .filter_map(|n| nodes[n].user_token.as_ref().filter(|t| t.forwarded))
+            .map(|t| t.mean_bytes as f64)
+            .sum()
+    };
     let floors: Vec<f64> = (0..r.path.len())
         .map(|j| {
             let both = round_trip && j < last;
+            let req_here = req_b + if j > 0 { added(j - 1) } else { 0.0 };
             let station_ms = nodes[&r.path[j]].station.as_ref().map_or(0.0, |s| {
-                let req = mean_ms(s.delay_ns()) + mean_ms(Some(s.service_ns())) + size_ms(s, req_b);
+                let req =
+                    mean_ms(s.delay_ns()) + mean_ms(Some(s.service_ns())) + size_ms(s, req_here);
                 let resp = mean_ms(s.response_delay_ns())
                     + mean_ms(Some(s.response_service_ns()))
                     + size_ms(s, resp_b);
@@ -273,7 +292,7 @@ pub(crate) fn plan(
                     .get(&unordered(a, b))
                     .and_then(|l| l.link.bandwidth_bps())
                     .map_or(0.0, |bps| 8e3 / bps);
-                let there = link_mean_ms(links, a, b) + req_b * per_byte_ms;
+                let there = link_mean_ms(links, a, b) + (req_b + added(j)) * per_byte_ms;
                 let back = link_mean_ms(links, a, b) + resp_b * per_byte_ms;
                 there + if round_trip { back } else { 0.0 }
             } else {
@@ -390,6 +409,11 @@ pub(crate) fn plan(
                     .iter()
                     .map(|c| call_plan(c, nodes))
                     .collect(),
+                token: node.user_token.as_ref().map(|t| t.describe()),
+                max_header: node
+                    .max_header_bytes
+                    .as_ref()
+                    .map(|(b, source)| format!("at most {b} bytes per request header ({source})")),
                 unpublished_limit_per_s,
                 // Once per gateway: its first hop meters every visit.
                 meter: node.meter.as_ref().filter(|_| !r.path[..j].contains(name)).map(|m| {
@@ -468,6 +492,9 @@ fn meter(
 fn call_plan(c: &crate::azure::Call, nodes: &BTreeMap<String, NodeModel>) -> String {
     let mut s =
         format!("{} via {} with probability {:.4}", c.name, c.via.join(" → "), c.probability);
+    if let Some(note) = &c.note {
+        s += &format!(" ({note})");
+    }
     if let Some(callee) = c.via.last().and_then(|n| nodes.get(n)) {
         s += &format!("; {}: {}", c.via.last().map_or("", String::as_str), callee.capacity);
     }

@@ -323,38 +323,37 @@ pub(crate) fn check_return_path(
     Ok(())
 }
 
-/// A nested call (token exchange, JWKS fetch, protocol transition) is
-/// answered by an identity provider: its `via` ends at one.
-fn check_call_ends_at_identity_provider(
-    call: &Call,
-    nodes: &BTreeMap<String, NodeModel>,
-) -> Result<(), Invalid> {
+/// A nested call is answered by the kind of node it is for (an identity
+/// provider for token exchanges, JWKS fetches and protocol transition,
+/// Microsoft Graph for group lookups, a domain controller for Kerberos
+/// delegation): its `via` ends at one.
+fn check_call_callee(call: &Call, nodes: &BTreeMap<String, NodeModel>) -> Result<(), Invalid> {
     let Some(last) = call.via.last() else { return Ok(()) };
     let kind = nodes[last].kind;
-    if kind == Kind::IdentityProvider {
+    if kind == call.callee {
         return Ok(());
     }
-    let providers: Vec<&str> = nodes
-        .iter()
-        .filter(|(_, n)| n.kind == Kind::IdentityProvider)
-        .map(|(k, _)| k.as_str())
-        .collect();
-    let fix = if providers.is_empty() {
-        "add a node {\"kind\": \"identity_provider\"}, link it to the last hop and name it last"
-            .to_string()
+    let want = call.callee.name();
+    let callees: Vec<&str> =
+        nodes.iter().filter(|(_, n)| n.kind == call.callee).map(|(k, _)| k.as_str()).collect();
+    let fix = if callees.is_empty() {
+        format!("add a node {{\"kind\": \"{want}\"}}, link it to the last hop and name it last")
     } else {
         format!(
-            "name the identity provider last (here: {}), linked to the hop before it",
-            providers.join(", ")
+            "name the {} last (here: {}), linked to the hop before it",
+            want.replace('_', " "),
+            callees.join(", ")
         )
     };
     Err(Invalid::new(
         index_path(&call.via_path, call.via.len() - 1),
         format!(
-            "the {} call ends at '{last}', {} {}, but only an identity provider answers it: {fix}",
+            "the {} call ends at '{last}', {} {}, but only {} {} answers it: {fix}",
             call.name,
             a_or_an(kind.name()),
-            kind.name()
+            kind.name(),
+            a_or_an(want),
+            want.replace('_', " "),
         ),
     ))
 }
@@ -462,8 +461,12 @@ pub(crate) fn add_route(
                 d = d.link(id, dir).station(station_id(b, hop));
                 prev = hop;
             }
-            check_call_ends_at_identity_provider(call, nodes)?;
+            check_call_callee(call, nodes)?;
             route = route.detour(d);
+        }
+        if let Some(t) = node.user_token.as_ref().filter(|t| t.forwarded) {
+            // The token APIM passes on rides in every request after it.
+            route = route.add_request_bytes(t.mean_bytes);
         }
         if let Some(seg) = segs.iter().find(|s| s.initiator == j) {
             if let Some(tokens) = node.backend_connections {

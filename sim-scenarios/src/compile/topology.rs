@@ -149,7 +149,10 @@ fn place_of_kind(kind: Kind) -> Option<Place> {
     match kind {
         Kind::Client => Some(Place::Spoke),
         Kind::AzureFirewall | Kind::Apim | Kind::AppGateway | Kind::VnetGateway => Some(Place::Hub),
-        Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend => Some(Place::OnPremises),
+        Kind::OnpremFirewall | Kind::OnpremApiGateway | Kind::Backend | Kind::DomainController => {
+            Some(Place::OnPremises)
+        }
+        Kind::MicrosoftGraph => Some(Place::AzureService),
         Kind::Station | Kind::IdentityProvider => None,
     }
 }

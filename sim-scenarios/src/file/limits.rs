@@ -85,6 +85,19 @@ pub(crate) fn count_entries(len: usize, path: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Most regions an APIM instance may list (`regions`).
+pub const MAX_REGIONS: u32 = 100;
+
+/// Events a day that empty a cache (`cache_flushes_per_day`): from none
+/// to one a second.
+pub const FLUSHES_PER_DAY: Limit = range(0.0, 86_400.0, "events per day", "");
+
+/// Groups a user belongs to (`groups_per_user`).
+pub const GROUPS: Limit = range(0.0, 1e6, "groups", "");
+
+/// A header size limit \[bytes\]: at least one byte.
+pub const HEADER_BYTES: Limit = range(1.0, 1e9, "bytes", "one byte");
+
 /// How far into a law's tail a single draw is allowed to reach: the law's
 /// quantile at 1 − 10⁻⁹ must be at most [`MAX_TAIL_MS`] (10¹² ms, about 32
 /// years). A draw beyond the engine's clock would stop the run.

@@ -162,6 +162,10 @@ fn variants() -> Vec<(String, Value)> {
     let mut apim = shipped_json("apim-hub-proxy-no-token-cache")["nodes"]["apim"].clone();
     apim["policies"]["token_exchange"]["retry"] = json!({"count": 2, "interval_s": 1});
     out.push(with_node("apim-hub-proxy-no-token-cache", "apim", apim));
+    // Issue 12 item 2: APIM's token cache kept externally.
+    let mut apim = shipped_json("apim-hub-proxy")["nodes"]["apim"].clone();
+    apim["policies"]["token_exchange"]["cache"] = json!("external");
+    out.push(with_node("apim-hub-proxy", "apim", apim));
     out.push(with_network("apim-hub-proxy", 2, json!({"network": "cross_zone"})));
     for f in FIGURES {
         let Some(pair) = f.key.strip_prefix("network.inter_region.") else { continue };

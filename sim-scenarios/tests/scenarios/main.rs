@@ -16,6 +16,7 @@ mod firewall;
 mod fuzz;
 mod golden;
 mod honest;
+mod identity;
 mod inspection;
 mod layers;
 mod load;
@@ -49,13 +50,15 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 13] = [
+const AZURE_SCENARIOS: [&str; 15] = [
     "apim-hub-proxy",
     "apim-hub-proxy-tls-inspection",
     "apim-hub-proxy-tls-inspection-fixed",
     "apim-hub-proxy-routing",
     "apim-hub-proxy-forced-tunnel",
     "apim-hub-proxy-asymmetric",
+    "apim-hub-proxy-group-overage",
+    "onprem-gateway-header-limit",
     "apim-hub-proxy-vpn",
     "apim-hub-proxy-no-token-cache",
     "onprem-gateway",

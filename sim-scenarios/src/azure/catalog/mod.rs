@@ -483,13 +483,15 @@ mod tests {
         "onprem_api_gateway",
         "backend",
         "identity_provider",
+        "microsoft_graph",
+        "domain_controller",
         "link",
         "route",
     ];
 
     #[test]
     fn used_by_components_are_the_node_kinds_a_link_or_a_route() {
-        assert_eq!(&COMPONENTS[..10], crate::azure::NODE_KINDS);
+        assert_eq!(&COMPONENTS[..12], crate::azure::NODE_KINDS);
     }
 
     /// Every key named in the brief the lead engineer compiles node kinds

@@ -304,6 +304,69 @@ pub(super) const LIST: &[Range] = &[
         0.1,
         "from one in a thousand new connections (one host name, long-lived cache) to one in ten (many host names, short cache)",
     ),
+    // Identity at scale (issue 12 item 2).
+    r(
+        "apim.cache_flushes_per_day",
+        0.1,
+        24.0,
+        "events that empty the built-in cache: one in ten days (a quiet instance, monthly platform updates and a rare scale event) to one an hour (hourly autoscale or frequent deployments)",
+    ),
+    r(
+        "apim.external_cache_flushes_per_day",
+        0.0,
+        1.0,
+        "an external cache survives APIM's events: none (the default) to a daily failover of the cache itself",
+    ),
+    r(
+        "entra.token_base_bytes",
+        1000.0,
+        3000.0,
+        "an access token without groups: a v1 token with few claims to a v2 token with roles, scopes, wids and optional claims",
+    ),
+    r(
+        "graph.member_of_ms",
+        20.0,
+        300.0,
+        "Graph's answer to memberOf: a fast regional answer to a slow one for a user in hundreds of groups (nothing is published)",
+    ),
+    r("graph.member_of_sigma", 0.3, 1.2, SHAPE),
+    r(
+        "graph.retry_after_s",
+        1.0,
+        60.0,
+        "Graph's Retry-After: a second to Entra's token-endpoint minute (the value is not published)",
+    ),
+    r(
+        "graph.failure_probability",
+        0.0,
+        0.01,
+        "share of Graph calls with an error answer: none (the default) to one in a hundred",
+    ),
+    r(
+        "graph.member_of_response_bytes",
+        5000.0,
+        100000.0,
+        "one memberOf page: ids only for a user just past the limit to full group objects for hundreds of groups",
+    ),
+    r(
+        "domain_controller.kcd_ms",
+        0.5,
+        20.0,
+        "two TGS exchanges at a domain controller: an idle local one to a busy or remote one",
+    ),
+    r("domain_controller.kcd_sigma", 0.25, 1.0, SHAPE),
+    r(
+        "domain_controller.kcd_bytes",
+        2000.0,
+        20000.0,
+        "the two exchanges' tickets: a user in few groups to one whose PAC carries hundreds of SIDs",
+    ),
+    r(
+        "domain_controller.failure_probability",
+        0.0,
+        0.01,
+        "share of delegations that fail: none (the default) to one in a hundred",
+    ),
 ];
 
 #[cfg(test)]

@@ -612,4 +612,59 @@ pub(super) const LIST: &[Source] = &[
         "https://github.com/stephaneey/azure-and-k8s-architecture/blob/main/IPaaS/api%20management/hybrid.md",
         "as of 2026 (commit 298fb87)",
     ),
+    // Identity at scale (issue 12 item 2).
+    s(
+        "APIM-CACHE",
+        "Add caching to improve performance in Azure API Management (\"Built-in cache is volatile and is shared by all units in the same region\")",
+        "https://learn.microsoft.com/azure/api-management/api-management-howto-cache",
+        "ms.date 11/13/2020 (azure-docs articles/api-management/api-management-howto-cache.md)",
+    ),
+    s(
+        "APIM-CACHE-EXTERNAL",
+        "Use an external Redis-compatible cache in Azure API Management",
+        "https://learn.microsoft.com/azure/api-management/api-management-howto-cache-external",
+        "azure-docs articles/api-management/api-management-howto-cache-external.md (not read for a figure: cited for the external cache's existence)",
+    ),
+    s(
+        "ENTRA-GROUP-CLAIMS",
+        "Configure group claims for applications (\"150 groups for a SAML token, and 200 for a JWT\")",
+        "https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-fed-group-claims",
+        "ms.date 02/27/2019 (azure-docs articles/active-directory/hybrid/how-to-connect-fed-group-claims.md)",
+    ),
+    s(
+        "ENTRA-ACCESS-TOKEN",
+        "Microsoft identity platform access token claims reference (the claim set behind the size estimate)",
+        "https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference",
+        "entra-docs docs/identity-platform/access-token-claims-reference.md (claim list only; no size is published)",
+    ),
+    s(
+        "GRAPH-THROTTLING",
+        "Microsoft Graph service-specific throttling limits, identity and access (token bucket; L tenant 8,000 resource units per 10 s per app; GET me/memberOf costs 2)",
+        "https://learn.microsoft.com/graph/throttling-limits",
+        "microsoftgraph/microsoft-graph-docs-contrib concepts/throttling-limits.md (no ms.date in its front matter; commit 01351749)",
+    ),
+    s(
+        "ENTRA-KCD",
+        "Windows authentication - Kerberos constrained delegation with Microsoft Entra ID",
+        "https://learn.microsoft.com/entra/architecture/auth-kcd",
+        "ms.date 03/01/2023 (azure-docs articles/active-directory/architecture/auth-kcd.md)",
+    ),
+    s(
+        "WIN-KERBEROS-TICKET",
+        "Maximum lifetime for service ticket (Default Domain Policy: 600 minutes)",
+        "https://learn.microsoft.com/windows/security/threat-protection/security-policy-settings/maximum-lifetime-for-service-ticket",
+        "ms.date 10/12/2016 (windowsserverdocs WindowsServerDocs/security/security-policy-settings/maximum-lifetime-for-service-ticket.md)",
+    ),
+    s(
+        "HTTPSYS-REGISTRY",
+        "Http.sys registry settings for Windows (MaxFieldLength and MaxRequestBytes default 16,384 bytes)",
+        "https://learn.microsoft.com/troubleshoot/developer/webapps/iis/iisadmin-service-inetinfo/httpsys-registry-windows",
+        "KB 820129 as published on Learn (read 2026-12)",
+    ),
+    s(
+        "NGINX-HEADER-BUFFERS",
+        "nginx ngx_http_core_module large_client_header_buffers (default 4 8k) — a secondary source, flagged: not Microsoft's",
+        "https://nginx.org/en/docs/http/ngx_http_core_module.html#large_client_header_buffers",
+        "nginx documentation, as quoted by third parties (read 2026-12)",
+    ),
 ];
