@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
+use super::{SMALL, aznetsim, resolved, shipped_scenarios, stdout_of};
 
 /// The shipped scenario whose route red fails `validate` by design: it
 /// runs, prints its results, names the failed check on stderr, and exits 1.
@@ -31,7 +31,7 @@ fn every_shipped_scenario_runs() {
         };
         let report: Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{}: output is not JSON: {e}", file.display()));
-        let spec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let spec: Value = resolved(&file);
 
         // Every route of the file, in file order, and each one did work.
         let want: Vec<&Value> =

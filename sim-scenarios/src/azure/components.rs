@@ -1,5 +1,6 @@
 //! Each component kind: its file structure and what it compiles to.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim_core::{Dist, RateLimit, Servers, SimDuration, Station};
@@ -31,7 +32,7 @@ macro_rules! tls_of {
     };
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum FirewallSku {
     Basic,
@@ -39,7 +40,7 @@ pub(crate) enum FirewallSku {
     Premium,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Idps {
     Off,
@@ -47,23 +48,31 @@ pub(crate) enum Idps {
     Deny,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FirewallSpec {
     kind: String,
+    /// The SKU: `basic`, `standard` or `premium`.
     sku: FirewallSku,
+    /// Backend instances (default: the SKU's minimum; Basic is fixed at 1).
     #[serde(default)]
     instances: Option<u32>,
+    /// Whether client and firewall instance are in one availability zone (default false: the cross-zone latency).
     #[serde(default)]
     zone_aligned: Option<bool>,
+    /// Intrusion detection (Premium): `off` (default), `alert` or `deny` (lower throughput and per-flow ceilings).
     #[serde(default)]
     idps: Option<Idps>,
+    /// Throughput one instance processes (default: the catalog's per SKU).
     #[serde(default)]
     throughput_per_instance_gbps: Option<f64>,
+    /// Ceiling of one TCP connection (default: the catalog's per SKU and IDPS mode).
     #[serde(default)]
     per_flow_gbps: Option<f64>,
+    /// Latency per traversal (default: the catalog's lognormal, with its spikes).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// Waiting places; unlimited if absent.
     #[serde(default)]
     queue_limit: Option<u32>,
     /// The rule collection traffic matches on this firewall (every
@@ -82,7 +91,7 @@ pub(crate) struct FirewallSpec {
 
 /// Which rule collection a firewall traversal matches (`rule-processing`:
 /// network rules first, then application rules for HTTP, HTTPS and MSSQL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum FirewallRule {
     /// L4 filtering: the connection passes through (no SNAT towards
@@ -105,16 +114,20 @@ impl FirewallRule {
 
 /// `spikes: { "probability": p, "factor": f }`: a share `p` of traversals
 /// take `f` times their drawn latency. Probability 0 switches spikes off.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpikesSpec {
+    /// Share of traversals that spike (0 switches spikes off).
     #[serde(default)]
     probability: Option<f64>,
+    /// How many times slower a spiked traversal is (1 to 10).
     #[serde(default)]
     factor: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub(crate) enum ApimTier {
@@ -135,7 +148,7 @@ impl ApimTier {
 }
 
 /// A nested call to an identity provider with a token cache.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenCallSpec {
     /// Nodes the call walks through, the identity provider last.
@@ -149,8 +162,10 @@ pub(crate) struct TokenCallSpec {
     /// Token lifetime \[min\] (default: the catalog's mean Entra lifetime).
     #[serde(default)]
     token_lifetime_min: Option<f64>,
+    /// Size of the token request (default 0).
     #[serde(default)]
     request_bytes: Option<u64>,
+    /// Size of the token response (default 0).
     #[serde(default)]
     response_bytes: Option<u64>,
     /// How the caller retries a failed exchange (APIM's `retry` policy
@@ -167,7 +182,7 @@ pub(crate) struct TokenCallSpec {
 
 /// A caller's retry policy, as APIM's `retry` policy states it (fixed
 /// interval).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RetrySpec {
     /// Retries after the first attempt (APIM: 1 to 50).
@@ -181,9 +196,10 @@ pub(crate) struct RetrySpec {
     honour_retry_after: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ValidateJwtSpec {
+    /// CPU time of one validation (default: the catalog's).
     #[serde(default)]
     cpu_ms: Option<f64>,
     /// Where JWKS keys are fetched from (nodes after APIM, the provider last).
@@ -191,13 +207,16 @@ pub(crate) struct ValidateJwtSpec {
     jwks_via: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApimPolicies {
+    /// The validate-jwt policy: CPU per request and the JWKS fetch.
     #[serde(default)]
     validate_jwt: Option<ValidateJwtSpec>,
+    /// An on-behalf-of token exchange with an identity provider (send-request), with its cache.
     #[serde(default)]
     token_exchange: Option<TokenCallSpec>,
+    /// Timeout of a request to the backend (default: the catalog's forward-request default).
     #[serde(default)]
     forward_request_timeout_ms: Option<f64>,
     /// Timeout of the nested calls APIM makes (send-request) \[ms\].
@@ -205,13 +224,16 @@ pub(crate) struct ApimPolicies {
     send_request_timeout_ms: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApimSpec {
     kind: String,
+    /// The tier: `developer`, `basic`, `standard`, `premium`, `basicv2`, `standardv2` or `premiumv2`.
     tier: ApimTier,
+    /// Scale units (default 1; at most the tier's maximum).
     #[serde(default)]
     units: Option<u32>,
+    /// Requests per second one unit serves at the catalog's busy share (default: the catalog's per tier).
     #[serde(default)]
     capacity_per_unit_per_s: Option<f64>,
     /// Cores of one unit (EST default per tier).
@@ -220,23 +242,30 @@ pub(crate) struct ApimSpec {
     /// Concurrent connections per backend authority per unit.
     #[serde(default)]
     backend_connections_per_unit: Option<u32>,
+    /// Gateway processing latency per request (default: the catalog's lognormal).
     #[serde(default)]
     gateway_latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
+    /// Policies: validate-jwt, token exchange and timeouts.
     #[serde(default)]
     policies: Option<ApimPolicies>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum AppGatewaySku {
     StandardV2,
@@ -244,19 +273,21 @@ pub(crate) enum AppGatewaySku {
 }
 
 /// Autoscale bounds of an Application Gateway v2 \[instances\].
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AutoscaleSpec {
+    /// Fewest instances (the run simulates this many).
     min_instances: u32,
     /// Default: the catalog's largest count (S31 advises it).
     #[serde(default)]
     max_instances: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AppGatewaySpec {
     kind: String,
+    /// The SKU: `standard_v2` or `waf_v2`.
     sku: AppGatewaySku,
     /// Manual scale: a fixed instance count.
     #[serde(default)]
@@ -269,21 +300,27 @@ pub(crate) struct AppGatewaySpec {
     /// guaranteed 10.
     #[serde(default)]
     capacity_units_per_instance: Option<f64>,
+    /// Processing latency per request (default: the catalog's lognormal; WAF_v2 adds its estimate).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GatewayType {
     Vpn,
@@ -291,7 +328,7 @@ pub(crate) enum GatewayType {
 }
 
 /// The kind of an ExpressRoute circuit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CircuitKind {
     /// Through a connectivity provider (the usual case).
@@ -300,14 +337,18 @@ pub(crate) enum CircuitKind {
     Direct,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VnetGatewaySpec {
     kind: String,
+    /// The gateway type: `vpn` or `expressroute`.
     gateway: GatewayType,
+    /// The SKU: VpnGw1AZ … VpnGw5AZ, ErGw1AZ … ErGw3AZ or ErGwScale (with `units`).
     sku: String,
+    /// ErGwScale: scale units (default: the catalog's).
     #[serde(default)]
     units: Option<u32>,
+    /// Latency per traversal (default: the catalog's lognormal per gateway type).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
     /// ExpressRoute: FastPath on the connection.
@@ -325,36 +366,47 @@ pub(crate) struct VnetGatewaySpec {
     site_connections: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OnpremFirewallSpec {
     kind: String,
+    /// Firewall instances sharing the load (default 1).
     #[serde(default)]
     instances: Option<u32>,
+    /// Throughput of one instance (default: the catalog's estimate).
     #[serde(default)]
     throughput_gbps: Option<f64>,
+    /// Latency per traversal (default: the catalog's lognormal).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OnpremApiGatewaySpec {
     kind: String,
+    /// Gateway nodes (default: the catalog's).
     #[serde(default)]
     nodes: Option<u32>,
+    /// Requests per second one node serves (default: the catalog's estimate).
     #[serde(default)]
     capacity_per_node_per_s: Option<f64>,
+    /// Processing latency per request (default: the catalog's lognormal).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
     /// Exchange the end user's token for an on-premises one.
@@ -362,33 +414,43 @@ pub(crate) struct OnpremApiGatewaySpec {
     protocol_transition: Option<TokenCallSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackendSpec {
     kind: String,
     /// What the backend stands for (shown by `explain` and `draw`).
     #[serde(default)]
     description: Option<String>,
+    /// Concurrent workers (≥ 1) or `"unbounded"` (default: the catalog's
+    /// estimate, shown as such).
     #[serde(default)]
+    #[schemars(schema_with = "crate::file::spec::optional_servers")]
     servers: Option<Value>,
+    /// Service time per request (default: the catalog's estimate, flagged as an invented backend: give your API's).
     #[serde(default)]
     service_ms: Option<LawSpec>,
+    /// Service time per response (default: `service_ms`).
     #[serde(default)]
     response_service_ms: Option<LawSpec>,
+    /// Waiting places; unlimited if absent.
     #[serde(default)]
     queue_limit: Option<u32>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IdentityProviderSpec {
     kind: String,
+    /// Time to issue one token (default: the catalog's lognormal).
     #[serde(default)]
     token_ms: Option<LawSpec>,
     /// Which Entra service answers: its token-endpoint rate limit.
@@ -397,17 +459,22 @@ pub(crate) struct IdentityProviderSpec {
     /// The token endpoint's rate limit (defaults from `tenant`).
     #[serde(default)]
     rate_limit: Option<RateLimitSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
 }
 
 /// The Entra service behind an identity provider, for its token-endpoint
 /// rate limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub(crate) enum Tenant {
@@ -431,7 +498,7 @@ impl Tenant {
 }
 
 /// A token endpoint's rate limit: a token bucket.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RateLimitSpec {
     /// Sustained requests per second.
@@ -583,6 +650,23 @@ pub(crate) fn compile_node(
         Kind::Backend => backend(name, &typed(value_json, path)?, path)?,
         Kind::IdentityProvider => identity_provider(name, &typed(value_json, path)?, path)?,
     })
+}
+
+/// The JSON Schema of a node of `kind`: the structure [`compile_node`]
+/// reads for it (the kind's `kind` is set by the caller).
+pub(crate) fn node_schema(kind: Kind, g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    match kind {
+        Kind::Client => ClientSpec::json_schema(g),
+        Kind::Station => StationSpec::json_schema(g),
+        Kind::AzureFirewall => FirewallSpec::json_schema(g),
+        Kind::Apim => ApimSpec::json_schema(g),
+        Kind::AppGateway => AppGatewaySpec::json_schema(g),
+        Kind::VnetGateway => VnetGatewaySpec::json_schema(g),
+        Kind::OnpremFirewall => OnpremFirewallSpec::json_schema(g),
+        Kind::OnpremApiGateway => OnpremApiGatewaySpec::json_schema(g),
+        Kind::Backend => BackendSpec::json_schema(g),
+        Kind::IdentityProvider => IdentityProviderSpec::json_schema(g),
+    }
 }
 
 /// The law "always 0 ns".

@@ -16,6 +16,7 @@ pub mod catalog;
 pub(crate) mod checks;
 pub(crate) mod components;
 pub(crate) mod network;
+pub mod schema;
 pub(crate) mod tls;
 
 pub use checks::{Finding, Severity};
