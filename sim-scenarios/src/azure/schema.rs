@@ -194,7 +194,6 @@ pub fn field_reference() -> String {
     out.push_str("A file with `\"extends\": \"base.json\"` holds only what differs from its base (a JSON merge patch, RFC 7396: objects merge, `null` deletes, lists and values replace), resolved relative to the file; `\"$schema\"` names this schema for editors and is ignored.\n\n");
     let top = r.def(SCENARIO_DEFINITION);
     r.section(&mut out, "Top level", top, &[], "scenario");
-    r.section(&mut out, "workload", r.deref(&top["properties"]["workload"]), &[], "workload");
     out.push_str("## Arrival processes (`workload.arrival`)\n\n| kind | fields |\n| --- | --- |\n");
     kinds_table(&mut out, r.def("Arrivals"));
     out.push_str("\n## Laws\n\nA bare number is the constant law of that value; a law object is one of these (each row one set of parameters):\n\n| kind | parameters |\n| --- | --- |\n");
@@ -339,7 +338,7 @@ impl Reference<'_> {
         loop {
             if let Some(r) = s.get("$ref").and_then(Value::as_str) {
                 let name = r.trim_start_matches("#/$defs/");
-                if matches!(name, "LawSpec" | "Law" | "Arrivals" | "Warmup") {
+                if matches!(name, "LawSpec" | "Law" | "Arrivals" | "Warmup" | "Node") {
                     return s;
                 }
                 s = self.def(name);
@@ -367,6 +366,7 @@ impl Reference<'_> {
                         .into()
                 }
                 "Warmup" => "a whole number, or `\"auto\"`".into(),
+                "Node" => "a node ([node kinds](#node-kinds))".into(),
                 other => format!("`{other}`"),
             };
         }
