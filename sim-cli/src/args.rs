@@ -156,6 +156,27 @@ pub(crate) enum Command {
     /// utilisation (sweep, capacity and merge --report save it as drawn).
     /// The output is the same bytes for the same scenario.
     Draw(DrawArgs),
+    /// Print the JSON Schema of scenario files, or with `--markdown` the
+    /// field reference (every kind, every field, its unit, default and
+    /// catalog source).
+    ///
+    /// Both are generated from the structures the loader reads, so they
+    /// never drift from it; the repository keeps the output as
+    /// `docs/scenario.schema.json` (`aznetsim schema >
+    /// docs/scenario.schema.json`), which every shipped scenario names in
+    /// `"$schema"` so that editors complete and check its fields, and
+    /// `docs/scenario-fields.md` (`aznetsim schema --markdown >
+    /// docs/scenario-fields.md`). A file with `"extends": "base.json"` is
+    /// a merge patch (RFC 7396) of its base, resolved relative to the file:
+    /// the schema checks it as one (every field optional, `null` deletes).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SchemaArgs {
+    /// Print the field reference (Markdown) instead of the JSON Schema.
+    #[arg(long)]
+    pub(crate) markdown: bool,
 }
 
 /// `draw` output format.

@@ -67,6 +67,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions(args) => commands::docs::completions(args.shell),
         Command::Man(args) => commands::docs::man(args.command.as_deref()),
         Command::Draw(args) => commands::draw::run(&args),
+        Command::Schema(args) => commands::docs::schema(args.markdown),
     }
 }
 

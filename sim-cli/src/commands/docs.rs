@@ -1,6 +1,7 @@
-//! `aznetsim completions` and `aznetsim man`: shell completions and the
-//! manual page, generated from the same clap command as `--help`, so they
-//! cannot drift from the flags.
+//! `aznetsim completions`, `aznetsim man` and `aznetsim schema`: shell
+//! completions and the manual page, generated from the same clap command
+//! as `--help`, so they cannot drift from the flags; the scenario files'
+//! JSON Schema and field reference, generated from the loader's structures.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -39,6 +40,20 @@ pub(crate) fn man(command: Option<&str>) -> Result<ExitCode> {
     clap_mangen::Man::new(page_of).render(&mut page).context("cannot render the manual page")?;
     let mut out = std::io::stdout().lock();
     out.write_all(&page)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON Schema of scenario files on stdout, or with `markdown` the
+/// field reference.
+pub(crate) fn schema(markdown: bool) -> Result<ExitCode> {
+    let text = if markdown {
+        sim_scenarios::azure::schema::field_reference()
+    } else {
+        serde_json::to_string_pretty(&sim_scenarios::azure::schema::scenario_schema())? + "\n"
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

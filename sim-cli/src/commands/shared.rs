@@ -9,21 +9,22 @@ use serde::Serialize;
 use serde_json::Value;
 use sim_scenarios::Scenario;
 use sim_scenarios::experiment::{Shard, Vary};
-use sim_scenarios::file::{ScenarioSpec, parse_assignment, parse_json, set_path};
+use sim_scenarios::file::{Resolved, ScenarioSpec, parse_assignment, resolve};
 use sim_scenarios::report::{RouteState, csv_header};
 use sim_scenarios::text::Shown;
 
 use crate::args::{ExecArgs, RowFormat, SaveArgs};
 use crate::save::{self, Files, Manifest};
 
-/// A scenario document after its overrides, and the scenario validated
-/// from it. The document is kept because results directories save it and
+/// A scenario document after its `extends` chain and its overrides, and
+/// the scenario validated from it. The document is kept because results directories save it and
 /// sweep and capacity derive their variants from it.
 #[derive(Debug)]
 pub(crate) struct Loaded {
     /// The name messages give the file: its path, or `<stdin>` for `-`.
     pub(crate) file: PathBuf,
-    /// The document, overrides applied.
+    /// The document, `extends` resolved and overrides applied: what a
+    /// results directory saves, so it never needs the base files.
     pub(crate) value: Value,
     /// The validated scenario.
     pub(crate) scenario: Scenario,
@@ -52,29 +53,31 @@ pub(crate) fn load(path: &Path, sets: &[String], extra: &[(String, String)]) -> 
         })?;
         (path.to_path_buf(), text)
     };
-    let value = apply_overrides(&file, &text, sets, extra)?;
-    let scenario = Scenario::from_value(&file, value.clone())?;
+    let resolved = apply_overrides(&file, &text, sets, extra)?;
+    let scenario = Scenario::from_resolved(&resolved)?;
     let overrides =
         sets.iter().cloned().chain(extra.iter().map(|(p, v)| format!("{p}={v}"))).collect();
-    Ok(Loaded { file, value, scenario, overrides })
+    Ok(Loaded { file, value: resolved.value().clone(), scenario, overrides })
 }
 
-/// The scenario document after overrides, not yet validated.
+/// The scenario document with its `extends` chain resolved, then the
+/// overrides applied (they change the resolved document), not yet
+/// validated.
 fn apply_overrides(
     path: &Path,
     text: &str,
     sets: &[String],
     extra: &[(String, String)],
-) -> Result<Value> {
-    let mut value = parse_json(path, text)?;
+) -> Result<Resolved> {
+    let mut resolved = resolve(path, text)?;
     for s in sets {
         let (p, v) = parse_assignment(s)?;
-        set_path(&mut value, &p, &v).with_context(|| format!("{}: --set", path.display()))?;
+        resolved.set(&p, &v).with_context(|| format!("{}: --set", path.display()))?;
     }
     for (p, v) in extra {
-        set_path(&mut value, p, v).with_context(|| format!("{}", path.display()))?;
+        resolved.set(p, v).with_context(|| format!("{}", path.display()))?;
     }
-    Ok(value)
+    Ok(resolved)
 }
 
 /// The most worker threads for `cores` cores: more only costs start-up

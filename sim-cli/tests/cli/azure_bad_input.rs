@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use sim_scenarios::azure::catalog::value;
 
 use super::bad_input::check_failure;
-use super::{Mutation, aznetsim, root};
+use super::{Mutation, aznetsim, resolved, root};
 
 struct Case {
     /// Also the file name, so a message naming the wrong file shows.
@@ -118,7 +118,7 @@ fn cases() -> Vec<Case> {
 
 fn base(name: &str) -> Value {
     let file = root().join("scenarios").join(format!("{name}.json"));
-    serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap()
+    resolved(&file)
 }
 
 #[test]

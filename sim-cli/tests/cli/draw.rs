@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
-use super::{EXIT_INVALID, SMALL, apim, aznetsim, failure_of, root, shipped_scenarios, stdout_of};
+use super::{
+    EXIT_INVALID, SMALL, apim, aznetsim, failure_of, resolved, root, shipped_scenarios, stdout_of,
+};
 
 fn onprem() -> PathBuf {
     root().join("scenarios/onprem-gateway.json")
@@ -13,8 +15,8 @@ fn onprem() -> PathBuf {
 
 /// The node and route names of a scenario file, read from its JSON.
 fn names(scenario: &Path) -> (Vec<String>, Vec<String>) {
-    let text = std::fs::read_to_string(scenario).unwrap();
-    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // A variant is a patch of its base: the names of the resolved scenario.
+    let doc = resolved(scenario);
     let nodes = doc["nodes"].as_object().unwrap().keys().cloned().collect();
     let routes =
         doc["routes"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_string());

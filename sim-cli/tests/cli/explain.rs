@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sim_scenarios::azure::catalog::{FIGURES, SOURCES};
 
-use super::{aznetsim, failure_of, root, stdout_of};
+use super::{aznetsim, failure_of, resolved, root, stdout_of};
 
 /// Kinds that terminate TCP and TLS; the other non-client kinds pass
 /// connections through (design.md, "TLS, certificate authorities and
@@ -30,7 +30,7 @@ fn section<'a>(stdout: &'a str, name: &str) -> &'a str {
 fn check_explain(scenario: &str, calls: &[&str]) {
     let file = root().join("scenarios").join(format!("{scenario}.json"));
     let stdout = stdout_of(aznetsim().arg("explain").arg(&file));
-    let spec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let spec: Value = resolved(&file);
     assert!(stdout.starts_with(&format!("scenario {scenario} (")), "{stdout}");
     let routes = spec["routes"].as_array().unwrap();
     // Every route, in file order.

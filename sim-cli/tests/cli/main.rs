@@ -13,6 +13,7 @@ mod determinism;
 mod docs;
 mod draw;
 mod explain;
+mod extends;
 mod field_reference;
 mod flags;
 mod golden;
@@ -80,6 +81,13 @@ type Mutation = fn(&mut serde_json::Value);
 /// The workspace root.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A scenario file as the loader sees it: its `extends` chain resolved (a
+/// shipped variant is a patch of its base).
+fn resolved(file: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(file).unwrap();
+    sim_scenarios::file::resolve(file, &text).unwrap_or_else(|e| panic!("{e}")).value().clone()
 }
 
 /// The reference scenario every other test builds on.

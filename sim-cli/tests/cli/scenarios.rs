@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{SMALL, aznetsim, shipped_scenarios, stdout_of};
+use super::{SMALL, aznetsim, resolved, shipped_scenarios, stdout_of};
 
 /// The shipped scenarios that fail `validate` by design, with how many
 /// errors and the first: each runs, prints its results, names the failed
@@ -65,7 +65,7 @@ fn every_shipped_scenario_runs() {
         };
         let report: Value = serde_json::from_str(&stdout)
             .unwrap_or_else(|e| panic!("{}: output is not JSON: {e}", file.display()));
-        let spec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let spec: Value = resolved(&file);
 
         // Every route of the file, in file order, and each one did work.
         let want: Vec<&Value> =

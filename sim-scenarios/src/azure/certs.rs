@@ -21,6 +21,7 @@
 //! - API Management presents a client certificate to a backend in every
 //!   tier and validates the backend's chain and name by default.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Invalid;
@@ -31,7 +32,7 @@ use crate::file::names::name as check_name;
 
 /// A certificate's key: what its signature costs (`certificate_key` on a
 /// terminator, `client_certificate.key` on an initiator).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CertificateKey {
     /// RSA-2048 (the default).
@@ -52,7 +53,7 @@ pub(crate) struct CertificateFields {
 }
 
 /// `client_certificate` on an initiator, as the file writes it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ClientCertificateSpec {
     /// The CA that issued it.

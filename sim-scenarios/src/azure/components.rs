@@ -1,5 +1,6 @@
 //! Each component kind: its file structure and what it compiles to.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim_core::{Dist, Servers, SimDuration, Station};
@@ -47,7 +48,7 @@ macro_rules! tls_of {
 // After the macro, so that identity's kinds use it too.
 pub(crate) mod identity;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum FirewallSku {
     Basic,
@@ -55,7 +56,7 @@ pub(crate) enum FirewallSku {
     Premium,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Idps {
     Off,
@@ -63,23 +64,31 @@ pub(crate) enum Idps {
     Deny,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FirewallSpec {
     kind: String,
+    /// The SKU: `basic`, `standard` or `premium`.
     sku: FirewallSku,
+    /// Backend instances (default: the SKU's minimum; Basic is fixed at 1).
     #[serde(default)]
     instances: Option<u32>,
+    /// Whether client and firewall instance are in one availability zone (default false: the cross-zone latency).
     #[serde(default)]
     zone_aligned: Option<bool>,
+    /// Intrusion detection (Premium): `off` (default), `alert` or `deny` (lower throughput and per-flow ceilings).
     #[serde(default)]
     idps: Option<Idps>,
+    /// Throughput one instance processes (default: the catalog's per SKU).
     #[serde(default)]
     throughput_per_instance_gbps: Option<f64>,
+    /// Ceiling of one TCP connection (default: the catalog's per SKU and IDPS mode).
     #[serde(default)]
     per_flow_gbps: Option<f64>,
+    /// Latency per traversal (default: the catalog's lognormal, with its spikes).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// Waiting places; unlimited if absent.
     #[serde(default)]
     queue_limit: Option<u32>,
     /// The rule collection traffic matches on this firewall (every
@@ -117,7 +126,7 @@ pub(crate) struct FirewallSpec {
 
 /// Which rule collection a firewall traversal matches (`rule-processing`:
 /// network rules first, then application rules for HTTP, HTTPS and MSSQL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum FirewallRule {
     /// L4 filtering: the connection passes through (no SNAT towards
@@ -140,16 +149,20 @@ impl FirewallRule {
 
 /// `spikes: { "probability": p, "factor": f }`: a share `p` of traversals
 /// take `f` times their drawn latency. Probability 0 switches spikes off.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SpikesSpec {
+    /// Share of traversals that spike (0 switches spikes off).
     #[serde(default)]
     probability: Option<f64>,
+    /// How many times slower a spiked traversal is (1 to 10).
     #[serde(default)]
     factor: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub(crate) enum ApimTier {
@@ -172,7 +185,7 @@ impl ApimTier {
 /// A nested call through `via` with a cache in front of it: a token
 /// exchange with an identity provider (or, as `graph_call`, APIM's group
 /// lookup at Microsoft Graph).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TokenCallSpec {
     /// Nodes the call walks through, the identity provider last.
@@ -186,8 +199,10 @@ pub(crate) struct TokenCallSpec {
     /// Token lifetime \[min\] (default: the catalog's mean Entra lifetime).
     #[serde(default)]
     token_lifetime_min: Option<f64>,
+    /// Size of the token request (default 0).
     #[serde(default)]
     request_bytes: Option<u64>,
+    /// Size of the token response (default 0).
     #[serde(default)]
     response_bytes: Option<u64>,
     /// How the caller retries a failed exchange (APIM's `retry` policy
@@ -214,7 +229,7 @@ pub(crate) struct TokenCallSpec {
 
 /// A caller's retry policy, as APIM's `retry` policy states it (fixed
 /// interval).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RetrySpec {
     /// Retries after the first attempt (APIM: 1 to 50).
@@ -228,9 +243,10 @@ pub(crate) struct RetrySpec {
     honour_retry_after: Option<bool>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ValidateJwtSpec {
+    /// CPU time of one validation (default: the catalog's).
     #[serde(default)]
     cpu_ms: Option<f64>,
     /// Where JWKS keys are fetched from (nodes after APIM, the provider last).
@@ -238,13 +254,16 @@ pub(crate) struct ValidateJwtSpec {
     jwks_via: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApimPolicies {
+    /// The validate-jwt policy: CPU per request and the JWKS fetch.
     #[serde(default)]
     validate_jwt: Option<ValidateJwtSpec>,
+    /// An on-behalf-of token exchange with an identity provider (send-request), with its cache.
     #[serde(default)]
     token_exchange: Option<TokenCallSpec>,
+    /// Timeout of a request to the backend (default: the catalog's forward-request default).
     #[serde(default)]
     forward_request_timeout_ms: Option<f64>,
     /// Timeout of the nested calls APIM makes (send-request) \[ms\].
@@ -260,17 +279,20 @@ pub(crate) struct ApimPolicies {
     graph_call: Option<TokenCallSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApimSpec {
     kind: String,
+    /// The tier: `developer`, `basic`, `standard`, `premium`, `basicv2`, `standardv2` or `premiumv2`.
     tier: ApimTier,
+    /// Scale units (default 1; at most the tier's maximum).
     #[serde(default)]
     units: Option<u32>,
     /// Regions the instance is deployed in (Premium: multi-region); each
     /// region has its own built-in cache.
     #[serde(default)]
     regions: Option<u32>,
+    /// Requests per second one unit serves at the catalog's busy share (default: the catalog's per tier).
     #[serde(default)]
     capacity_per_unit_per_s: Option<f64>,
     /// Cores of one unit (EST default per tier).
@@ -279,12 +301,16 @@ pub(crate) struct ApimSpec {
     /// Concurrent connections per backend authority per unit.
     #[serde(default)]
     backend_connections_per_unit: Option<u32>,
+    /// Gateway processing latency per request (default: the catalog's lognormal).
     #[serde(default)]
     gateway_latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
     /// The names on its certificate (CN and SANs; `*.x` wildcards).
@@ -302,8 +328,10 @@ pub(crate) struct ApimSpec {
     /// When its certificate expires, `YYYY-MM-DD`.
     #[serde(default)]
     certificate_expires: Option<String>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
     /// The host name it connects to (SNI); default: the next
@@ -313,11 +341,12 @@ pub(crate) struct ApimSpec {
     /// The client certificate it presents to backends that ask for one.
     #[serde(default)]
     client_certificate: Option<ClientCertificateSpec>,
+    /// Policies: validate-jwt, token exchange and timeouts.
     #[serde(default)]
     policies: Option<ApimPolicies>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum AppGatewaySku {
     StandardV2,
@@ -325,19 +354,21 @@ pub(crate) enum AppGatewaySku {
 }
 
 /// Autoscale bounds of an Application Gateway v2 \[instances\].
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AutoscaleSpec {
+    /// Fewest instances (the run simulates this many).
     min_instances: u32,
     /// Default: the catalog's largest count (S31 advises it).
     #[serde(default)]
     max_instances: Option<u32>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AppGatewaySpec {
     kind: String,
+    /// The SKU: `standard_v2` or `waf_v2`.
     sku: AppGatewaySku,
     /// Manual scale: a fixed instance count.
     #[serde(default)]
@@ -350,12 +381,16 @@ pub(crate) struct AppGatewaySpec {
     /// guaranteed 10.
     #[serde(default)]
     capacity_units_per_instance: Option<f64>,
+    /// Processing latency per request (default: the catalog's lognormal; WAF_v2 adds its estimate).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
     /// The names on its certificate (CN and SANs; `*.x` wildcards).
@@ -373,8 +408,10 @@ pub(crate) struct AppGatewaySpec {
     /// When its certificate expires, `YYYY-MM-DD`.
     #[serde(default)]
     certificate_expires: Option<String>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
     /// The host name it connects to (SNI); default: the next
@@ -386,7 +423,7 @@ pub(crate) struct AppGatewaySpec {
     client_certificate: Option<ClientCertificateSpec>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum GatewayType {
     Vpn,
@@ -394,7 +431,7 @@ pub(crate) enum GatewayType {
 }
 
 /// The kind of an ExpressRoute circuit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CircuitKind {
     /// Through a connectivity provider (the usual case).
@@ -403,14 +440,18 @@ pub(crate) enum CircuitKind {
     Direct,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct VnetGatewaySpec {
     kind: String,
+    /// The gateway type: `vpn` or `expressroute`.
     gateway: GatewayType,
+    /// The SKU: VpnGw1AZ … VpnGw5AZ, ErGw1AZ … ErGw3AZ or ErGwScale (with `units`).
     sku: String,
+    /// ErGwScale: scale units (default: the catalog's).
     #[serde(default)]
     units: Option<u32>,
+    /// Latency per traversal (default: the catalog's lognormal per gateway type).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
     /// ExpressRoute: FastPath on the connection.
@@ -436,7 +477,7 @@ pub(crate) struct VnetGatewaySpec {
 /// An ExpressRoute circuit's data plan (ER-DATA-PLANS): metered circuits
 /// pay for egress (VNet to on-premises) per GB, unlimited ones do not;
 /// ingress is free on both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum DataPlan {
     /// Egress charged per GB.
@@ -445,32 +486,41 @@ pub(crate) enum DataPlan {
     Unlimited,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OnpremFirewallSpec {
     kind: String,
+    /// Firewall instances sharing the load (default 1).
     #[serde(default)]
     instances: Option<u32>,
+    /// Throughput of one instance (default: the catalog's estimate).
     #[serde(default)]
     throughput_gbps: Option<f64>,
+    /// Latency per traversal (default: the catalog's lognormal).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OnpremApiGatewaySpec {
     kind: String,
+    /// Gateway nodes (default: the catalog's).
     #[serde(default)]
     nodes: Option<u32>,
+    /// Requests per second one node serves (default: the catalog's estimate).
     #[serde(default)]
     capacity_per_node_per_s: Option<f64>,
+    /// Processing latency per request (default: the catalog's lognormal).
     #[serde(default)]
     latency_ms: Option<LawSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
     /// The names on its certificate (CN and SANs; `*.x` wildcards).
@@ -488,8 +538,10 @@ pub(crate) struct OnpremApiGatewaySpec {
     /// When its certificate expires, `YYYY-MM-DD`.
     #[serde(default)]
     certificate_expires: Option<String>,
+    /// CAs whose certificates it accepts when it opens the next connection (default `["public"]`).
     #[serde(default)]
     trusts: Option<Vec<String>>,
+    /// Probability that a request finds a warm connection to the next terminator (default: the catalog's).
     #[serde(default)]
     connection_reuse: Option<f64>,
     /// The host name it connects to (SNI); default: the next
@@ -512,25 +564,34 @@ pub(crate) struct OnpremApiGatewaySpec {
     max_header_bytes: Option<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BackendSpec {
     kind: String,
     /// What the backend stands for (shown by `explain` and `draw`).
     #[serde(default)]
     description: Option<String>,
+    /// Concurrent workers (≥ 1) or `"unbounded"` (default: the catalog's
+    /// estimate, shown as such).
     #[serde(default)]
+    #[schemars(schema_with = "crate::file::spec::optional_servers")]
     servers: Option<Value>,
+    /// Service time per request (default: the catalog's estimate, flagged as an invented backend: give your API's).
     #[serde(default)]
     service_ms: Option<LawSpec>,
+    /// Service time per response (default: `service_ms`).
     #[serde(default)]
     response_service_ms: Option<LawSpec>,
+    /// Waiting places; unlimited if absent.
     #[serde(default)]
     queue_limit: Option<u32>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
     /// The names on its certificate (CN and SANs; `*.x` wildcards).
@@ -554,10 +615,11 @@ pub(crate) struct BackendSpec {
     max_header_bytes: Option<Value>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct IdentityProviderSpec {
     kind: String,
+    /// Time to issue one token (default: the catalog's lognormal).
     #[serde(default)]
     token_ms: Option<LawSpec>,
     /// Which Entra service answers: its token-endpoint rate limit.
@@ -566,10 +628,13 @@ pub(crate) struct IdentityProviderSpec {
     /// The token endpoint's rate limit (defaults from `tenant`).
     #[serde(default)]
     rate_limit: Option<RateLimitSpec>,
+    /// CA that issued the certificate it presents (default `"public"`; on-premises kinds `"onprem-root"`).
     #[serde(default)]
     certificate_ca: Option<String>,
+    /// TLS version it accepts: `"1.2"` (default, 2 round trips per new connection) or `"1.3"` (1).
     #[serde(default)]
     tls_version: Option<TlsVersion>,
+    /// Key of its certificate: `rsa2048` (default) or `ecdsa_p256` (cheaper handshakes).
     #[serde(default)]
     certificate_key: Option<CertificateKey>,
     /// The names on its certificate (CN and SANs; `*.x` wildcards).
@@ -591,7 +656,9 @@ pub(crate) struct IdentityProviderSpec {
 
 /// The Entra service behind an identity provider, for its token-endpoint
 /// rate limit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub(crate) enum Tenant {
@@ -615,7 +682,7 @@ impl Tenant {
 }
 
 /// A token endpoint's rate limit: a token bucket.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RateLimitSpec {
     /// Sustained requests per second.
@@ -769,6 +836,25 @@ pub(crate) fn compile_node(
             identity::domain_controller(name, &typed(value_json, path)?, path)?
         }
     })
+}
+
+/// The JSON Schema of a node of `kind`: the structure [`compile_node`]
+/// reads for it (the kind's `kind` is set by the caller).
+pub(crate) fn node_schema(kind: Kind, g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    match kind {
+        Kind::Client => ClientSpec::json_schema(g),
+        Kind::Station => StationSpec::json_schema(g),
+        Kind::AzureFirewall => FirewallSpec::json_schema(g),
+        Kind::Apim => ApimSpec::json_schema(g),
+        Kind::AppGateway => AppGatewaySpec::json_schema(g),
+        Kind::VnetGateway => VnetGatewaySpec::json_schema(g),
+        Kind::OnpremFirewall => OnpremFirewallSpec::json_schema(g),
+        Kind::OnpremApiGateway => OnpremApiGatewaySpec::json_schema(g),
+        Kind::Backend => BackendSpec::json_schema(g),
+        Kind::IdentityProvider => IdentityProviderSpec::json_schema(g),
+        Kind::MicrosoftGraph => identity::MicrosoftGraphSpec::json_schema(g),
+        Kind::DomainController => identity::DomainControllerSpec::json_schema(g),
+    }
 }
 
 /// The law "always 0 ns".

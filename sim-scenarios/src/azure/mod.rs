@@ -20,6 +20,7 @@ pub(crate) mod components;
 pub(crate) mod inspection;
 pub(crate) mod network;
 pub(crate) mod routing;
+pub mod schema;
 pub(crate) mod tls;
 
 pub use cert_checks::DatedCertificate;

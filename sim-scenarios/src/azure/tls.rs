@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -47,7 +48,7 @@ pub(crate) struct Initiator {
 
 /// TLS protocol version a terminator negotiates: `"1.2"` or `"1.3"` (a bare
 /// number is accepted too, since `--set x.tls_version=1.3` reads as one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub(crate) enum TlsVersion {
     /// TLS 1.2: a full handshake costs 2 round trips.
     #[serde(rename = "1.2")]

@@ -22,10 +22,11 @@ use serde_json::Value;
 use crate::azure::network::{check_gateways, links};
 use crate::azure::nodes;
 use crate::error::{Invalid, ScenarioError};
-use crate::file::json::{fmt_num, parse_json, typed};
+use crate::file::json::{fmt_num, typed};
 use crate::file::laws::workload;
 use crate::file::limits::MAX_REPLICATIONS;
 use crate::file::spec::{Mode, ScenarioSpec};
+use crate::file::{Resolved, resolve};
 use routes::CompiledMix;
 
 /// A validated scenario, compiled into one `sim-core` model per route, and
@@ -43,28 +44,41 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Reads, parses and validates a scenario file.
+    /// Reads, parses and validates a scenario file, applying its `extends`
+    /// chain (see [`crate::file::resolve`]).
     ///
     /// # Errors
     ///
-    /// Fails when the file cannot be read, is not JSON, or describes an
-    /// invalid scenario; the error names the file and the JSON path.
+    /// Fails when a file of the chain cannot be read, is not JSON, or the
+    /// result describes an invalid scenario; the error names the file that
+    /// holds the offending value and its JSON path.
     pub fn load(file: &Path) -> Result<Self, ScenarioError> {
         let text = std::fs::read_to_string(file)
             .map_err(|source| ScenarioError::Io { file: file.to_path_buf(), source })?;
-        let value = parse_json(file, &text)?;
-        Self::from_value(file, value)
+        Self::from_resolved(&resolve(file, &text)?)
     }
 
-    /// Validates an already-parsed JSON document (e.g. after overrides).
+    /// Validates an already-parsed JSON document (e.g. after overrides),
+    /// read from `file`; a document with `extends` is refused (resolve it
+    /// first: [`crate::file::resolve`]).
     ///
     /// # Errors
     ///
     /// Fails when the document describes an invalid scenario.
     pub fn from_value(file: &Path, value: Value) -> Result<Self, ScenarioError> {
-        compile(value).map_err(|e| e.in_file(file.to_path_buf())).map(
+        Self::from_resolved(&Resolved::single(file, value)?)
+    }
+
+    /// Validates a resolved document: an error names the file of the
+    /// `extends` chain that holds the offending value.
+    ///
+    /// # Errors
+    ///
+    /// Fails when the document describes an invalid scenario.
+    pub fn from_resolved(resolved: &Resolved) -> Result<Self, ScenarioError> {
+        compile(resolved.value().clone()).map_err(|e| resolved.error(e)).map(
             |(spec, routes, mix, topology)| Scenario {
-                file: file.to_path_buf(),
+                file: resolved.file().to_path_buf(),
                 spec,
                 routes,
                 mix,

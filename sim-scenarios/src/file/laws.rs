@@ -14,6 +14,7 @@ use crate::file::limits::{
 };
 use crate::file::spec::{
     ArrivalKind, ArrivalSpec, DistKind, DistSpec, LawSpec, ScenarioSpec, StationSpec,
+    arrival_fields, dist_field_sets,
 };
 
 pub(crate) fn workload(spec: &ScenarioSpec) -> Result<Workload, Invalid> {
@@ -83,21 +84,23 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
     let rate_value = a.rate_per_s.as_ref().ok_or_else(|| {
         Invalid::new(&rate_path, "missing: every arrival process needs rate_per_s")
     })?;
-    let refuse = |field: &str, present: bool| -> Result<(), Invalid> {
-        if present {
-            Err(Invalid::new(
+    // The fields the kind does not take (`arrival_fields`, which the
+    // schema is built from too) are refused.
+    let takes = arrival_fields(a.kind);
+    for (field, present) in [
+        ("mean_sojourn_ms", a.mean_sojourn_ms.is_some()),
+        ("on_ms", a.on_ms.is_some()),
+        ("off_ms", a.off_ms.is_some()),
+    ] {
+        if present && !takes.contains(&field) {
+            return Err(Invalid::new(
                 key_path(path, field),
                 format!("does not apply to arrival kind '{}'", a.kind),
-            ))
-        } else {
-            Ok(())
+            ));
         }
-    };
+    }
     let core = match a.kind {
         ArrivalKind::Poisson | ArrivalKind::Constant => {
-            refuse("mean_sojourn_ms", a.mean_sojourn_ms.is_some())?;
-            refuse("on_ms", a.on_ms.is_some())?;
-            refuse("off_ms", a.off_ms.is_some())?;
             let r = rate(rate_value, &rate_path)?;
             if a.kind == ArrivalKind::Poisson {
                 Arrivals::poisson(r)
@@ -106,15 +109,12 @@ pub(crate) fn arrivals(a: &ArrivalSpec, path: &str) -> Result<Arrivals, Invalid>
             }
         }
         ArrivalKind::OnOff => {
-            refuse("mean_sojourn_ms", a.mean_sojourn_ms.is_some())?;
             let r = rate(rate_value, &rate_path)?;
             let on = duration_field(a.on_ms, key_path(path, "on_ms"), "on_off")?;
             let off = duration_field(a.off_ms, key_path(path, "off_ms"), "on_off")?;
             Arrivals::mmpp2([r, 0.0], [on, off])
         }
         ArrivalKind::Mmpp2 => {
-            refuse("on_ms", a.on_ms.is_some())?;
-            refuse("off_ms", a.off_ms.is_some())?;
             let rates = rate_value.as_array().filter(|r| r.len() == 2).ok_or_else(|| {
                 Invalid::new(
                     &rate_path,
@@ -204,21 +204,6 @@ impl Unit {
 fn article(kind: DistKind) -> String {
     let name = kind.to_string();
     format!("{} {name}", a_or_an(&name))
-}
-
-/// The parameter sets each law accepts (a law matches exactly one set).
-pub(crate) fn dist_field_sets(k: DistKind) -> &'static [&'static [&'static str]] {
-    match k {
-        DistKind::Constant => &[&["value"]],
-        DistKind::Exponential => &[&["mean"]],
-        DistKind::Uniform => &[&["low", "high"]],
-        DistKind::Normal => &[&["mean", "sd"]],
-        DistKind::Lognormal => &[&["mean", "p99"], &["mu", "sigma"]],
-        DistKind::Gamma => &[&["shape", "mean"]],
-        DistKind::Erlang => &[&["k", "mean"]],
-        DistKind::Pareto => &[&["scale", "shape"]],
-        DistKind::Empirical => &[&["percentiles"]],
-    }
 }
 
 impl DistSpec {

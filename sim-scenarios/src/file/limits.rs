@@ -24,6 +24,10 @@ pub(crate) const MAX_HORIZON_S: f64 = 1e10;
 /// Most replications a scenario may ask for.
 pub const MAX_REPLICATIONS: u64 = 100_000;
 
+/// Most files an `extends` chain may hold, the file given included: a
+/// variant of a variant of a base is 3.
+pub const MAX_EXTENDS_DEPTH: usize = 16;
+
 /// Most requests a workload may have per route and replication.
 pub const MAX_REQUESTS: u64 = 1_000_000_000_000;
 

@@ -5,10 +5,11 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `routing`: the landing zone's routing as configured.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingSpec {
     /// Virtual networks by name.
@@ -29,7 +30,7 @@ pub struct RoutingSpec {
 }
 
 /// A virtual network.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VnetSpec {
     /// Address ranges in CIDR notation (`["10.0.0.0/16"]`).
@@ -40,7 +41,7 @@ pub struct VnetSpec {
 }
 
 /// A subnet.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubnetSpec {
     /// Its range, inside the VNet's address space (`"10.0.1.0/26"`).
@@ -55,7 +56,7 @@ pub struct SubnetSpec {
 }
 
 /// A user-defined route.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UdrSpec {
     /// The destination: a CIDR prefix (`"0.0.0.0/0"`) or a service tag
@@ -70,7 +71,7 @@ pub struct UdrSpec {
 }
 
 /// A user-defined route's next hop type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum NextHopKind {
@@ -87,7 +88,7 @@ pub enum NextHopKind {
 }
 
 /// A peering between two VNets (both of its links, with one setting each).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeeringSpec {
     /// The two VNets.
@@ -108,7 +109,7 @@ pub struct PeeringSpec {
 }
 
 /// The on-premises network.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnpremSpec {
     /// The VNet gateway (a `vnet_gateway` node) that learns its prefixes.

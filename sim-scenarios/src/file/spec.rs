@@ -7,11 +7,13 @@
 
 use std::collections::BTreeMap;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value, json};
+use strum::VariantNames;
 
 /// A whole scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
     /// Short name, used in results.
@@ -31,6 +33,7 @@ pub struct ScenarioSpec {
     /// The demand every route carries.
     pub workload: WorkloadSpec,
     /// Components by name; each object has a `kind`.
+    #[schemars(schema_with = "crate::file::spec::nodes")]
     pub nodes: BTreeMap<String, Value>,
     /// Links between nodes.
     #[serde(default)]
@@ -57,7 +60,7 @@ pub struct ScenarioSpec {
 }
 
 /// One certificate authority of `certificate_authorities`.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateAuthoritySpec {
     /// The CA that issued this CA's certificate (absent, or the CA itself:
@@ -75,7 +78,7 @@ fn default_replications() -> u64 {
 }
 
 /// How routes share the simulation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Mode {
     /// Each route carries the whole workload alone, in its own simulation.
@@ -86,7 +89,7 @@ pub enum Mode {
 }
 
 /// The workload section.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadSpec {
     /// The arrival process.
@@ -151,9 +154,11 @@ pub struct ArrivalSpec {
     Eq,
     Deserialize,
     Serialize,
+    JsonSchema,
     strum::Display,
     strum::IntoStaticStr,
     strum::VariantNames,
+    strum::EnumString,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -172,7 +177,7 @@ pub enum ArrivalKind {
 /// every time (`"latency_ms": 0.5`), or a law object
 /// (`{"kind": "lognormal", "mean": 2, "p99": 8}`). Values are in the unit
 /// of the field that holds the law, which its name carries (`_ms`, `_bytes`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum LawSpec {
     /// A bare number: a constant law of that value.
@@ -267,9 +272,11 @@ pub struct DistSpec {
     Eq,
     Deserialize,
     Serialize,
+    JsonSchema,
     strum::Display,
     strum::IntoStaticStr,
     strum::VariantNames,
+    strum::EnumString,
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
@@ -295,7 +302,7 @@ pub enum DistKind {
 }
 
 /// A link between two nodes.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkSpec {
     /// The two nodes it joins; the order does not matter for routing.
@@ -320,7 +327,7 @@ pub struct LinkSpec {
 }
 
 /// Network kinds a link's latency can come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema, strum::Display)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum NetworkKind {
@@ -339,7 +346,7 @@ pub enum NetworkKind {
 }
 
 /// A route.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteSpec {
     /// Unique name ("green", "red", ...).
@@ -360,6 +367,7 @@ pub struct RouteSpec {
     /// every traversal, or a list with one per traversal in path order.
     /// Default: the node's `rule`. Checked where the Azure kinds are known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::file::spec::firewall_rules")]
     pub firewall_rules: Option<BTreeMap<String, Value>>,
     /// The host name the route's client connects to (its TLS SNI), when it
     /// differs from the client's `target_host_name`; checked against the
@@ -369,12 +377,13 @@ pub struct RouteSpec {
 }
 
 /// `station` node: the generic building block.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StationSpec {
     /// Always `"station"`.
     pub kind: String,
     /// Server count (≥ 1) or `"unbounded"`.
+    #[schemars(schema_with = "crate::file::spec::servers")]
     pub servers: Value,
     /// Waiting places (not counting those in service); unlimited if absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -390,7 +399,7 @@ pub struct StationSpec {
 }
 
 /// `client` node: where requests originate. It serves nothing.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSpec {
     /// Always `"client"`.
@@ -435,8 +444,7 @@ pub struct ClientSpec {
     Serialize,
     strum::IntoStaticStr,
     strum::VariantNames,
-    strum::EnumIter,
-)]
+    strum::EnumIter, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum ClientService {
@@ -517,4 +525,206 @@ impl<'de> Deserialize<'de> for Warmup {
             ))),
         }
     }
+}
+
+/// The parameter sets each law accepts (a law matches exactly one set).
+pub(crate) fn dist_field_sets(k: DistKind) -> &'static [&'static [&'static str]] {
+    match k {
+        DistKind::Constant => &[&["value"]],
+        DistKind::Exponential => &[&["mean"]],
+        DistKind::Uniform => &[&["low", "high"]],
+        DistKind::Normal => &[&["mean", "sd"]],
+        DistKind::Lognormal => &[&["mean", "p99"], &["mu", "sigma"]],
+        DistKind::Gamma => &[&["shape", "mean"]],
+        DistKind::Erlang => &[&["k", "mean"]],
+        DistKind::Pareto => &[&["scale", "shape"]],
+        DistKind::Empirical => &[&["percentiles"]],
+    }
+}
+
+// ---- The JSON Schema of the values whose serde form is written by hand
+// (laws, arrival processes, warm-up, server counts, firewall rules): each
+// built from the same tables the loader checks against (`dist_field_sets`,
+// `arrival_fields`), so the schema accepts what the loader accepts.
+// `azure::schema` assembles the whole document.
+
+/// The parameters of a law object, and what each accepts.
+fn law_parameter(name: &str) -> Value {
+    match name {
+        "k" => {
+            json!({"type": "integer", "minimum": 1, "description": "`erlang`: number of phases"})
+        }
+        "percentiles" => json!({
+            "type": "array",
+            "description": "`empirical`: [percentile, value] pairs from [0, v0] to [100, vN]",
+            "items": {"type": "array", "prefixItems": [{"type": "number"}, {"type": "number"}], "items": false, "minItems": 2}
+        }),
+        other => {
+            let what = match other {
+                "value" => "`constant`: the value",
+                "mean" => "the mean",
+                "low" => "`uniform`: lower bound",
+                "high" => "`uniform`: upper bound",
+                "sd" => "`normal`: standard deviation",
+                "p99" => "`lognormal`: 99th percentile",
+                "mu" => "`lognormal`: mean of the logarithm",
+                "sigma" => "`lognormal`: standard deviation of the logarithm",
+                "shape" => "`gamma`: shape; `pareto`: tail index",
+                "scale" => "`pareto`: minimum value",
+                _ => "",
+            };
+            json!({"type": "number", "description": what})
+        }
+    }
+}
+
+impl JsonSchema for DistSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Law".into()
+    }
+
+    /// One branch per law kind and parameter set (a lognormal by mean and
+    /// p99 or by mu and sigma), from the table the loader checks.
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let branches: Vec<Value> = DistKind::VARIANTS
+            .iter()
+            .flat_map(|name| {
+                let kind: DistKind = name.parse().expect("a name strum lists");
+                dist_field_sets(kind).iter().map(move |set| {
+                    let mut props = Map::new();
+                    props.insert("kind".into(), json!({"const": name}));
+                    for p in *set {
+                        props.insert((*p).into(), law_parameter(p));
+                    }
+                    let mut required = vec!["kind"];
+                    required.extend(set.iter());
+                    json!({
+                        "type": "object",
+                        "title": format!("{name}: {}", set.join(" + ")),
+                        "properties": props,
+                        "required": required,
+                        "additionalProperties": false,
+                    })
+                })
+            })
+            .collect();
+        json_schema!({
+            "description": "A law object: its kind and that kind's parameters, in the unit of the field that holds it (ms or bytes)",
+            "oneOf": branches,
+        })
+    }
+}
+
+/// The fields each arrival kind takes besides `kind`, as the loader
+/// checks them (`file::laws::arrivals`).
+pub(crate) fn arrival_fields(kind: ArrivalKind) -> &'static [&'static str] {
+    match kind {
+        ArrivalKind::Poisson | ArrivalKind::Constant => &["rate_per_s"],
+        ArrivalKind::OnOff => &["rate_per_s", "on_ms", "off_ms"],
+        ArrivalKind::Mmpp2 => &["rate_per_s", "mean_sojourn_ms"],
+    }
+}
+
+impl JsonSchema for ArrivalSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Arrivals".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let pair = |what: &str| json!({"type": "array", "items": {"type": "number", "minimum": 0}, "minItems": 2, "maxItems": 2, "description": what});
+        let branches: Vec<Value> = ArrivalKind::VARIANTS
+            .iter()
+            .map(|name| {
+                let kind: ArrivalKind = name.parse().expect("a name strum lists");
+                let mut props = Map::new();
+                props.insert("kind".into(), json!({"const": name}));
+                for f in arrival_fields(kind) {
+                    let p = match (*f, kind) {
+                        ("rate_per_s", ArrivalKind::Mmpp2) => {
+                            pair("rates of the two states [1/s]: [high, low]")
+                        }
+                        ("rate_per_s", ArrivalKind::OnOff) => {
+                            json!({"type": "number", "description": "rate during bursts [1/s]"})
+                        }
+                        ("rate_per_s", _) => {
+                            json!({"type": "number", "description": "arrival rate [1/s]"})
+                        }
+                        ("mean_sojourn_ms", _) => pair("mean time in each state [ms]"),
+                        ("on_ms", _) => {
+                            json!({"type": "number", "description": "mean length of a burst [ms]"})
+                        }
+                        _ => json!({"type": "number", "description": "mean silence between bursts [ms]"}),
+                    };
+                    props.insert((*f).into(), p);
+                }
+                let mut required = vec!["kind"];
+                required.extend(arrival_fields(kind).iter());
+                json!({
+                    "type": "object",
+                    "title": *name,
+                    "properties": props,
+                    "required": required,
+                    "additionalProperties": false,
+                })
+            })
+            .collect();
+        json_schema!({
+            "description": "An arrival process: its kind and that kind's fields",
+            "oneOf": branches,
+        })
+    }
+}
+
+impl JsonSchema for Warmup {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Warmup".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "Leading arrivals simulated but not measured, or \"auto\" (MSER-5 on a pilot replication)",
+            "oneOf": [{"type": "integer", "minimum": 0}, {"const": "auto"}],
+        })
+    }
+}
+
+/// The name of the definition of one node, which the layer that knows the
+/// kinds supplies (`azure::schema`): a `oneOf` by `kind`.
+pub(crate) const NODE_DEFINITION: &str = "Node";
+
+/// The `nodes` map: node names (the name rule) to nodes.
+pub(crate) fn nodes(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "Components by name; each object has a `kind`",
+        "type": "object",
+        "propertyNames": {"pattern": "^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$"},
+        "additionalProperties": {"$ref": format!("#/$defs/{NODE_DEFINITION}")},
+    })
+}
+
+/// A server count: at least 1, or `"unbounded"`.
+pub(crate) fn servers(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "description": "Server count (≥ 1) or \"unbounded\"",
+        "oneOf": [{"type": "integer", "minimum": 1}, {"const": "unbounded"}],
+    })
+}
+
+/// An optional server count (`null` is absent).
+pub(crate) fn optional_servers(generator: &mut SchemaGenerator) -> Schema {
+    let mut s = servers(generator);
+    if let Some(Value::Array(branches)) = s.get_mut("oneOf") {
+        branches.push(json!({"type": "null"}));
+    }
+    s
+}
+
+/// A route's `firewall_rules`: by firewall node, one rule or one per
+/// traversal.
+pub(crate) fn firewall_rules(_: &mut SchemaGenerator) -> Schema {
+    let rule = json!({"enum": ["network", "application"]});
+    json_schema!({
+        "type": ["object", "null"],
+        "additionalProperties": {"oneOf": [rule, {"type": "array", "items": rule, "minItems": 1}]},
+    })
 }

@@ -5,7 +5,8 @@
 //! numbers to extremes (0, −1, 5e-324, 1e308, 2⁶⁴, …), strings to unsafe
 //! names (`../x`, control characters, dots), wrong types, dropped, renamed,
 //! added and duplicated keys, catalog overrides and laws inserted with
-//! extreme values, `--set`/`--vary` assignments, truncated or corrupted
+//! extreme values, `extends` naming other shipped files (cycles and
+//! chains among them), folders, non-scenarios and non-strings, `--set`/`--vary` assignments, truncated or corrupted
 //! text. It then loads the text as `validate` does and, when the scenario
 //! is accepted, runs it briefly (at most 300 requests and 2 replications).
 //! It also feeds mutated `--set`, `--vary`, `--slo` and `--shard` arguments
@@ -29,7 +30,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use sim_scenarios::experiment::{Shard, Slo, Vary, grid};
-use sim_scenarios::file::{Warmup, parse_assignment, parse_json, set_path};
+use sim_scenarios::file::{Warmup, parse_assignment, resolve, set_path};
 use sim_scenarios::{Scenario, ScenarioError};
 
 use super::root;
@@ -271,7 +272,7 @@ struct Plan {
 fn mutate(doc: &mut Value, rng: &mut Rng, plan: &mut Plan) -> String {
     let mut locs = Vec::new();
     locations(doc, &mut Vec::new(), &mut locs);
-    let kind = rng.below(21);
+    let kind = rng.below(22);
     if kind >= 15 {
         return targeted(doc, rng, &locs, kind);
     }
@@ -396,6 +397,25 @@ fn mutate(doc: &mut Value, rng: &mut Rng, plan: &mut Plan) -> String {
     }
 }
 
+/// What a mutated `extends` names, relative to the shipped scenarios: each
+/// of them (a file may name itself, or its own variant: a cycle), a
+/// folder, files that are not scenarios, a chain that leaves the folder.
+const EXTENDS: &[&str] = &[
+    "apim-hub-proxy.json",
+    "apim-hub-proxy-vpn.json",
+    "onprem-gateway.json",
+    "onprem-gateway-tls13.json",
+    "generic-green-red.json",
+    "apim-hub-proxy-mix.json",
+    "onprem-gateway-paas-client.json",
+    ".",
+    "",
+    "missing.json",
+    "../Cargo.toml",
+    "../docs/scenario.schema.json",
+    "../scenarios/../scenarios/apim-hub-proxy.json",
+];
+
 /// Fields deeper in a node that a scenario may set: overridden with an
 /// extreme number where their parents exist.
 const NESTED_FIELDS: &[&str] = &[
@@ -429,6 +449,20 @@ fn targeted(doc: &mut Value, rng: &mut Rng, locs: &[Vec<String>], kind: usize) -
     let nodes: Vec<String> =
         doc["nodes"].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
     match kind {
+        // `extends`: another shipped file (itself: a cycle; a variant: a
+        // chain), a file or folder that is no scenario, or no path at all.
+        21 => {
+            let base = match rng.below(4) {
+                0 => Value::from(*rng.pick(EXTENDS)),
+                1 => Value::from(*rng.pick(STRINGS)),
+                2 => random_value(rng),
+                _ => Value::from("apim-hub-proxy-no-token-cache.json"),
+            };
+            if let Some(m) = doc.as_object_mut() {
+                m.insert("extends".into(), base.clone());
+            }
+            format!("/extends = {base}")
+        }
         15 | 16 if !numbers.is_empty() => {
             let ptr = pointer(numbers[rng.below(numbers.len())]);
             let new = number(rng);
@@ -555,11 +589,13 @@ fn load_and_run(file: &Path, text: &str) -> Outcome {
         }
         _ => Outcome::NoPath(e.to_string()),
     };
-    let value = match parse_json(file, text) {
+    // As `validate` does: the `extends` chain first (a mutated variant
+    // still reads its base from disk), then the document.
+    let resolved = match resolve(file, text) {
         Ok(v) => v,
         Err(e) => return checked(e),
     };
-    let scenario = match Scenario::from_value(file, value) {
+    let scenario = match Scenario::from_resolved(&resolved) {
         Ok(s) => s,
         Err(e) => return checked(e),
     };

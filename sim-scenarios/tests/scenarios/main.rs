@@ -12,6 +12,7 @@ mod certs;
 mod checks;
 mod cost;
 mod crn;
+mod extends;
 mod firewall;
 mod fuzz;
 mod golden;
@@ -25,6 +26,7 @@ mod mix;
 mod platform;
 mod precision;
 mod routing;
+mod schema;
 mod sensitivity;
 mod silent_models;
 mod throttling;
@@ -36,7 +38,7 @@ mod warnings;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use sim_scenarios::file::{parse_json, set_path};
+use sim_scenarios::file::{resolve, set_path};
 use sim_scenarios::{RunReport, Scenario};
 
 /// The workspace root.
@@ -73,7 +75,8 @@ fn shipped_json(name: &str) -> Value {
     let file = shipped(name);
     let text = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-    parse_json(&file, &text).unwrap()
+    // A variant is a patch of its base: the document its `extends` resolves to.
+    resolve(&file, &text).unwrap_or_else(|e| panic!("{e}")).value().clone()
 }
 
 /// Loads a shipped scenario after `PATH=VALUE` overrides.

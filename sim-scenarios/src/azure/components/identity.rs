@@ -8,6 +8,7 @@
 //! the stations and links it crosses, can fail (`failure_probability`),
 //! time out and be retried, and is counted per call in the run's `calls`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sim_core::{RateLimit, Servers, SimDuration, Station};
@@ -27,7 +28,7 @@ use crate::file::limits::{
 use crate::file::spec::LawSpec;
 
 /// Where a token cache lives, for how often it is emptied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum CacheKind {
     /// APIM's built-in cache: volatile (lost on platform updates, scale
@@ -82,7 +83,7 @@ impl CacheMisses {
 }
 
 /// The end user's access token as APIM receives it and passes it on.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UserTokenSpec {
     /// Groups each user belongs to (security groups the token emits).
@@ -351,7 +352,7 @@ pub(crate) fn graph_call(
 /// Kerberos constrained delegation with protocol transition at an
 /// on-premises gateway (`kerberos`): S4U2Self and S4U2Proxy at a domain
 /// controller for every request whose user has no cached service ticket.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KerberosSpec {
     /// The domain controller node (linked to the gateway).
@@ -497,7 +498,7 @@ pub(crate) fn max_header_bytes(v: &Value, path: &str) -> Result<(u64, String), I
 }
 
 /// Microsoft Graph as a node: its answer time and its throttling.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MicrosoftGraphSpec {
     kind: String,
@@ -602,7 +603,7 @@ pub(crate) fn limited_endpoint(
 }
 
 /// An on-premises Active Directory domain controller (the KDC).
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct DomainControllerSpec {
     kind: String,
