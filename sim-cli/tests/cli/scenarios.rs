@@ -32,7 +32,6 @@ const FAILS_VALIDATE: [(&str, usize, &str); 5] = [
     ),
 ];
 
-
 #[test]
 fn every_shipped_scenario_runs() {
     for file in shipped_scenarios() {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::azure::catalog::value;
 use crate::azure::certs::{CertificateKey, name_matches};
 use crate::azure::checks::{Finding, Severity};
-use crate::azure::tls::{Initiator, Segment, Terminator, segments};
+use crate::azure::tls::{Initiator, Segment, Terminator, initiator_at, segments, terminator_at};
 use crate::azure::{Kind, NodeModel};
 use crate::error::Invalid;
 use crate::file::dates::Date;
@@ -155,9 +155,10 @@ pub(crate) fn findings(
     let mut out = Vec::new();
     for seg in segments(r, nodes) {
         let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
-        let (inode, tnode) = (&nodes[iname], &nodes[tname]);
-        let init = inode.initiator.as_ref().expect("segments start at initiators");
-        let term = tnode.terminator.as_ref().expect("segments end at terminators");
+        let inode = &nodes[iname];
+        // At an inspecting firewall the roles are its inspection's.
+        let init = initiator_at(r, nodes, seg.initiator).expect("segments start at initiators");
+        let term = terminator_at(r, nodes, seg.terminator).expect("segments end at terminators");
         let at = format!("route '{}', {}", r.name, hop(r, seg));
         out.extend(name_finding(r, path, seg, &at, inode, init, term));
         out.extend(chain_findings(&at, (iname, inode, init), (tname, term)));
@@ -331,8 +332,8 @@ pub(crate) fn dated(r: &RouteSpec, nodes: &BTreeMap<String, NodeModel>) -> Vec<D
     let mut seen = BTreeSet::new();
     for seg in segments(r, nodes) {
         let (iname, tname) = (&r.path[seg.initiator], &r.path[seg.terminator]);
-        let init = nodes[iname].initiator.as_ref().expect("initiator");
-        let term = nodes[tname].terminator.as_ref().expect("terminator");
+        let init = initiator_at(r, nodes, seg.initiator).expect("initiator");
+        let term = terminator_at(r, nodes, seg.terminator).expect("terminator");
         let at = format!("route '{}', {}", r.name, hop(r, seg));
         if let Some(d) = term.certs.expires
             && seen.insert(format!("nodes.{tname}.certificate_expires"))

@@ -444,7 +444,9 @@ pub struct ClientSpec {
     Serialize,
     strum::IntoStaticStr,
     strum::VariantNames,
-    strum::EnumIter, JsonSchema)]
+    strum::EnumIter,
+    JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum ClientService {
