@@ -8,7 +8,12 @@ use super::{SMALL, aznetsim, resolved, shipped_scenarios, stdout_of};
 /// The shipped scenarios that fail `validate` by design, with how many
 /// errors and the first: each runs, prints its results, names the failed
 /// checks on stderr, and exits 1.
-const FAILS_VALIDATE: [(&str, usize, &str); 5] = [
+const FAILS_VALIDATE: [(&str, usize, &str); 6] = [
+    (
+        "onprem-gateway-tls-chain.json",
+        3,
+        "aznetsim: error [tls_chain]: route 'red', hop 'client' → 'onprem-apigw' (path[0] → path[4]): ",
+    ),
     (
         "onprem-gateway-header-limit.json",
         1,

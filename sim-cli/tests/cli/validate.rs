@@ -15,8 +15,12 @@ const PAAS_CLIENT: &str = "onprem-gateway-paas-client.json";
 
 /// The shipped scenarios that fail a check by design (issue 12 item 4: one
 /// per family of finding).
-const FAILS_BY_DESIGN: [&str; 3] =
-    [PAAS_CLIENT, "onprem-gateway-tls-name.json", "onprem-gateway-mtls.json"];
+const FAILS_BY_DESIGN: [&str; 4] = [
+    PAAS_CLIENT,
+    "onprem-gateway-tls-name.json",
+    "onprem-gateway-mtls.json",
+    "onprem-gateway-tls-chain.json",
+];
 
 /// Issue 12: the firewall inspects TLS; its client cannot trust the
 /// inspection CA and it does not trust the on-premises CA.
@@ -34,6 +38,7 @@ pub(super) const ALL_FAILING_BY_DESIGN: &[(&str, &str)] = &[
     (FAILS_BY_DESIGN[0], "tls_trust"),
     (FAILS_BY_DESIGN[1], "tls_name"),
     (FAILS_BY_DESIGN[2], "tls_client_certificate"),
+    (FAILS_BY_DESIGN[3], "tls_chain"),
     (INSPECTION_FAILS_BY_DESIGN, "tls_inspection_trust"),
     ROUTING_FAILS_BY_DESIGN[0],
     ROUTING_FAILS_BY_DESIGN[1],
@@ -351,7 +356,7 @@ fn the_routing_scenarios_fail_their_checks_with_exit_1() {
 /// exit 1 and says the fix; the fix it names makes it pass.
 #[test]
 fn issue_12_the_header_limit_scenario_fails_header_size_with_exit_1_and_its_fix_passes() {
-    for (name, check) in [ALL_FAILING_BY_DESIGN[0], ALL_FAILING_BY_DESIGN[6]] {
+    for (name, check) in [ALL_FAILING_BY_DESIGN[0], ALL_FAILING_BY_DESIGN[7]] {
         let file = super::root().join("scenarios").join(name);
         let out = aznetsim().arg("validate").arg(&file).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);

@@ -52,7 +52,7 @@ fn shipped(name: &str) -> PathBuf {
 }
 
 /// The shipped scenarios built from Azure components.
-const AZURE_SCENARIOS: [&str; 15] = [
+const AZURE_SCENARIOS: [&str; 16] = [
     "apim-hub-proxy",
     "apim-hub-proxy-tls-inspection",
     "apim-hub-proxy-tls-inspection-fixed",
@@ -67,6 +67,7 @@ const AZURE_SCENARIOS: [&str; 15] = [
     "onprem-gateway-paas-client",
     "onprem-gateway-tls13",
     "onprem-gateway-tls-name",
+    "onprem-gateway-tls-chain",
     "onprem-gateway-mtls",
 ];
 
